@@ -1,0 +1,18 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Tests that run the real `isotyp` binary need compiled output. `tsc -b` is incremental, so
+ * this costs well under a second when nothing changed.
+ */
+export default function setup(): void {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url)), '-b'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+}
