@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { digestSchema } from '../digest.js';
+import { keyIdSchema } from '../signature.js';
+import { idSchema, semverSchema, timestampSchema } from './common.js';
+import { objectRefSchema, riskSchema } from './plan.js';
+
+/** What an environment lets cross the wire about a change. */
+export const privacyModeSchema = z.enum(['digest', 'structure', 'full']);
+export type PrivacyMode = z.infer<typeof privacyModeSchema>;
+
+export const changeStates = [
+  'draft',
+  'submitted',
+  'in_review',
+  'approved',
+  'rejected',
+  'applying',
+  'applied',
+  'failed',
+  'rolled_back',
+  'expired',
+  'superseded',
+] as const;
+export const changeStateSchema = z.enum(changeStates);
+export type ChangeState = z.infer<typeof changeStateSchema>;
+
+export const semverBumpSchema = z.enum(['major', 'minor', 'patch', 'none']);
+
+export const lintFindingSchema = z.strictObject({
+  /** Stable rule id, e.g. `destructive/drop-column`. */
+  rule: z.string().regex(/^[a-z]+(?:[-/][a-z0-9]+)*$/),
+  severity: z.enum(['error', 'warning', 'info']),
+  /** Present only when the privacy mode allows object names. */
+  object: objectRefSchema.optional(),
+});
+export type LintFinding = z.infer<typeof lintFindingSchema>;
+
+/**
+ * The privacy-filtered summary of a plan the control plane sees. In `digest` mode it holds
+ * counts and classes only; `structure` adds object names; `full` adds the DDL.
+ */
+export const manifestSchema = z.strictObject({
+  mode: privacyModeSchema,
+  opCount: z.number().int().nonnegative(),
+  actions: z.record(z.string(), z.number().int().nonnegative()),
+  risk: riskSchema,
+  dataLoss: z.boolean(),
+  nonTransactional: z.boolean(),
+  objects: z.array(objectRefSchema.extend({ action: z.string() })).optional(),
+  ddl: z.array(z.string()).optional(),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const changeRequestSchema = z.strictObject({
+  id: idSchema,
+  project: idSchema,
+  environment: idSchema,
+  target: idSchema,
+  fromDigest: digestSchema,
+  toDigest: digestSchema,
+  planDigest: digestSchema,
+  manifestDigest: digestSchema,
+  fromVersion: semverSchema,
+  toVersion: semverSchema,
+  bump: semverBumpSchema,
+  manifest: manifestSchema,
+  lint: z.array(lintFindingSchema),
+  author: keyIdSchema,
+  title: z.string().max(200),
+  state: changeStateSchema,
+  createdAt: timestampSchema,
+  updatedAt: timestampSchema,
+});
+export type ChangeRequest = z.infer<typeof changeRequestSchema>;
+
+/** Payload of the `isotyp.change-submission` envelope the author signs on submit. */
+export const changeSubmissionSchema = z.strictObject({
+  project: idSchema,
+  environment: idSchema,
+  target: idSchema,
+  fromDigest: digestSchema,
+  toDigest: digestSchema,
+  planDigest: digestSchema,
+  manifestDigest: digestSchema,
+  bump: semverBumpSchema,
+  title: z.string().max(200),
+});
+export type ChangeSubmission = z.infer<typeof changeSubmissionSchema>;

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { digestSchema } from '../digest.js';
+import { dialectSchema, objectNameSchema } from './common.js';
+
+/*
+ * The dialect-neutral schema model. Introspection of a live database and of a desired-state
+ * file both produce it; its canonical JSON digests to the schema digest. Lists are sorted by
+ * name by the producer so the digest does not depend on catalogue order. Large integers
+ * (sequence bounds) are decimal strings so JSON carries them exactly.
+ */
+
+const name = objectNameSchema;
+const nullableText = z.string().nullable();
+const int64 = z.string().regex(/^-?\d{1,20}$/, 'expected a decimal integer');
+
+export const columnSchema = z.strictObject({
+  name,
+  /** The type as the dialect spells it, normalised (e.g. `integer`, `character varying(40)`). */
+  type: z.string().min(1),
+  nullable: z.boolean(),
+  /** The default as an SQL expression, or null. */
+  default: nullableText,
+  identity: z.strictObject({ generation: z.enum(['always', 'by-default']), start: int64, increment: int64 }).nullable(),
+  generated: z.strictObject({ expression: z.string(), stored: z.boolean() }).nullable(),
+  collation: nullableText,
+  comment: nullableText,
+});
+
+export const indexKeySchema = z.strictObject({
+  /** A column name, or null when the key is an expression. */
+  column: name.nullable(),
+  expression: nullableText,
+  order: z.enum(['asc', 'desc']),
+  nulls: z.enum(['first', 'last']).nullable(),
+  collation: nullableText,
+});
+
+export const indexSchema = z.strictObject({
+  name,
+  unique: z.boolean(),
+  keys: z.array(indexKeySchema).min(1),
+  /** Columns carried by INCLUDE (PostgreSQL). */
+  include: z.array(name),
+  /** Partial-index predicate. */
+  where: nullableText,
+  /** Access method (btree, gin, …); null where the dialect has one. */
+  method: nullableText,
+  comment: nullableText,
+});
+
+export const referentialActionSchema = z.enum(['no-action', 'restrict', 'cascade', 'set-null', 'set-default']);
+
+export const foreignKeySchema = z.strictObject({
+  name,
+  columns: z.array(name).min(1),
+  refSchema: name.nullable(),
+  refTable: name,
+  refColumns: z.array(name).min(1),
+  onDelete: referentialActionSchema,
+  onUpdate: referentialActionSchema,
+  match: z.enum(['simple', 'full', 'partial']),
+  deferrable: z.boolean(),
+  initiallyDeferred: z.boolean(),
+});
+
+export const uniqueConstraintSchema = z.strictObject({
+  name,
+  columns: z.array(name).min(1),
+  nullsNotDistinct: z.boolean(),
+});
+
+export const checkSchema = z.strictObject({ name, expression: z.string().min(1) });
+
+export const tableSchema = z.strictObject({
+  name,
+  columns: z.array(columnSchema),
+  primaryKey: z.strictObject({ name: name.nullable(), columns: z.array(name).min(1) }).nullable(),
+  uniques: z.array(uniqueConstraintSchema),
+  indexes: z.array(indexSchema),
+  foreignKeys: z.array(foreignKeySchema),
+  checks: z.array(checkSchema),
+  /** Dialect table options (SQLite WITHOUT ROWID / STRICT, PostgreSQL partitioning…). */
+  options: z.record(z.string(), z.union([z.string(), z.boolean()])),
+  comment: nullableText,
+});
+
+/** Objects kept as their full definition plus its digest (views, functions, triggers). */
+const definition = {
+  definition: z.string(),
+  definitionDigest: digestSchema,
+};
+
+export const viewSchema = z.strictObject({
+  name,
+  materialized: z.boolean(),
+  columns: z.array(name),
+  ...definition,
+  comment: nullableText,
+});
+
+export const enumSchema = z.strictObject({ name, values: z.array(z.string()), comment: nullableText });
+
+export const domainSchema = z.strictObject({
+  name,
+  type: z.string().min(1),
+  nullable: z.boolean(),
+  default: nullableText,
+  checks: z.array(checkSchema),
+  collation: nullableText,
+  comment: nullableText,
+});
+
+export const sequenceSchema = z.strictObject({
+  name,
+  type: z.string().min(1),
+  start: int64,
+  increment: int64,
+  min: int64,
+  max: int64,
+  cache: int64,
+  cycle: z.boolean(),
+  /** `table.column` owning the sequence, or null. */
+  ownedBy: nullableText,
+  comment: nullableText,
+});
+
+export const routineSchema = z.strictObject({
+  name,
+  kind: z.enum(['function', 'procedure', 'aggregate']),
+  /** Identity arguments, e.g. `integer, text`, which tell overloads apart. */
+  arguments: z.string(),
+  language: z.string(),
+  ...definition,
+  comment: nullableText,
+});
+
+export const triggerSchema = z.strictObject({
+  name,
+  table: name,
+  ...definition,
+});
+
+export const namespaceSchema = z.strictObject({
+  /** `main` for SQLite; the schema name for PostgreSQL. */
+  name,
+  tables: z.array(tableSchema),
+  views: z.array(viewSchema),
+  enums: z.array(enumSchema),
+  domains: z.array(domainSchema),
+  sequences: z.array(sequenceSchema),
+  routines: z.array(routineSchema),
+  triggers: z.array(triggerSchema),
+  comment: nullableText,
+});
+
+export const schemaModelSchema = z.strictObject({
+  v: z.literal(1),
+  dialect: dialectSchema,
+  namespaces: z.array(namespaceSchema),
+});
+
+export type Column = z.infer<typeof columnSchema>;
+export type Index = z.infer<typeof indexSchema>;
+export type ForeignKey = z.infer<typeof foreignKeySchema>;
+export type Table = z.infer<typeof tableSchema>;
+export type View = z.infer<typeof viewSchema>;
+export type Namespace = z.infer<typeof namespaceSchema>;
+export type SchemaModel = z.infer<typeof schemaModelSchema>;
