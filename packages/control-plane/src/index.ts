@@ -1,0 +1,1 @@
+export { type HttpErrorResponse, toHttpError } from './http-error.js';
