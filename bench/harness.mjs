@@ -1,0 +1,78 @@
+// Shared helpers for bench/*.bench.mjs: run tinybench tasks and turn results into table rows.
+//
+// Benchmarks report figures; they never pass or fail on them. The budgets in DESIGN.md are
+// checked by reading these figures, not by assertions in unit tests (which would be flaky on
+// shared CI machines).
+
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Bench } from 'tinybench';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Per-task time budget; BENCH_TIME_MS shortens or lengthens every benchmark at once. */
+export const TASK_TIME_MS = Number(process.env.BENCH_TIME_MS ?? 500);
+
+/**
+ * Imports a workspace package from its build output (packages/<name>/dist/index.js), so the
+ * figures are for the code that ships. Fails with a hint when `pnpm build` has not run.
+ */
+export async function importBuilt(pkg) {
+  const entry = `${ROOT}packages/${pkg}/dist/index.js`;
+  if (!existsSync(entry)) {
+    throw new Error(`${entry} does not exist: run \`pnpm build\` first`);
+  }
+  return import(pathToFileURL(entry).href);
+}
+
+/**
+ * Requires a dependency of a workspace package (e.g. tweetnacl, a dependency of protocol) as
+ * that package sees it, without listing it again at the repository root.
+ */
+export function requireFrom(pkg, specifier) {
+  return createRequire(`${ROOT}packages/${pkg}/package.json`)(specifier);
+}
+
+/**
+ * Runs tasks ({ name, fn, bytes? }) one after another and returns one row per task:
+ * { task, opsPerSec, meanMs, p99Ms, rme, samples, mbPerSec }. `bytes` is the payload size
+ * one call processes; when given the row carries a throughput in MB/s (10^6 bytes).
+ */
+export async function runTasks(tasks, { time = TASK_TIME_MS } = {}) {
+  const bench = new Bench({
+    time,
+    warmupTime: Math.min(200, time / 4),
+    // Start every task on a clean heap, so one task's garbage is not collected on the next
+    // one's clock. gc() exists when node runs with --expose-gc, as `pnpm bench` does.
+    setup: () => globalThis.gc?.(),
+  });
+  for (const task of tasks) bench.add(task.name, task.fn);
+  await bench.run();
+  return tasks.map((task, i) => {
+    const result = bench.tasks[i].result;
+    if (result.state !== 'completed') {
+      throw new Error(`benchmark task "${task.name}" ${result.state}: ${result.error?.message ?? ''}`);
+    }
+    const opsPerSec = result.throughput.mean;
+    return {
+      task: task.name,
+      opsPerSec,
+      meanMs: result.latency.mean,
+      p99Ms: result.latency.p99,
+      rme: result.latency.rme,
+      samples: result.latency.samplesCount,
+      mbPerSec: task.bytes ? (opsPerSec * task.bytes) / 1e6 : undefined,
+    };
+  });
+}
+
+/** How many times faster task `a` ran than task `b` (ratio of ops/s). */
+export function speedup(rows, a, b) {
+  const row = (name) => {
+    const found = rows.find((r) => r.task === name);
+    if (!found) throw new Error(`no benchmark row named "${name}"`);
+    return found;
+  };
+  return row(a).opsPerSec / row(b).opsPerSec;
+}
