@@ -23,6 +23,7 @@ export const digestKinds = [
   'suggestion',
   'definition',
   'key-id',
+  'history-entry',
 ] as const;
 
 export type DigestKind = (typeof digestKinds)[number];

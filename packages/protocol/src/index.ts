@@ -75,6 +75,7 @@ export {
 } from './messages/common.js';
 export {
   lockImpactSchema,
+  type ObjectRef,
   objectKinds,
   objectRefSchema,
   type Plan,

@@ -158,6 +158,36 @@ export const errorCodes = {
     retryable: false,
     meaning: 'A file named on the command line does not exist or cannot be read.',
   },
+  ISOTYP_SCHEMA_LOAD_FAILED: {
+    http: 400,
+    exit: 65,
+    retryable: false,
+    meaning: 'A desired-state schema file did not load into the scratch database.',
+  },
+  ISOTYP_APPLY_FAILED: {
+    http: 409,
+    exit: 5,
+    retryable: false,
+    meaning: 'A statement of the change failed on the target; the change was rolled back.',
+  },
+  ISOTYP_LOCK_TIMEOUT: {
+    http: 503,
+    exit: 75,
+    retryable: true,
+    meaning: 'Another apply holds the target lock; it was not released in time.',
+  },
+  ISOTYP_DRIFT_DETECTED: {
+    http: 409,
+    exit: 2,
+    retryable: false,
+    meaning: 'The live schema differs from the one last applied by Isotyp.',
+  },
+  ISOTYP_IRREVERSIBLE: {
+    http: 409,
+    exit: 6,
+    retryable: false,
+    meaning: 'The change cannot be undone without losing data; --force is required.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** What the catalogue knows about each code. */

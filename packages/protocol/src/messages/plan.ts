@@ -25,12 +25,15 @@ export const objectKinds = [
   'routine',
   'trigger',
   'comment',
+  'migration',
 ] as const;
 export const objectRefSchema = z.strictObject({
   kind: z.enum(objectKinds),
   namespace: objectNameSchema.nullable(),
   name: objectNameSchema,
 });
+
+export type ObjectRef = z.infer<typeof objectRefSchema>;
 
 export const planOperationSchema = z.strictObject({
   /** What the operation does, e.g. `add-column`, `rebuild-table`, `replace-view`. */

@@ -13,6 +13,14 @@ const name = objectNameSchema;
 const nullableText = z.string().nullable();
 const int64 = z.string().regex(/^-?\d{1,20}$/, 'expected a decimal integer');
 
+/*
+ * Fields marked "added for PostgreSQL" are optional so models written before them (and
+ * dialects without the concept, like SQLite) stay valid and keep their digests. A PostgreSQL
+ * producer always fills them, so its digests do cover them.
+ */
+/** A comment on a constraint or trigger (added for PostgreSQL: COMMENT ON CONSTRAINT / TRIGGER). */
+const optionalComment = nullableText.optional();
+
 export const columnSchema = z.strictObject({
   name,
   /** The type as the dialect spells it, normalised (e.g. `integer`, `character varying(40)`). */
@@ -33,6 +41,8 @@ export const indexKeySchema = z.strictObject({
   order: z.enum(['asc', 'desc']),
   nulls: z.enum(['first', 'last']).nullable(),
   collation: nullableText,
+  /** Non-default operator class, e.g. `text_pattern_ops` (added for PostgreSQL). */
+  opclass: nullableText.optional(),
 });
 
 export const indexSchema = z.strictObject({
@@ -46,6 +56,8 @@ export const indexSchema = z.strictObject({
   /** Access method (btree, gin, …); null where the dialect has one. */
   method: nullableText,
   comment: nullableText,
+  /** UNIQUE NULLS NOT DISTINCT on a plain unique index (added for PostgreSQL 15+). */
+  nullsNotDistinct: z.boolean().optional(),
 });
 
 export const referentialActionSchema = z.enum(['no-action', 'restrict', 'cascade', 'set-null', 'set-default']);
@@ -61,24 +73,36 @@ export const foreignKeySchema = z.strictObject({
   match: z.enum(['simple', 'full', 'partial']),
   deferrable: z.boolean(),
   initiallyDeferred: z.boolean(),
+  comment: optionalComment,
 });
 
 export const uniqueConstraintSchema = z.strictObject({
   name,
   columns: z.array(name).min(1),
   nullsNotDistinct: z.boolean(),
+  comment: optionalComment,
 });
 
-export const checkSchema = z.strictObject({ name, expression: z.string().min(1) });
+export const checkSchema = z.strictObject({ name, expression: z.string().min(1), comment: optionalComment });
+
+/**
+ * An exclusion constraint (added for PostgreSQL): `definition` is the constraint as the
+ * database prints it, e.g. `EXCLUDE USING gist (room WITH =, during WITH &&)`.
+ */
+export const exclusionSchema = z.strictObject({ name, definition: z.string().min(1), comment: optionalComment });
 
 export const tableSchema = z.strictObject({
   name,
   columns: z.array(columnSchema),
-  primaryKey: z.strictObject({ name: name.nullable(), columns: z.array(name).min(1) }).nullable(),
+  primaryKey: z
+    .strictObject({ name: name.nullable(), columns: z.array(name).min(1), comment: optionalComment })
+    .nullable(),
   uniques: z.array(uniqueConstraintSchema),
   indexes: z.array(indexSchema),
   foreignKeys: z.array(foreignKeySchema),
   checks: z.array(checkSchema),
+  /** Exclusion constraints (added for PostgreSQL). */
+  exclusions: z.array(exclusionSchema).optional(),
   /** Dialect table options (SQLite WITHOUT ROWID / STRICT, PostgreSQL partitioning…). */
   options: z.record(z.string(), z.union([z.string(), z.boolean()])),
   comment: nullableText,
@@ -96,6 +120,10 @@ export const viewSchema = z.strictObject({
   columns: z.array(name),
   ...definition,
   comment: nullableText,
+  /** Indexes on a materialized view (added for PostgreSQL). */
+  indexes: z.array(indexSchema).optional(),
+  /** View options, e.g. `with: 'check_option=local, security_barrier=true'` (added for PostgreSQL). */
+  options: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
 });
 
 export const enumSchema = z.strictObject({ name, values: z.array(z.string()), comment: nullableText });
@@ -138,6 +166,7 @@ export const triggerSchema = z.strictObject({
   name,
   table: name,
   ...definition,
+  comment: optionalComment,
 });
 
 export const namespaceSchema = z.strictObject({
@@ -153,10 +182,18 @@ export const namespaceSchema = z.strictObject({
   comment: nullableText,
 });
 
+/**
+ * An installed extension (added for PostgreSQL). Its member objects are not in the model;
+ * this records that the extension itself is there and in which schema.
+ */
+export const extensionSchema = z.strictObject({ name, schema: name });
+
 export const schemaModelSchema = z.strictObject({
   v: z.literal(1),
   dialect: dialectSchema,
   namespaces: z.array(namespaceSchema),
+  /** Installed extensions, sorted by name (added for PostgreSQL). */
+  extensions: z.array(extensionSchema).optional(),
 });
 
 export type Column = z.infer<typeof columnSchema>;
