@@ -15,7 +15,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.{ts,tsx}', 'examples/*/**/*.test.ts', 'scripts/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**'],
-    globalSetup: ['scripts/vitest-global-setup.ts'],
+    globalSetup: ['scripts/vitest-global-setup.ts', 'scripts/vitest-postgres-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

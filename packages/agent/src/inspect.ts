@@ -1,5 +1,6 @@
 import { type Digest, IsotypError, type SchemaModel } from '@isotyp/protocol';
 import type { DialectConnection } from './dialects/dialect.js';
+import { postgresDialect } from './dialects/postgres/index.js';
 import { sqliteDialect } from './dialects/sqlite/index.js';
 import { schemaDigest, summarizeModel } from './schema/schema-digest.js';
 import { parseTargetUrl } from './target/target-url.js';
@@ -20,9 +21,8 @@ export async function connectTarget(url: string): Promise<DialectConnection> {
     case 'sqlite':
       return sqliteDialect.connect({ path: target.path, readonly: true });
     case 'postgres':
-      throw new IsotypError('ISOTYP_TARGET_INVALID', 'This build cannot connect to PostgreSQL targets yet.', {
-        hint: 'Use a sqlite: target; PostgreSQL support is tracked as the agent-core issue.',
-      });
+      // The password comes from the URL or, as with libpq, from PGPASSWORD (read by the driver).
+      return postgresDialect.connect({ url: target.url });
     default: {
       const never: never = target;
       throw new IsotypError('ISOTYP_TARGET_INVALID', `Unsupported target ${String(never)}.`);

@@ -14,6 +14,11 @@ export interface DialectCapabilities {
 export interface DialectConnection {
   /** Reads the live schema into the neutral model. */
   introspect(): Promise<SchemaModel>;
+  /**
+   * Approximate rows per table, keyed `namespace.table`, for lint rules that weigh locks.
+   * Read locally; never sent anywhere.
+   */
+  rowCounts(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
