@@ -168,8 +168,16 @@ export function tableClauses(sql: string): TableClauses {
     const isConstraint = isWord(head, 'CONSTRAINT', 'PRIMARY', 'UNIQUE', 'CHECK', 'FOREIGN');
     const column = !isConstraint && head !== undefined ? head.value : null;
     let pendingName: string | null = null;
+    let depth = 0;
     for (let i = 0; i < item.length; i++) {
       const t = item[i];
+      // Only clauses of the column or constraint itself count, not words inside an expression
+      // such as CHECK (a COLLATE NOCASE <> 'x') or DEFAULT ('q' COLLATE RTRIM).
+      if (t?.kind === 'punct' && (t.text === '(' || t.text === ')')) {
+        depth += t.text === '(' ? 1 : -1;
+        continue;
+      }
+      if (depth > 0) continue;
       if (isWord(t, 'CONSTRAINT')) {
         pendingName = item[i + 1]?.value ?? null;
         i++;

@@ -8,6 +8,8 @@ export interface SqliteTarget {
   path: string;
   /** Open without write access (introspection, drift checks). */
   readonly?: boolean;
+  /** How long to wait for another writer's lock before giving up (ISOTYP_LOCK_TIMEOUT). */
+  lockTimeoutMs?: number;
 }
 
 /** SQLite through better-sqlite3: transactional DDL, one namespace, table rebuilds for type changes. */
@@ -19,6 +21,16 @@ export const sqliteDialect: Dialect<SqliteTarget> = {
     return {
       async introspect(): Promise<SchemaModel> {
         return introspectSqlite(db);
+      },
+      async rowCounts(): Promise<Map<string, number>> {
+        const counts = new Map<string, number>();
+        for (const table of introspectSqlite(db).namespaces[0]?.tables ?? []) {
+          const row = db.prepare(`SELECT count(*) AS n FROM "${table.name.replaceAll('"', '""')}"`).get() as {
+            n: number;
+          };
+          counts.set(`main.${table.name}`, row.n);
+        }
+        return counts;
       },
       async close(): Promise<void> {
         db.close();
@@ -36,7 +48,11 @@ export function openSqlite(target: SqliteTarget): Database.Database {
     });
   }
   try {
-    const db = new Database(target.path, { readonly, fileMustExist: target.path !== ':memory:' });
+    const db = new Database(target.path, {
+      readonly,
+      fileMustExist: target.path !== ':memory:',
+      timeout: target.lockTimeoutMs ?? 10_000,
+    });
     // Fail now, not at first use, when the file is not a database.
     db.prepare('SELECT count(*) FROM sqlite_schema').get();
     return db;

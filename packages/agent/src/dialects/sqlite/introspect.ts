@@ -67,7 +67,8 @@ interface TableListRow {
 export function introspectSqlite(db: Db): SchemaModel {
   const rows = db
     .prepare<[], SchemaRow>(
-      "SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+      // sqlite_* objects are SQLite's own; isotyp_history is the change history Isotyp keeps in the target.
+      "SELECT type, name, tbl_name, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN ('isotyp_history')",
     )
     .all();
   const indexSql = new Map(rows.filter((r) => r.type === 'index').map((r) => [r.name, r.sql]));

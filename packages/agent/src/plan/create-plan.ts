@@ -1,0 +1,36 @@
+import { type Plan, planDigest, type SchemaModel } from '@isotyp/protocol';
+import type { RenameCandidate } from '../diff/changes.js';
+import { type DiffOptions, diffSchemas } from '../diff/diff.js';
+import { schemaDigest } from '../schema/schema-digest.js';
+import type { DialectPlanner, PlanOptions } from './dialect-planner.js';
+import { type SemverBump, semverBump } from './semver.js';
+
+export interface PlanResult {
+  plan: Plan;
+  semver: SemverBump;
+  /** Drop/add pairs that may be renames; pass a rename hint to keep their data. */
+  renameCandidates: RenameCandidate[];
+}
+
+/**
+ * Diffs `from` (live) against `to` (desired) and plans the changes with the dialect's planner.
+ * The plan digest covers the dialect, both schema digests and every operation.
+ *
+ * @example
+ * const { plan } = createPlan(live, desired, sqlitePlanner);
+ */
+export function createPlan(
+  from: SchemaModel,
+  to: SchemaModel,
+  planner: DialectPlanner,
+  options: PlanOptions & DiffOptions = {},
+): PlanResult {
+  const diff = diffSchemas(from, to, options);
+  const ops = planner.plan(diff.changes, { from, to, options });
+  const body = { v: 1 as const, dialect: to.dialect, fromDigest: schemaDigest(from), toDigest: schemaDigest(to), ops };
+  return {
+    plan: { ...body, planDigest: planDigest(body) },
+    semver: semverBump(ops, diff.changes),
+    renameCandidates: diff.renameCandidates,
+  };
+}
