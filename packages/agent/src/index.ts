@@ -1,5 +1,43 @@
+export { type ApplyResult, applyPlan, verifyPlanFile } from './apply/apply.js';
+export { changedObjects, type DriftReport, detectDrift } from './apply/drift.js';
+export { type RollbackResult, rollbackLatest } from './apply/rollback.js';
+export type { ChangeRunner, HistoryRecord, StepKey, StepRecord, StepStart, TargetSession } from './apply/session.js';
+export { loadDesiredSqlite } from './desired/load-sqlite.js';
+export { type Directives, parseDirectives, readSchemaSource, type SchemaFile } from './desired/schema-source.js';
 export type { Dialect, DialectCapabilities, DialectConnection } from './dialects/dialect.js';
+export {
+  connectionError,
+  type DesiredFile,
+  type IntrospectOptions,
+  introspectPostgres,
+  type LoadDesiredOptions,
+  loadDesiredPostgres,
+  openPostgres,
+  type PostgresTarget,
+  postgresDialect,
+  readRowCounts,
+} from './dialects/postgres/index.js';
+export { type PostgresRunnerOptions, postgresRunner } from './dialects/postgres/runner.js';
+export { executeSqlite } from './dialects/sqlite/execute.js';
 export { openSqlite, type SqliteTarget, sqliteDialect } from './dialects/sqlite/index.js';
+export { sqlitePlanner } from './dialects/sqlite/planner.js';
+export { sqliteRunner } from './dialects/sqlite/runner.js';
+export type { Change, RenameCandidate, RenameHint, TableChange } from './diff/changes.js';
+export { diffSchemas } from './diff/diff.js';
 export { connectTarget, type InspectResult, inspectTarget } from './inspect.js';
+export { describeRules, type Finding, type LintConfig, type LintSuppression, lintChange } from './lint/lint.js';
+export { type LocalPlan, type LocalPlanOptions, migrationDialect, openRunner, planTarget } from './local.js';
+export {
+  applyMigrations,
+  type MigrationDialect,
+  type MigrationStatus,
+  migrationStatus,
+  type NewMigration,
+  newMigration,
+  readMigrationDir,
+} from './migrate/migrate.js';
+export { createPlan, type PlanResult } from './plan/create-plan.js';
+export type { DialectPlanner, PlanOptions } from './plan/dialect-planner.js';
+export { bumpVersion, type SemverBump, semverBump } from './plan/semver.js';
 export { byName, schemaDigest, summarizeModel } from './schema/schema-digest.js';
 export { parseTargetUrl, redactTargetUrl, type TargetUrl } from './target/target-url.js';

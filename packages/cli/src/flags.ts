@@ -10,3 +10,23 @@ export const globalFlags = {
     helpGroup: 'GLOBAL',
   }),
 };
+
+/** `--target`: the database a command works on. */
+export const targetFlag = Flags.string({
+  char: 't',
+  summary: 'Database: sqlite:<path> or postgres://user@host:port/db (password from PGPASSWORD).',
+  env: 'ISOTYP_TARGET',
+  required: true,
+});
+
+/** `--yes`: confirms a command that changes the target. */
+export const yesFlag = Flags.boolean({
+  char: 'y',
+  summary: 'Confirm: change the target database.',
+});
+
+/** `--actor`: who is recorded in the target's history. */
+export const actorFlag = Flags.string({
+  summary: 'Who to record in the target history (default: user@host).',
+  env: 'ISOTYP_ACTOR',
+});

@@ -1,0 +1,56 @@
+import type { LocalPlan } from '@isotyp/agent';
+import { Flags } from '@oclif/core';
+import { IsotypCommand } from '../base-command.js';
+import { targetFlag } from '../flags.js';
+
+export default class Plan extends IsotypCommand {
+  static override summary = 'Plan the changes that take a database to the schema in a .sql file.';
+  static override description =
+    'Introspects the target, loads --schema into a scratch database of the same dialect (SQLite: in memory), diffs the two and prints ordered operations with their risk, lock impact and undo statements. Nothing is changed. A drop and an add that look like a rename are flagged; confirm a rename with --rename or a `-- isotyp:rename …` comment to keep the data.';
+  static override examples = [
+    {
+      description: 'Plan and save the plan for review and apply.',
+      command: '<%= config.bin %> <%= command.id %> --target sqlite:./chinook.db --schema schema.sql --out plan.json',
+    },
+    {
+      description: 'Keep the data of a renamed column.',
+      command:
+        '<%= config.bin %> <%= command.id %> -t sqlite:./chinook.db --schema schema.sql --rename column:Album.Title=Name',
+    },
+  ];
+  static override flags = {
+    target: targetFlag,
+    schema: Flags.string({
+      char: 's',
+      summary: 'Desired state: a .sql file or a directory of .sql files.',
+      required: true,
+    }),
+    out: Flags.string({ char: 'o', summary: 'Write the plan to this file (for isotyp apply --plan).' }),
+    rename: Flags.string({
+      summary: 'Treat a drop + add as a rename: table:OLD=NEW or column:TABLE.OLD=NEW.',
+      multiple: true,
+      default: [],
+    }),
+    'concurrent-indexes': Flags.boolean({ summary: 'PostgreSQL: build new indexes concurrently.' }),
+  };
+
+  async run(): Promise<LocalPlan> {
+    const { flags } = await this.parse(Plan);
+    const [{ makePlan }, { formatPlan }, { styleFor }] = await Promise.all([
+      import('../services/local.js'),
+      import('../ui/plan-view.js'),
+      import('../ui/style.js'),
+    ]);
+    const result = await makePlan(flags.target, flags.schema, {
+      renames: flags.rename,
+      concurrentIndexes: flags['concurrent-indexes'],
+      out: flags.out,
+    });
+    if (!this.jsonEnabled()) {
+      this.log(formatPlan(result, styleFor()));
+      if (flags.out !== undefined)
+        this.log(`\nWrote ${flags.out}. Apply it with: isotyp apply --target … --plan ${flags.out} --yes`);
+    }
+    return result;
+  }
+}

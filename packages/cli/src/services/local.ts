@@ -1,0 +1,144 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname, userInfo } from 'node:os';
+import {
+  type ApplyResult,
+  applyMigrations,
+  applyPlan,
+  type DriftReport,
+  detectDrift,
+  type LocalPlan,
+  type MigrationStatus,
+  migrationDialect,
+  migrationStatus,
+  type NewMigration,
+  newMigration,
+  openRunner,
+  parseDirectives,
+  planTarget,
+  type RenameHint,
+  type RollbackResult,
+  readSchemaSource,
+  rollbackLatest,
+  verifyPlanFile,
+} from '@isotyp/agent';
+import { IsotypError, parseJson } from '@isotyp/protocol';
+
+/** The default actor recorded in a target's history. */
+export function defaultActor(): string {
+  return `${userInfo().username}@${hostname()}`;
+}
+
+/** `--rename table:Old=New` or `--rename column:Table.Old=New`. */
+export function parseRename(text: string): RenameHint {
+  const match = /^(table|column):(?:([^.=]+)\.)?([^=]+)=(.+)$/.exec(text);
+  if (match === null || (match[1] === 'column') !== (match[2] !== undefined)) {
+    throw new IsotypError('ISOTYP_USAGE', `Cannot read --rename ${text}.`, {
+      hint: 'Use --rename table:OLD=NEW or --rename column:TABLE.OLD=NEW.',
+    });
+  }
+  const [, kind, table, from, to] = match as unknown as [
+    string,
+    'table' | 'column',
+    string | undefined,
+    string,
+    string,
+  ];
+  return kind === 'table' ? { kind, from, to } : { kind, table: table as string, from, to };
+}
+
+export async function makePlan(
+  target: string,
+  schema: string,
+  options: { renames: string[]; concurrentIndexes: boolean; out?: string | undefined },
+): Promise<LocalPlan> {
+  const result = await planTarget(target, {
+    schema,
+    renames: options.renames.map(parseRename),
+    concurrentIndexes: options.concurrentIndexes,
+  });
+  if (options.out !== undefined) writeFileSync(options.out, `${JSON.stringify(result.plan, null, 2)}\n`);
+  return result;
+}
+
+export function readPlanFile(path: string) {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new IsotypError('ISOTYP_FILE_NOT_FOUND', `The plan file ${path} cannot be read.`, {
+      hint: 'Write one with isotyp plan --out plan.json.',
+    });
+  }
+  return verifyPlanFile(parseJson(text));
+}
+
+export async function applyPlanFile(target: string, planPath: string, actor: string): Promise<ApplyResult> {
+  const plan = readPlanFile(planPath);
+  const runner = openRunner(target);
+  try {
+    return await applyPlan(runner, plan, actor);
+  } finally {
+    await runner.close();
+  }
+}
+
+export async function rollback(target: string, actor: string, force: boolean): Promise<RollbackResult> {
+  const runner = openRunner(target);
+  try {
+    return await rollbackLatest(runner, actor, force);
+  } finally {
+    await runner.close();
+  }
+}
+
+export async function drift(target: string): Promise<DriftReport> {
+  const runner = openRunner(target);
+  try {
+    return await detectDrift(runner);
+  } finally {
+    await runner.close();
+  }
+}
+
+export async function newMigrationFile(options: {
+  name: string;
+  schema: string;
+  dir: string;
+  dialect: 'sqlite' | 'postgres';
+  devUrl?: string | undefined;
+  renames: string[];
+}): Promise<NewMigration> {
+  const schema = readSchemaSource(options.schema);
+  const directives = parseDirectives(schema);
+  return newMigration(
+    migrationDialect(
+      options.devUrl === undefined
+        ? { dialect: options.dialect }
+        : { dialect: options.dialect, devUrl: options.devUrl },
+    ),
+    {
+      dir: options.dir,
+      name: options.name,
+      schema,
+      renames: [...directives.renames, ...options.renames.map(parseRename)],
+    },
+  );
+}
+
+export async function migrationsStatus(target: string, dir: string): Promise<MigrationStatus> {
+  const runner = openRunner(target);
+  try {
+    return await migrationStatus(runner, dir);
+  } finally {
+    await runner.close();
+  }
+}
+
+export async function migrationsApply(target: string, dir: string, actor: string): Promise<ApplyResult[]> {
+  const runner = openRunner(target);
+  try {
+    return await applyMigrations(runner, dir, actor);
+  } finally {
+    await runner.close();
+  }
+}
