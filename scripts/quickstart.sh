@@ -46,6 +46,24 @@ node -e '
 after_alter=$(isotyp inspect --target "sqlite:$DB" --json | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).digest))')
 echo "after adding a column:   $after_alter ($([ "$before" = "$after_alter" ] && echo unchanged || echo changed))"
 
+say "isotyp plan: what it takes to reach examples/chinook-sqlite/schema.sql"
+echo "The schema file is loaded into an in-memory SQLite database (SQLite decides what it means),"
+echo "introspected, and diffed against the live database. Nothing is changed yet."
+node examples/chinook-sqlite/create-db.mjs "$DB" >/dev/null
+isotyp plan --target "sqlite:$DB" --schema examples/chinook-sqlite/schema.sql --out "$WORK/plan.json"
+
+say "isotyp apply: under a lock, only if the live digest is the plan's fromDigest"
+isotyp apply --target "sqlite:$DB" --plan "$WORK/plan.json" --yes --actor quickstart
+
+say "isotyp drift: the live schema is what Isotyp last applied"
+isotyp drift --target "sqlite:$DB"
+
+say "A second apply of the same plan is refused"
+isotyp apply --target "sqlite:$DB" --plan "$WORK/plan.json" --yes || echo "(exit code $?)"
+
+say "isotyp rollback: the recorded down statements restore the original schema"
+isotyp rollback --target "sqlite:$DB" --yes --actor quickstart
+
 say "Errors carry a stable code and a hint"
 isotyp inspect --target sqlite:does-not-exist.db || echo "(exit code $?)"
 
