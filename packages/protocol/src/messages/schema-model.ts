@@ -58,6 +58,8 @@ export const indexSchema = z.strictObject({
   comment: nullableText,
   /** UNIQUE NULLS NOT DISTINCT on a plain unique index (added for PostgreSQL 15+). */
   nullsNotDistinct: z.boolean().optional(),
+  /** Present (true) only for an index PostgreSQL marks invalid, e.g. after a failed concurrent build. */
+  invalid: z.literal(true).optional(),
 });
 
 export const referentialActionSchema = z.enum(['no-action', 'restrict', 'cascade', 'set-null', 'set-default']);

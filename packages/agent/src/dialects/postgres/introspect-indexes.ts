@@ -36,6 +36,7 @@ interface IndexRow {
   key_count: number;
   predicate: string | null;
   nulls_not_distinct: boolean;
+  valid: boolean;
   comment: string | null;
 }
 
@@ -45,6 +46,7 @@ SELECT i.indexrelid AS oid, i.indrelid AS rel, ic.relname AS name, i.indisunique
   am.amname AS method, pg_indexam_has_property(am.oid, 'can_order') AS ordered,
   i.indnkeyatts AS key_count, pg_get_expr(i.indpred, i.indrelid, true) AS predicate,
   ${version >= 150000 ? 'i.indnullsnotdistinct' : 'false'} AS nulls_not_distinct,
+  i.indisvalid AS valid,
   d.description AS comment
 ${INDEX_FROM}
 JOIN pg_am am ON am.oid = ic.relam
@@ -125,5 +127,8 @@ function toIndex(row: IndexRow, keys: KeyRow[]): Index {
     method: row.method,
     comment: row.comment,
     nullsNotDistinct: row.nulls_not_distinct,
+    // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind; it must not digest
+    // like a working one, or drift could not see it.
+    ...(row.valid ? {} : { invalid: true }),
   };
 }
