@@ -130,7 +130,7 @@ export async function assertLiveDigest(
   if (after !== expected) {
     throw new IsotypError(
       'ISOTYP_APPLY_FAILED',
-      `After the ${what} the schema is not the planned one; nothing was kept.`,
+      `After the ${what} the schema is not the planned one; its transaction was rolled back.`,
       {
         hint: 'This is a planner bug for this schema; please report it with the plan file.',
         details: { expected, actual: after },
