@@ -7,6 +7,9 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 export const MAX_JSON_DEPTH = 256;
 
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+/** Anything that needs escaping, or any surrogate half (paired or not): the slow path. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what must be escaped.
+const SPECIAL = /[\u0000-\u001f"\\\uD800-\uDFFF]/;
 const utf8Encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -21,7 +24,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * canonicalize({ b: 1, a: [true, 'x'] }) // '{"a":[true,"x"],"b":1}'
  */
 export function canonicalize(value: unknown): string {
-  return serialize(value, 0, '$');
+  const out: string[] = [];
+  serialize(value, 0, [], out);
+  return out.join('');
 }
 
 /** The UTF-8 bytes of `canonicalize(value)`: what gets hashed and signed. */
@@ -29,18 +34,27 @@ export function canonicalBytes(value: unknown): Uint8Array {
   return utf8Encoder.encode(canonicalize(value));
 }
 
-function serialize(value: unknown, depth: number, path: string): string {
-  if (value === null) return 'null';
+/**
+ * Appends the canonical form of `value` to `out`. `path` is the stack of keys leading here; it
+ * is turned into text only when a value is refused, so the common path builds no strings.
+ */
+function serialize(value: unknown, depth: number, path: (string | number)[], out: string[]): void {
+  if (value === null) {
+    out.push('null');
+    return;
+  }
   switch (typeof value) {
     case 'boolean':
-      return value ? 'true' : 'false';
+      out.push(value ? 'true' : 'false');
+      return;
     case 'number':
       if (!Number.isFinite(value)) unsupported(path, `${value} is not a finite number`);
       // Number#toString is the ECMAScript serialisation RFC 8785 §3.2.2.3 prescribes (and gives "0" for -0).
-      return String(value);
+      out.push(String(value));
+      return;
     case 'string':
-      if (LONE_SURROGATE.test(value)) unsupported(path, 'the string holds a lone UTF-16 surrogate');
-      return JSON.stringify(value);
+      out.push(quote(value, path, 'the string'));
+      return;
     case 'object':
       break;
     default:
@@ -48,13 +62,17 @@ function serialize(value: unknown, depth: number, path: string): string {
   }
   if (depth >= MAX_JSON_DEPTH) unsupported(path, `nested deeper than ${MAX_JSON_DEPTH} levels (or cyclic)`);
   if (Array.isArray(value)) {
-    const parts: string[] = [];
+    out.push('[');
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      if (item === undefined) unsupported(`${path}[${i}]`, 'arrays cannot hold undefined');
-      parts.push(serialize(item, depth + 1, `${path}[${i}]`));
+      path.push(i);
+      if (item === undefined) unsupported(path, 'arrays cannot hold undefined');
+      if (i > 0) out.push(',');
+      serialize(item, depth + 1, path, out);
+      path.pop();
     }
-    return `[${parts.join(',')}]`;
+    out.push(']');
+    return;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
@@ -63,17 +81,32 @@ function serialize(value: unknown, depth: number, path: string): string {
   const record = value as Record<string, unknown>;
   // Default sort compares UTF-16 code units, exactly the order RFC 8785 §3.2.3 requires.
   const keys = Object.keys(record).sort();
-  const parts: string[] = [];
+  out.push('{');
+  let first = true;
   for (const key of keys) {
     const item = record[key];
     if (item === undefined) continue;
-    if (LONE_SURROGATE.test(key)) unsupported(path, 'a property name holds a lone UTF-16 surrogate');
-    parts.push(`${JSON.stringify(key)}:${serialize(item, depth + 1, `${path}.${key}`)}`);
+    out.push(first ? '' : ',', quote(key, path, 'a property name'), ':');
+    first = false;
+    path.push(key);
+    serialize(item, depth + 1, path, out);
+    path.pop();
   }
-  return `{${parts.join(',')}}`;
+  out.push('}');
 }
 
-function unsupported(path: string, why: string): never {
+/**
+ * A JSON string literal. Most names and identifiers need no escaping, so they skip
+ * JSON.stringify (the hot spot of canonicalising a large schema model).
+ */
+function quote(text: string, path: (string | number)[], what: string): string {
+  if (!SPECIAL.test(text)) return `"${text}"`;
+  if (LONE_SURROGATE.test(text)) unsupported(path, `${what} holds a lone UTF-16 surrogate`);
+  return JSON.stringify(text);
+}
+
+function unsupported(keys: (string | number)[], why: string): never {
+  const path = `$${keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`;
   throw new IsotypError('ISOTYP_UNSUPPORTED_VALUE', `Cannot canonicalise ${path}: ${why}.`, {
     hint: 'Canonical JSON carries only null, booleans, finite numbers, well-formed strings, arrays and plain objects.',
     details: { path },
