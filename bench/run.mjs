@@ -4,7 +4,8 @@
 // .artifacts/bench/<name>.json so figures can be compared between runs and machines.
 //
 // A benchmark module exports `title` and a default async function returning
-// { groups: [{ title, rows }], notes: [string] }, rows as made by runTasks() in harness.mjs.
+// { groups: [{ title, rows }], notes: [string] }, rows as made by runTasks() in harness.mjs
+// (rows may also carry `medianMs`, shown in a median column).
 // Benchmarks import workspace packages from their build output, so run `pnpm build` first.
 // BENCH_TIME_MS sets the time spent on each task (default 500 ms). `pnpm bench` runs node with
 // --expose-gc so each task starts on a clean heap (see harness.mjs).
@@ -45,10 +46,14 @@ function formatDuration(ms) {
 
 function printTable(rows) {
   const hasMB = rows.some((r) => r.mbPerSec !== undefined);
-  const header = ['task', 'ops/s', 'mean', 'p99', '± %', 'samples', ...(hasMB ? ['MB/s'] : [])];
+  // Benchmarks of a few slow runs (introspect.bench.mjs) report their median too.
+  const hasMedian = rows.some((r) => r.medianMs !== undefined);
+  const header = ['task', 'ops/s', ...(hasMedian ? ['median'] : []), 'mean', 'p99', '± %', 'samples'];
+  if (hasMB) header.push('MB/s');
   const lines = rows.map((r) => [
     r.task,
     formatNumber(r.opsPerSec),
+    ...(hasMedian ? [r.medianMs === undefined ? '' : formatDuration(r.medianMs)] : []),
     formatDuration(r.meanMs),
     formatDuration(r.p99Ms),
     r.rme.toFixed(2),
