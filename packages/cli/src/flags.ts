@@ -30,3 +30,9 @@ export const actorFlag = Flags.string({
   summary: 'Who to record in the target history (default: user@host).',
   env: 'ISOTYP_ACTOR',
 });
+
+/** `--config`: the project configuration file (default ./isotyp.json when present). */
+export const configFlag = Flags.string({
+  summary: 'Project configuration file (default: ./isotyp.json when it exists).',
+  env: 'ISOTYP_CONFIG',
+});

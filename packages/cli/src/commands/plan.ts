@@ -1,7 +1,7 @@
 import type { LocalPlan } from '@isotyp/agent';
 import { Flags } from '@oclif/core';
 import { IsotypCommand } from '../base-command.js';
-import { targetFlag } from '../flags.js';
+import { configFlag, targetFlag } from '../flags.js';
 
 export default class Plan extends IsotypCommand {
   static override summary = 'Plan the changes that take a database to the schema in a .sql file.';
@@ -32,6 +32,7 @@ export default class Plan extends IsotypCommand {
       default: [],
     }),
     'concurrent-indexes': Flags.boolean({ summary: 'PostgreSQL: build new indexes concurrently.' }),
+    config: configFlag,
   };
 
   async run(): Promise<LocalPlan> {
@@ -45,6 +46,7 @@ export default class Plan extends IsotypCommand {
       renames: flags.rename,
       concurrentIndexes: flags['concurrent-indexes'],
       out: flags.out,
+      config: flags.config,
     });
     if (!this.jsonEnabled()) {
       this.log(formatPlan(result, styleFor()));

@@ -22,6 +22,7 @@ import {
   verifyPlanFile,
 } from '@isotyp/agent';
 import { IsotypError, parseJson } from '@isotyp/protocol';
+import { loadProjectConfig } from '../config.js';
 
 /** The default actor recorded in a target's history. */
 export function defaultActor(): string {
@@ -49,12 +50,14 @@ export function parseRename(text: string): RenameHint {
 export async function makePlan(
   target: string,
   schema: string,
-  options: { renames: string[]; concurrentIndexes: boolean; out?: string | undefined },
+  options: { renames: string[]; concurrentIndexes: boolean; out?: string | undefined; config?: string | undefined },
 ): Promise<LocalPlan> {
+  const config = loadProjectConfig(options.config);
   const result = await planTarget(target, {
     schema,
     renames: options.renames.map(parseRename),
     concurrentIndexes: options.concurrentIndexes,
+    ...(config.lint === undefined ? {} : { lint: config.lint }),
   });
   if (options.out !== undefined) writeFileSync(options.out, `${JSON.stringify(result.plan, null, 2)}\n`);
   return result;

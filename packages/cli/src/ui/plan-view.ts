@@ -5,6 +5,7 @@ export interface PlanView {
   target: string;
   plan: Plan;
   semver: string;
+  lint: { rule: string; severity: string; message: string }[];
   renameCandidates: { kind: string; table: string | null; from: string; to: string }[];
 }
 
@@ -40,6 +41,11 @@ export function formatPlan(view: PlanView, style: Style): string {
     if (op.down === null) lines.push(style.dim(`   irreversible: ${op.irreversibleReason ?? ''}`));
     if (!op.transactional) lines.push(style.yellow('   runs outside the transaction'));
   });
+  if (view.lint.length > 0) lines.push('', style.bold('Lint'));
+  for (const f of view.lint) {
+    const paint = f.severity === 'error' ? style.red : f.severity === 'warning' ? style.yellow : style.dim;
+    lines.push(`  ${paint(f.severity.padEnd(7))} ${f.rule}: ${f.message}`);
+  }
   for (const c of view.renameCandidates) {
     const what = c.kind === 'column' ? `${c.table}.${c.from} → ${c.table}.${c.to}` : `${c.from} → ${c.to}`;
     lines.push(
