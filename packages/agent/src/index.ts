@@ -17,6 +17,7 @@ export {
   postgresDialect,
   readRowCounts,
 } from './dialects/postgres/index.js';
+export { postgresPlanner } from './dialects/postgres/planner.js';
 export { type PostgresRunnerOptions, postgresRunner } from './dialects/postgres/runner.js';
 export { executeSqlite } from './dialects/sqlite/execute.js';
 export { openSqlite, type SqliteTarget, sqliteDialect } from './dialects/sqlite/index.js';

@@ -1,8 +1,13 @@
+import { createRequire } from 'node:module';
 import { IsotypError, type SchemaModel } from '@isotyp/protocol';
 import type { ChangeRunner } from './apply/session.js';
+import { cachedDesired } from './desired/cache.js';
 import { loadDesiredSqlite } from './desired/load-sqlite.js';
-import { parseDirectives, readSchemaSource } from './desired/schema-source.js';
+import { parseDirectives, readSchemaSource, type SchemaFile } from './desired/schema-source.js';
+import type { DialectConnection } from './dialects/dialect.js';
+import { postgresPlanner } from './dialects/postgres/planner.js';
 import { postgresRunner } from './dialects/postgres/runner.js';
+import { loadDesiredPostgres } from './dialects/postgres/scratch.js';
 import { sqlitePlanner } from './dialects/sqlite/planner.js';
 import { sqliteRunner } from './dialects/sqlite/runner.js';
 import type { RenameHint } from './diff/changes.js';
@@ -11,8 +16,9 @@ import { connectTarget } from './inspect.js';
 import { type Finding, type LintConfig, lintChange } from './lint/lint.js';
 import type { MigrationDialect } from './migrate/migrate.js';
 import { createPlan, type PlanResult } from './plan/create-plan.js';
-import type { DialectPlanner } from './plan/dialect-planner.js';
-import { parseTargetUrl } from './target/target-url.js';
+import { parseTargetUrl, type TargetUrl } from './target/target-url.js';
+
+const AGENT_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 export interface LocalPlanOptions {
   /** `--schema`: a .sql file or a directory of them. */
@@ -21,12 +27,18 @@ export interface LocalPlanOptions {
   renames?: RenameHint[];
   concurrentIndexes?: boolean;
   lint?: LintConfig;
+  /** PostgreSQL: an empty database to load the schema into instead of a scratch database. */
+  devUrl?: string;
+  /** Where desired-state models are cached (under $ISOTYP_HOME); no caching when absent. */
+  cacheDir?: string;
 }
 
 export interface LocalPlan extends PlanResult {
   /** The target with any password redacted. */
   target: string;
   lint: Finding[];
+  /** True when the desired model came from the cache instead of a scratch database. */
+  desiredCached: boolean;
 }
 
 /**
@@ -38,20 +50,12 @@ export async function planTarget(targetUrl: string, options: LocalPlanOptions): 
   const files = readSchemaSource(options.schema);
   const directives = parseDirectives(files);
   const renames = [...directives.renames, ...(options.renames ?? [])];
-  let desired: SchemaModel;
-  let planner: DialectPlanner;
-  switch (target.dialect) {
-    case 'sqlite':
-      desired = loadDesiredSqlite(files);
-      planner = sqlitePlanner;
-      break;
-    case 'postgres':
-      throw postgresNotYet();
-  }
   const connection = await connectTarget(targetUrl);
   try {
     const live = await connection.introspect();
-    const result = createPlan(live, desired, planner, {
+    const desired = await loadDesired(target, files, connection, options);
+    const planner = target.dialect === 'sqlite' ? sqlitePlanner : postgresPlanner;
+    const result = createPlan(live, desired.model, planner, {
       renames,
       concurrentIndexes: options.concurrentIndexes ?? false,
     });
@@ -59,30 +63,69 @@ export async function planTarget(targetUrl: string, options: LocalPlanOptions): 
       {
         dialect: live.dialect,
         from: live,
-        to: desired,
-        changes: diffSchemas(live, desired, { renames }).changes,
+        to: desired.model,
+        changes: diffSchemas(live, desired.model, { renames }).changes,
         ops: result.plan.ops,
         rowCounts: await connection.rowCounts(),
       },
       options.lint,
       directives.lintIgnores,
     );
-    return { target: target.display, ...result, lint };
+    return { target: target.display, ...result, lint, desiredCached: desired.cached };
   } finally {
     await connection.close();
   }
 }
 
+async function loadDesired(
+  target: TargetUrl,
+  files: SchemaFile[],
+  connection: DialectConnection,
+  options: LocalPlanOptions,
+): Promise<{ model: SchemaModel; cached: boolean }> {
+  switch (target.dialect) {
+    case 'sqlite':
+      // In memory it takes milliseconds: not worth a cache.
+      return { model: loadDesiredSqlite(files), cached: false };
+    case 'postgres': {
+      const key = {
+        files,
+        dialect: target.dialect,
+        serverVersion: await connection.serverVersion(),
+        agentVersion: AGENT_VERSION,
+      };
+      return cachedDesired(options.cacheDir, key, () =>
+        loadDesiredPostgres(files, {
+          serverUrl: target.url,
+          fileName: files[0]?.name ?? 'schema.sql',
+          ...(options.devUrl === undefined ? {} : { devUrl: options.devUrl }),
+        }),
+      );
+    }
+  }
+}
+
 /**
- * The dialect side of versioned migrations: SQLite replays files in memory; PostgreSQL needs a
- * server to create scratch databases on (`--dev-url`, or the target's).
+ * The dialect side of versioned migrations: SQLite replays files in memory; PostgreSQL replays
+ * them in a scratch database on `devUrl`'s server (or in that empty database).
  */
 export function migrationDialect(options: { dialect: 'sqlite' | 'postgres'; devUrl?: string }): MigrationDialect {
   switch (options.dialect) {
     case 'sqlite':
       return { dialect: 'sqlite', planner: sqlitePlanner, replay: async (files) => loadDesiredSqlite(files) };
-    case 'postgres':
-      throw postgresNotYet();
+    case 'postgres': {
+      const devUrl = options.devUrl;
+      if (devUrl === undefined) {
+        throw new IsotypError('ISOTYP_USAGE', 'PostgreSQL migrations need a server to replay them on.', {
+          hint: 'Pass --dev-url postgres://user@host/db (a scratch database is created there and dropped).',
+        });
+      }
+      return {
+        dialect: 'postgres',
+        planner: postgresPlanner,
+        replay: (files) => loadDesiredPostgres(files, { serverUrl: devUrl, fileName: files[0]?.name ?? 'schema.sql' }),
+      };
+    }
   }
 }
 
@@ -96,14 +139,4 @@ export function openRunner(targetUrl: string, options: { lockTimeoutMs?: number 
       // The password comes from the URL or, as with libpq, from PGPASSWORD (read by the driver).
       return postgresRunner({ url: target.url }, options);
   }
-}
-
-function postgresNotYet(): IsotypError {
-  return new IsotypError(
-    'ISOTYP_TARGET_INVALID',
-    'Planning and applying on PostgreSQL targets is not available in this build yet.',
-    {
-      hint: 'Use a sqlite: target for now.',
-    },
-  );
 }

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { IsotypError, parseJson } from '@isotyp/protocol';
 import { z } from 'zod';
 
@@ -34,4 +36,9 @@ export function loadProjectConfig(path?: string): ProjectConfig {
     });
   }
   return parsed.data;
+}
+
+/** The agent's state directory: $ISOTYP_HOME, else ~/.isotyp. */
+export function isotypHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ISOTYP_HOME !== undefined && env.ISOTYP_HOME !== '' ? env.ISOTYP_HOME : join(homedir(), '.isotyp');
 }

@@ -19,6 +19,8 @@ export interface DialectConnection {
    * Read locally; never sent anywhere.
    */
   rowCounts(): Promise<Map<string, number>>;
+  /** The server's version (SQLite library version; PostgreSQL server_version_num). */
+  serverVersion(): Promise<string>;
   close(): Promise<void>;
 }
 

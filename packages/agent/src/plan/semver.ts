@@ -6,7 +6,8 @@ export type SemverBump = 'major' | 'minor' | 'patch' | 'none';
 /** Actions that only touch indexes or comments: a patch release of the schema. */
 const PATCH_ACTIONS = /^(?:create|drop|replace)-index$|comment/;
 /** Actions that break readers or writers of the old schema even when no data is lost. */
-const BREAKING_ACTIONS = /^(?:rename-|drop-(?!index$))|alter-column-type|set-not-null|add-(?:unique|check|foreign-key)/;
+const BREAKING_ACTIONS =
+  /^(?:rename-|drop-(?!index$))|alter-column-type|set-not-null|add-(?:unique|check|foreign-key|primary-key|exclusion)/;
 
 /**
  * The semantic-version bump a plan implies: major when anything is destructive or breaks

@@ -6,7 +6,7 @@ import { configFlag, targetFlag } from '../flags.js';
 export default class Plan extends IsotypCommand {
   static override summary = 'Plan the changes that take a database to the schema in a .sql file.';
   static override description =
-    'Introspects the target, loads --schema into a scratch database of the same dialect (SQLite: in memory), diffs the two and prints ordered operations with their risk, lock impact and undo statements. Nothing is changed. A drop and an add that look like a rename are flagged; confirm a rename with --rename or a `-- isotyp:rename …` comment to keep the data.';
+    'Introspects the target, loads --schema into a scratch database of the same dialect (SQLite: in memory; PostgreSQL: a scratch database created on the target server and dropped, or --dev-url), diffs the two and prints ordered operations with their risk, lock impact and undo statements. Nothing is changed. A drop and an add that look like a rename are flagged; confirm a rename with --rename or a `-- isotyp:rename …` comment to keep the data.';
   static override examples = [
     {
       description: 'Plan and save the plan for review and apply.',
@@ -33,6 +33,9 @@ export default class Plan extends IsotypCommand {
     }),
     'concurrent-indexes': Flags.boolean({ summary: 'PostgreSQL: build new indexes concurrently.' }),
     config: configFlag,
+    'dev-url': Flags.string({
+      summary: 'PostgreSQL: an empty database to load --schema into, instead of a scratch database.',
+    }),
   };
 
   async run(): Promise<LocalPlan> {
@@ -47,6 +50,7 @@ export default class Plan extends IsotypCommand {
       concurrentIndexes: flags['concurrent-indexes'],
       out: flags.out,
       config: flags.config,
+      devUrl: flags['dev-url'],
     });
     if (!this.jsonEnabled()) {
       this.log(formatPlan(result, styleFor()));

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { join } from 'node:path';
 import {
   type ApplyResult,
   applyMigrations,
@@ -22,7 +23,7 @@ import {
   verifyPlanFile,
 } from '@isotyp/agent';
 import { IsotypError, parseJson } from '@isotyp/protocol';
-import { loadProjectConfig } from '../config.js';
+import { isotypHome, loadProjectConfig } from '../config.js';
 
 /** The default actor recorded in a target's history. */
 export function defaultActor(): string {
@@ -50,13 +51,21 @@ export function parseRename(text: string): RenameHint {
 export async function makePlan(
   target: string,
   schema: string,
-  options: { renames: string[]; concurrentIndexes: boolean; out?: string | undefined; config?: string | undefined },
+  options: {
+    renames: string[];
+    concurrentIndexes: boolean;
+    out?: string | undefined;
+    config?: string | undefined;
+    devUrl?: string | undefined;
+  },
 ): Promise<LocalPlan> {
   const config = loadProjectConfig(options.config);
   const result = await planTarget(target, {
     schema,
     renames: options.renames.map(parseRename),
     concurrentIndexes: options.concurrentIndexes,
+    cacheDir: join(isotypHome(), 'cache', 'desired'),
+    ...(options.devUrl === undefined ? {} : { devUrl: options.devUrl }),
     ...(config.lint === undefined ? {} : { lint: config.lint }),
   });
   if (options.out !== undefined) writeFileSync(options.out, `${JSON.stringify(result.plan, null, 2)}\n`);

@@ -27,6 +27,11 @@ export const postgresDialect: Dialect<PostgresTarget> = {
       async introspect(): Promise<SchemaModel> {
         return introspectPostgres(client);
       },
+      async serverVersion(): Promise<string> {
+        return (
+          (await client.query<{ v: string }>("SELECT current_setting('server_version_num') AS v")).rows[0]?.v ?? ''
+        );
+      },
       async rowCounts(): Promise<Map<string, number>> {
         return readRowCounts(client);
       },

@@ -22,6 +22,9 @@ export const sqliteDialect: Dialect<SqliteTarget> = {
       async introspect(): Promise<SchemaModel> {
         return introspectSqlite(db);
       },
+      async serverVersion(): Promise<string> {
+        return (db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v;
+      },
       async rowCounts(): Promise<Map<string, number>> {
         const counts = new Map<string, number>();
         for (const table of introspectSqlite(db).namespaces[0]?.tables ?? []) {

@@ -70,7 +70,11 @@ export const dropEnumValue: LintRule = {
   summary: 'Removing or reordering enum values recreates the type; rows holding a removed value fail.',
   check: (ctx) =>
     ctx.changes.flatMap((c) =>
-      c.kind === 'drop-enum' && ctx.changes.some((d) => d.kind === 'create-enum' && d.type.name === c.type.name)
+      c.kind === 'drop-enum' &&
+      ctx.changes.some(
+        (d) =>
+          d.kind === 'create-enum' && d.type.name === c.type.name && !keepsValuesInOrder(c.type.values, d.type.values),
+      )
         ? [
             {
               object: ref('enum', c.namespace, c.type.name),
@@ -84,4 +88,11 @@ export const dropEnumValue: LintRule = {
 /** A constraint dropped and re-added under the same name is a change, not a removal. */
 function replaced(table: { foreignKeys: { name: string }[] }, name: string): boolean {
   return table.foreignKeys.some((fk) => fk.name === name);
+}
+
+/** A recreated enum that keeps every old value in order (e.g. only its comment changed) loses nothing. */
+function keepsValuesInOrder(before: string[], after: string[]): boolean {
+  let i = 0;
+  for (const value of after) if (value === before[i]) i++;
+  return i === before.length;
 }
