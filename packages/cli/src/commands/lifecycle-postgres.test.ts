@@ -35,17 +35,17 @@ describe('plan → apply → drift → rollback on PostgreSQL (Pagila)', () => {
       const planned = runCli(['plan', '-t', target, '--schema', schema, '--out', planFile, '--json']);
       expect(planned.status, planned.stderr).toBe(0);
       const plan = json(planned.stdout);
-      expect(plan.plan.dialect).toBe('postgres');
-      expect(plan.plan.ops.map((op: { action: string }) => op.action)).toEqual(
+      expect(plan.dialect).toBe('postgres');
+      expect(plan.operations.map((op: { action: string }) => op.action)).toEqual(
         expect.arrayContaining(['add-column', 'create-index']),
       );
 
       const applied = runCli(['apply', '-t', target, '--plan', planFile, '--yes', '--json']);
       expect(applied.status, applied.stderr).toBe(0);
-      expect(json(applied.stdout).toDigest).toBe(plan.plan.toDigest);
+      expect(json(applied.stdout).toDigest).toBe(plan.toDigest);
 
       const again = json(runCli(['plan', '-t', target, '--schema', schema, '--json']).stdout);
-      expect(again.plan.ops).toEqual([]);
+      expect(again.operations).toEqual([]);
       expect(again.desiredCached).toBe(true);
       expect(runCli(['drift', '-t', target]).status).toBe(0);
 

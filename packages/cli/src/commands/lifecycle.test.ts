@@ -30,7 +30,7 @@ describe('plan → apply → drift → rollback from the command line', () => {
     expect(planned.status, planned.stderr).toBe(0);
     const plan = json(planned.stdout);
     expect(plan.semver).toBe('minor');
-    expect(plan.plan.ops.map((op: { action: string }) => op.action)).toEqual(
+    expect(plan.operations.map((op: { action: string }) => op.action)).toEqual(
       expect.arrayContaining(['add-column', 'create-table', 'create-index']),
     );
     expect(plan.lint).toEqual([]);
@@ -45,10 +45,10 @@ describe('plan → apply → drift → rollback from the command line', () => {
 
     const applied = runCli(['apply', '-t', target, '--plan', planFile, '--yes', '--actor', 'ci@test', '--json']);
     expect(applied.status, applied.stderr).toBe(0);
-    expect(json(applied.stdout)).toMatchObject({ toVersion: '0.1.0', toDigest: plan.plan.toDigest });
+    expect(json(applied.stdout)).toMatchObject({ toVersion: '0.1.0', toDigest: plan.toDigest });
 
     const replan = json(runCli(['plan', '-t', target, '--schema', example('schema.sql'), '--json']).stdout);
-    expect(replan.plan.ops).toEqual([]);
+    expect(replan.operations).toEqual([]);
     expect(runCli(['drift', '-t', target]).status).toBe(0);
 
     new Database(db).exec('CREATE TABLE hotfix (id INTEGER PRIMARY KEY)');
@@ -59,7 +59,7 @@ describe('plan → apply → drift → rollback from the command line', () => {
 
     const back = runCli(['rollback', '-t', target, '--yes', '--json']);
     expect(back.status, back.stderr).toBe(0);
-    expect(json(back.stdout).toDigest).toBe(plan.plan.fromDigest);
+    expect(json(back.stdout).toDigest).toBe(plan.fromDigest);
   });
 
   it('refuses an edited plan and a plan for another database before running anything', () => {

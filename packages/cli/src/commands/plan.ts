@@ -1,7 +1,7 @@
-import type { LocalPlan } from '@isotyp/agent';
 import { Flags } from '@oclif/core';
 import { IsotypCommand } from '../base-command.js';
 import { configFlag, targetFlag } from '../flags.js';
+import type { PlanOutput } from '../services/local.js';
 
 export default class Plan extends IsotypCommand {
   static override summary = 'Plan the changes that take a database to the schema in a .sql file.';
@@ -38,9 +38,9 @@ export default class Plan extends IsotypCommand {
     }),
   };
 
-  async run(): Promise<LocalPlan> {
+  async run(): Promise<PlanOutput> {
     const { flags } = await this.parse(Plan);
-    const [{ makePlan }, { formatPlan }, { styleFor }] = await Promise.all([
+    const [{ makePlan, planOutput }, { formatPlan }, { styleFor }] = await Promise.all([
       import('../services/local.js'),
       import('../ui/plan-view.js'),
       import('../ui/style.js'),
@@ -57,6 +57,6 @@ export default class Plan extends IsotypCommand {
       if (flags.out !== undefined)
         this.log(`\nWrote ${flags.out}. Apply it with: isotyp apply --target … --plan ${flags.out} --yes`);
     }
-    return result;
+    return planOutput(result);
   }
 }

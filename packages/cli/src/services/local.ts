@@ -72,6 +72,36 @@ export async function makePlan(
   return result;
 }
 
+/** What `isotyp plan --json` prints: the plan's digests and operations at the top level. */
+export interface PlanOutput {
+  target: string;
+  dialect: string;
+  fromDigest: string;
+  toDigest: string;
+  planDigest: string;
+  semver: string;
+  operations: LocalPlan['plan']['ops'];
+  lint: LocalPlan['lint'];
+  renameCandidates: LocalPlan['renameCandidates'];
+  desiredCached: boolean;
+}
+
+export function planOutput(result: LocalPlan): PlanOutput {
+  const { plan } = result;
+  return {
+    target: result.target,
+    dialect: plan.dialect,
+    fromDigest: plan.fromDigest,
+    toDigest: plan.toDigest,
+    planDigest: plan.planDigest,
+    semver: result.semver,
+    operations: plan.ops,
+    lint: result.lint,
+    renameCandidates: result.renameCandidates,
+    desiredCached: result.desiredCached,
+  };
+}
+
 export function readPlanFile(path: string) {
   let text: string;
   try {
