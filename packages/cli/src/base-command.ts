@@ -32,6 +32,15 @@ export abstract class IsotypCommand extends Command {
     return argvHasFlag(this.argv, '--verbose');
   }
 
+  /** Refuses a command that changes a database unless --yes was given. */
+  protected async requireYes(yes: boolean, what: string): Promise<void> {
+    if (yes) return;
+    const { IsotypError } = await import('@isotyp/protocol');
+    throw new IsotypError('ISOTYP_USAGE', `${what} changes the database.`, {
+      hint: 'Review it, then re-run with --yes.',
+    });
+  }
+
   protected override async parse<F extends Output, B extends Output, A extends Output>(
     options?: Interfaces.Input<F, B, A>,
     argv?: string[],

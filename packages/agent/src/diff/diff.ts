@@ -1,4 +1,5 @@
 import { IsotypError, type Namespace, type SchemaModel, type Table } from '@isotyp/protocol';
+import { emptyNamespace } from '../schema/empty.js';
 import type { Change, DiffResult, RenameCandidate, RenameHint } from './changes.js';
 import { diffTable } from './diff-table.js';
 import { byKey, diffByName } from './match.js';
@@ -152,18 +153,4 @@ function isSubsequence(short: string[], long: string[]): boolean {
 function sameShape(a: Table, b: Table): boolean {
   const shape = (t: Table) => t.columns.map((c) => `${c.name}:${c.type}`).join(',');
   return a.columns.length > 0 && shape(a) === shape(b);
-}
-
-function emptyNamespace(name: string): Namespace {
-  return {
-    name,
-    tables: [],
-    views: [],
-    enums: [],
-    domains: [],
-    sequences: [],
-    routines: [],
-    triggers: [],
-    comment: null,
-  };
 }

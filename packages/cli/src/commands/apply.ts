@@ -23,13 +23,9 @@ export default class Apply extends IsotypCommand {
   async run(): Promise<ApplyResult> {
     const { flags } = await this.parse(Apply);
     const { applyPlanFile, defaultActor, readPlanFile } = await import('../services/local.js');
-    if (!flags.yes) {
-      const plan = readPlanFile(flags.plan);
-      const { IsotypError } = await import('@isotyp/protocol');
-      throw new IsotypError('ISOTYP_USAGE', `Applying changes the database (${plan.ops.length} operations).`, {
-        hint: 'Review the plan, then re-run with --yes.',
-      });
-    }
+    // Read (and verify) the plan first, so a bad file is reported before the confirmation.
+    const plan = readPlanFile(flags.plan);
+    await this.requireYes(flags.yes, `Applying ${plan.ops.length} operations`);
     const result = await applyPlanFile(flags.target, flags.plan, flags.actor ?? defaultActor());
     this.log(
       `Applied ${result.planDigest}: ${result.statements} statements in ${result.durationMs} ms; ` +

@@ -23,10 +23,7 @@ export default class Rollback extends IsotypCommand {
   async run(): Promise<RollbackResult> {
     const { flags } = await this.parse(Rollback);
     const { defaultActor, rollback } = await import('../services/local.js');
-    if (!flags.yes) {
-      const { IsotypError } = await import('@isotyp/protocol');
-      throw new IsotypError('ISOTYP_USAGE', 'Rolling back changes the database.', { hint: 'Re-run with --yes.' });
-    }
+    await this.requireYes(flags.yes, 'Rolling back');
     const result = await rollback(flags.target, flags.actor ?? defaultActor(), flags.force);
     this.log(`Rolled back change #${result.reverted}: schema is ${result.toVersion} (${result.toDigest}).`);
     for (const s of result.skipped) this.warn(`not undone: ${s.action} ${s.object} — ${s.reason}`);

@@ -8,6 +8,7 @@ import {
   type View,
 } from '@isotyp/protocol';
 import type pg from 'pg';
+import { emptyNamespace } from '../../schema/empty.js';
 import { byName } from '../../schema/schema-digest.js';
 import {
   byNameThen,
@@ -161,17 +162,9 @@ ${commentJoin('d', 'pg_namespace', 'n.oid')}
 WHERE ${userNamespace('n')}`;
 
 async function readNamespaces(ctx: CatalogContext): Promise<Namespace[]> {
-  return (await rows<{ name: string; comment: string | null }>(ctx, namespacesSql)).map((r) => ({
-    name: r.name,
-    tables: [],
-    views: [],
-    enums: [],
-    domains: [],
-    sequences: [],
-    routines: [],
-    triggers: [],
-    comment: r.comment,
-  }));
+  return (await rows<{ name: string; comment: string | null }>(ctx, namespacesSql)).map((r) =>
+    emptyNamespace(r.name, r.comment),
+  );
 }
 
 // The version is left out: a database created today gets the server's default version, so

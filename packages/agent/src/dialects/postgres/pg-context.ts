@@ -1,6 +1,7 @@
 import type { Namespace, SchemaModel, Table } from '@isotyp/protocol';
 import type { Change, TableChange } from '../../diff/changes.js';
 import type { PlanContext } from '../../plan/dialect-planner.js';
+import { emptyNamespace } from '../../schema/empty.js';
 
 /*
  * What every part of the PostgreSQL planner looks things up in: both models, tables matched
@@ -31,17 +32,7 @@ export interface PgContext {
   dropped: { ns: string; table: Table }[];
 }
 
-const EMPTY: Namespace = {
-  name: '',
-  tables: [],
-  views: [],
-  enums: [],
-  domains: [],
-  sequences: [],
-  routines: [],
-  triggers: [],
-  comment: null,
-};
+const EMPTY: Namespace = emptyNamespace('');
 
 export function namespaceOf(model: SchemaModel, name: string): Namespace {
   return model.namespaces.find((n) => n.name === name) ?? { ...EMPTY, name };

@@ -1,5 +1,6 @@
-import { type Digest, digest, type Plan, type SchemaModel } from '@isotyp/protocol';
+import { type Digest, type Plan, type SchemaModel } from '@isotyp/protocol';
 import type pg from 'pg';
+import { historyValues } from '../../apply/history-row.js';
 import type { HistoryRecord, NewHistoryRecord, StepKey, StepRecord, StepStart } from '../../apply/session.js';
 
 /*
@@ -93,21 +94,7 @@ export async function insertHistory(client: pg.ClientBase, row: NewHistoryRecord
     `INSERT INTO isotyp.history (direction, plan_digest, from_digest, to_digest, from_version, to_version,
        plan, model, reverts_id, actor, applied_at, duration_ms, checksum)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-    [
-      row.direction,
-      row.planDigest,
-      row.fromDigest,
-      row.toDigest,
-      row.fromVersion,
-      row.toVersion,
-      JSON.stringify(row.plan),
-      JSON.stringify(row.model),
-      row.revertsId,
-      row.actor,
-      row.appliedAt,
-      row.durationMs,
-      digest('history-entry', row),
-    ],
+    historyValues(row),
   );
   await clearSteps(client, row);
   return Number(rows[0]?.id);

@@ -1,4 +1,5 @@
 import type { Column, ForeignKey, Index, Namespace, Table } from '@isotyp/protocol';
+import { ACTION_SQL } from '../referential-actions.js';
 import { literalOrNull, qualify, quoteIdent, splitNameList } from './pg-sql.js';
 
 /*
@@ -10,14 +11,6 @@ import { literalOrNull, qualify, quoteIdent, splitNameList } from './pg-sql.js';
 type Unique = Table['uniques'][number];
 type Check = Table['checks'][number];
 type Exclusion = NonNullable<Table['exclusions']>[number];
-
-const ACTIONS: Record<ForeignKey['onDelete'], string> = {
-  'no-action': 'NO ACTION',
-  restrict: 'RESTRICT',
-  cascade: 'CASCADE',
-  'set-null': 'SET NULL',
-  'set-default': 'SET DEFAULT',
-};
 
 export const columnList = (names: readonly string[]): string => names.map(quoteIdent).join(', ');
 
@@ -55,8 +48,8 @@ export const renderExclusion = (exclusion: Exclusion): string =>
 export function renderForeignKey(namespace: string, fk: ForeignKey): string {
   let sql = `CONSTRAINT ${quoteIdent(fk.name)} FOREIGN KEY (${columnList(fk.columns)}) REFERENCES ${qualify(fk.refSchema ?? namespace, fk.refTable)} (${columnList(fk.refColumns)})`;
   if (fk.match === 'full') sql += ' MATCH FULL';
-  if (fk.onDelete !== 'no-action') sql += ` ON DELETE ${ACTIONS[fk.onDelete]}`;
-  if (fk.onUpdate !== 'no-action') sql += ` ON UPDATE ${ACTIONS[fk.onUpdate]}`;
+  if (fk.onDelete !== 'no-action') sql += ` ON DELETE ${ACTION_SQL[fk.onDelete]}`;
+  if (fk.onUpdate !== 'no-action') sql += ` ON UPDATE ${ACTION_SQL[fk.onUpdate]}`;
   if (fk.deferrable) sql += fk.initiallyDeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE';
   return sql;
 }

@@ -9,6 +9,7 @@ import {
 } from '@isotyp/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
 import { byName } from '../../schema/schema-digest.js';
+import { ACTION_FROM_SQL } from '../referential-actions.js';
 import { indexClauses, tableClauses } from './ddl-text.js';
 
 type Db = BetterSqlite3.Database;
@@ -190,14 +191,6 @@ function readTable(db: Db, row: SchemaRow, indexSql: Map<string, string | null>,
   };
 }
 
-const ACTIONS: Record<string, ForeignKey['onDelete']> = {
-  'NO ACTION': 'no-action',
-  RESTRICT: 'restrict',
-  CASCADE: 'cascade',
-  'SET NULL': 'set-null',
-  'SET DEFAULT': 'set-default',
-};
-
 function readForeignKeys(db: Db, table: string, written: ReturnType<typeof tableClauses>['foreignKeys']): ForeignKey[] {
   const groups = new Map<number, ForeignKeyRow[]>();
   for (const r of pragma<ForeignKeyRow>(db, 'foreign_key_list', table)) {
@@ -224,8 +217,8 @@ function readForeignKeys(db: Db, table: string, written: ReturnType<typeof table
       refSchema: null,
       refTable: first.table,
       refColumns,
-      onDelete: ACTIONS[first.on_delete] ?? 'no-action',
-      onUpdate: ACTIONS[first.on_update] ?? 'no-action',
+      onDelete: ACTION_FROM_SQL[first.on_delete] ?? 'no-action',
+      onUpdate: ACTION_FROM_SQL[first.on_update] ?? 'no-action',
       match: 'simple',
       deferrable: text?.deferrable ?? false,
       initiallyDeferred: text?.initiallyDeferred ?? false,

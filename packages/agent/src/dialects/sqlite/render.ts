@@ -1,4 +1,5 @@
 import type { Column, ForeignKey, Index, Table } from '@isotyp/protocol';
+import { ACTION_SQL } from '../referential-actions.js';
 import { columnOf, derivedCheckLabel, isDerivedForeignKey, quoteIdent, renderCollation, renderDefault } from './sql.js';
 
 /*
@@ -6,14 +7,6 @@ import { columnOf, derivedCheckLabel, isDerivedForeignKey, quoteIdent, renderCol
  * that introspecting what is rendered gives the model back unchanged, so a rebuilt table is
  * indistinguishable from one created by the desired-state file.
  */
-
-const ACTIONS: Record<ForeignKey['onDelete'], string> = {
-  'no-action': 'NO ACTION',
-  restrict: 'RESTRICT',
-  cascade: 'CASCADE',
-  'set-null': 'SET NULL',
-  'set-default': 'SET DEFAULT',
-};
 
 const list = (names: string[]) => names.map(quoteIdent).join(', ');
 
@@ -27,8 +20,8 @@ export function hasRowidAlias(table: Table): boolean {
 /** The REFERENCES … part of a foreign key, shared by column and table constraints. */
 export function renderReferences(fk: ForeignKey): string {
   let sql = `REFERENCES ${quoteIdent(fk.refTable)} (${list(fk.refColumns)})`;
-  if (fk.onDelete !== 'no-action') sql += ` ON DELETE ${ACTIONS[fk.onDelete]}`;
-  if (fk.onUpdate !== 'no-action') sql += ` ON UPDATE ${ACTIONS[fk.onUpdate]}`;
+  if (fk.onDelete !== 'no-action') sql += ` ON DELETE ${ACTION_SQL[fk.onDelete]}`;
+  if (fk.onUpdate !== 'no-action') sql += ` ON UPDATE ${ACTION_SQL[fk.onUpdate]}`;
   if (fk.deferrable) sql += fk.initiallyDeferred ? ' DEFERRABLE INITIALLY DEFERRED' : ' DEFERRABLE';
   return sql;
 }

@@ -1,5 +1,6 @@
-import { digest, type Plan, type SchemaModel } from '@isotyp/protocol';
+import { type Plan, type SchemaModel } from '@isotyp/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
+import { historyValues } from '../../apply/history-row.js';
 import type { ChangeRunner, HistoryRecord, NewHistoryRecord, TargetSession } from '../../apply/session.js';
 import { runStatements, withSqliteChangeAsync } from './execute.js';
 import { openSqlite } from './index.js';
@@ -105,21 +106,7 @@ function session(db: Db): TargetSession {
              plan_json, model_json, reverts_id, actor, applied_at, duration_ms, checksum)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(
-          row.direction,
-          row.planDigest,
-          row.fromDigest,
-          row.toDigest,
-          row.fromVersion,
-          row.toVersion,
-          JSON.stringify(row.plan),
-          JSON.stringify(row.model),
-          row.revertsId,
-          row.actor,
-          row.appliedAt,
-          row.durationMs,
-          digest('history-entry', row),
-        );
+        .run(...historyValues(row));
       return Number(info.lastInsertRowid);
     },
     async markReverted(id, byId) {

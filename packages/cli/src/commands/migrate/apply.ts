@@ -23,12 +23,7 @@ export default class MigrateApply extends IsotypCommand {
   async run(): Promise<ApplyResult[]> {
     const { flags } = await this.parse(MigrateApply);
     const { defaultActor, migrationsApply } = await import('../../services/local.js');
-    if (!flags.yes) {
-      const { IsotypError } = await import('@isotyp/protocol');
-      throw new IsotypError('ISOTYP_USAGE', 'Applying migrations changes the database.', {
-        hint: 'Re-run with --yes.',
-      });
-    }
+    await this.requireYes(flags.yes, 'Applying migrations');
     const results = await migrationsApply(flags.target, flags.dir, flags.actor ?? defaultActor());
     this.log(
       results.length === 0
