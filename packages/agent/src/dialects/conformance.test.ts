@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, it } from 'vitest';
-import { runSql, tempDatabase } from '../test-support/postgres.js';
+import { queryRows, runSql, tempDatabase } from '../test-support/postgres.js';
 import { chinookPostgresSql, pagilaSql } from '../test-support/postgres-fixtures.js';
 import { CHINOOK_SQL, tempSqlite } from '../test-support/temp-sqlite.js';
 import { type ConformanceHarness, type ConformanceTarget, introspectionConformance } from './conformance.js';
+import { lifecycleConformance } from './conformance-lifecycle.js';
 import type { Dialect } from './dialect.js';
 import { postgresDialect } from './postgres/index.js';
 import { sqliteDialect } from './sqlite/index.js';
@@ -23,6 +24,15 @@ const sqlite: ConformanceHarness = {
   async fresh(sql: string): Promise<ConformanceTarget> {
     const path = tempSqlite(sql);
     return {
+      url: `sqlite:${path}`,
+      async scalar(query: string) {
+        const db = new Database(path, { readonly: true });
+        try {
+          return String(db.prepare(query).pluck().get());
+        } finally {
+          db.close();
+        }
+      },
       introspect: () => introspectWith(sqliteDialect, { path }),
       async exec(more: string) {
         const db = new Database(path);
@@ -42,6 +52,11 @@ const postgres: ConformanceHarness = {
   async fresh(sql: string): Promise<ConformanceTarget> {
     const db = await tempDatabase(sql);
     return {
+      url: db.url,
+      async scalar(query: string) {
+        const [row] = await queryRows<Record<string, unknown>>(db.url, query);
+        return String(Object.values(row ?? {})[0]);
+      },
       introspect: () => introspectWith(postgresDialect, { url: db.url }),
       exec: (more: string) => runSql(db.url, more),
     };
@@ -55,5 +70,8 @@ const postgres: ConformanceHarness = {
 for (const harness of [sqlite, postgres]) {
   describe(`introspection conformance: ${harness.dialect}`, () => {
     for (const c of introspectionConformance(harness)) it(c.name, c.run);
+  });
+  describe(`change conformance: ${harness.dialect}`, () => {
+    for (const c of lifecycleConformance(harness)) it(c.name, c.run);
   });
 }

@@ -10,9 +10,13 @@ import { schemaDigest } from '../schema/schema-digest.js';
 
 /** A database of the dialect under test, made by the harness. */
 export interface ConformanceTarget {
+  /** The target URL (`sqlite:…` or `postgres://…`) the CLI and `planTarget` would use. */
+  url: string;
   introspect(): Promise<SchemaModel>;
   /** Runs SQL (DDL or DML) on it. */
   exec(sql: string): Promise<void>;
+  /** The first column of the first row of a query, as text. */
+  scalar(sql: string): Promise<string>;
 }
 
 export interface ConformanceHarness {

@@ -1,4 +1,4 @@
-import { type Digest, type Plan, type SchemaModel } from '@isotyp/protocol';
+import type { Digest, Plan, SchemaModel } from '@isotyp/protocol';
 import type pg from 'pg';
 import { historyValues } from '../../apply/history-row.js';
 import type { HistoryRecord, NewHistoryRecord, StepKey, StepRecord, StepStart } from '../../apply/session.js';

@@ -1,4 +1,4 @@
-import { type Plan, type SchemaModel } from '@isotyp/protocol';
+import type { Plan, SchemaModel } from '@isotyp/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
 import { historyValues } from '../../apply/history-row.js';
 import type { ChangeRunner, HistoryRecord, NewHistoryRecord, TargetSession } from '../../apply/session.js';
