@@ -14,7 +14,15 @@ type Routine = Namespace['routines'][number];
 type Trigger = Namespace['triggers'][number];
 
 /** Which properties of a column differ. */
-export type ColumnProperty = 'type' | 'nullable' | 'default' | 'identity' | 'generated' | 'collation' | 'comment';
+export type ColumnProperty =
+  | 'type'
+  | 'nullable'
+  | 'notNullOnConflict'
+  | 'default'
+  | 'identity'
+  | 'generated'
+  | 'collation'
+  | 'comment';
 
 export type TableChange =
   | { kind: 'add-column'; column: Column }

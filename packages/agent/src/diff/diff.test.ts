@@ -24,6 +24,19 @@ describe('diffSchemas', () => {
     ]);
   });
 
+  it('sees a changed NOT NULL conflict clause, an optional field absent on one side', () => {
+    const from = model([table('t', [col('id', 'INTEGER', { nullable: false })])], {}, 'sqlite');
+    const to = model(
+      [table('t', [col('id', 'INTEGER', { nullable: false, notNullOnConflict: 'replace' })])],
+      {},
+      'sqlite',
+    );
+    const [change] = diffSchemas(from, to).changes;
+    expect(change?.kind === 'alter-table' && change.changes).toEqual([
+      expect.objectContaining({ kind: 'alter-column', properties: ['notNullOnConflict'] }),
+    ]);
+  });
+
   it('flags look-alike drop/add pairs as rename candidates and honours rename hints', () => {
     const from = model([table('artist', [col('id'), col('title', 'text')])]);
     const to = model([table('performer', [col('id'), col('name', 'text')])]);

@@ -24,5 +24,7 @@ export function byKey<T>(items: T[], key: (item: T) => string): Map<string, T> {
 
 /** Structural equality through canonical JSON: key order and undefined fields do not matter. */
 export function deepEqual(a: unknown, b: unknown): boolean {
+  // Optional model fields are absent (undefined), which canonical JSON cannot serialise alone.
+  if (a === undefined || b === undefined) return a === b;
   return canonicalize(a) === canonicalize(b);
 }

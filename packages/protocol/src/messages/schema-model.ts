@@ -21,6 +21,23 @@ const int64 = z.string().regex(/^-?\d{1,20}$/, 'expected a decimal integer');
 /** A comment on a constraint or trigger (added for PostgreSQL: COMMENT ON CONSTRAINT / TRIGGER). */
 const optionalComment = nullableText.optional();
 
+/*
+ * Fields marked "added for SQLite" are optional in the same way: introspection fills them only
+ * when the table departs from the default, so a schema without the feature keeps its digest.
+ */
+
+/**
+ * A constraint's conflict resolution, `ON CONFLICT …` in SQLite (added for SQLite). Absent means
+ * ABORT, the default, so ABORT has no value of its own and each behaviour one representation.
+ */
+export const onConflictSchema = z.enum(['rollback', 'fail', 'ignore', 'replace']);
+
+/**
+ * How a PRIMARY KEY or UNIQUE constraint compares one of its columns (added for SQLite, e.g.
+ * `UNIQUE (email COLLATE NOCASE)`): the collation in effect (null for BINARY) and the order.
+ */
+export const constraintKeySchema = z.strictObject({ collation: nullableText, order: z.enum(['asc', 'desc']) });
+
 export const columnSchema = z.strictObject({
   name,
   /** The type as the dialect spells it, normalised (e.g. `integer`, `character varying(40)`). */
@@ -32,6 +49,8 @@ export const columnSchema = z.strictObject({
   generated: z.strictObject({ expression: z.string(), stored: z.boolean() }).nullable(),
   collation: nullableText,
   comment: nullableText,
+  /** ON CONFLICT of the column's NOT NULL constraint (added for SQLite). */
+  notNullOnConflict: onConflictSchema.optional(),
 });
 
 export const indexKeySchema = z.strictObject({
@@ -83,6 +102,24 @@ export const uniqueConstraintSchema = z.strictObject({
   columns: z.array(name).min(1),
   nullsNotDistinct: z.boolean(),
   comment: optionalComment,
+  /**
+   * One per column, present only when some column does not compare as the column itself
+   * would (its own collation, ascending) (added for SQLite).
+   */
+  keys: z.array(constraintKeySchema).min(1).optional(),
+  onConflict: onConflictSchema.optional(),
+});
+
+export const primaryKeySchema = z.strictObject({
+  name: name.nullable(),
+  columns: z.array(name).min(1),
+  comment: optionalComment,
+  /**
+   * As on a unique constraint (added for SQLite). `INTEGER PRIMARY KEY DESC` has one
+   * descending key: unlike `INTEGER PRIMARY KEY` it is not an alias of the rowid.
+   */
+  keys: z.array(constraintKeySchema).min(1).optional(),
+  onConflict: onConflictSchema.optional(),
 });
 
 export const checkSchema = z.strictObject({ name, expression: z.string().min(1), comment: optionalComment });
@@ -96,9 +133,7 @@ export const exclusionSchema = z.strictObject({ name, definition: z.string().min
 export const tableSchema = z.strictObject({
   name,
   columns: z.array(columnSchema),
-  primaryKey: z
-    .strictObject({ name: name.nullable(), columns: z.array(name).min(1), comment: optionalComment })
-    .nullable(),
+  primaryKey: primaryKeySchema.nullable(),
   uniques: z.array(uniqueConstraintSchema),
   indexes: z.array(indexSchema),
   foreignKeys: z.array(foreignKeySchema),
@@ -200,6 +235,10 @@ export const schemaModelSchema = z.strictObject({
 
 export type Column = z.infer<typeof columnSchema>;
 export type Index = z.infer<typeof indexSchema>;
+export type PrimaryKey = z.infer<typeof primaryKeySchema>;
+export type UniqueConstraint = z.infer<typeof uniqueConstraintSchema>;
+export type ConstraintKey = z.infer<typeof constraintKeySchema>;
+export type OnConflict = z.infer<typeof onConflictSchema>;
 export type ForeignKey = z.infer<typeof foreignKeySchema>;
 export type Table = z.infer<typeof tableSchema>;
 export type View = z.infer<typeof viewSchema>;

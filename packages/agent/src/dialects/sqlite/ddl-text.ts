@@ -1,3 +1,5 @@
+import { type OnConflict, onConflictSchema } from '@isotyp/protocol';
+
 /*
  * SQLite keeps some facts only in the CREATE text it stores in sqlite_schema: CHECK
  * expressions, generated-column expressions, index expressions and partial-index predicates.
@@ -148,7 +150,19 @@ export interface TableClauses {
   }[];
   /** True when a column is declared AUTOINCREMENT. */
   autoincrement: boolean;
+  /**
+   * ON CONFLICT clauses other than the default ABORT, lower-cased: of NOT NULL by column, of
+   * the primary key, and of each UNIQUE constraint by its columns as written. SQLite parses
+   * one on a CHECK too but discards it, so it is not collected.
+   */
+  onConflict: {
+    notNull: Map<string, OnConflict>;
+    primaryKey: OnConflict | null;
+    uniques: { columns: string[]; onConflict: OnConflict }[];
+  };
 }
+
+const RESOLUTIONS: ReadonlySet<string> = new Set(onConflictSchema.options);
 
 /** Cuts CHECK, GENERATED … AS (…) and the PRIMARY KEY name out of a CREATE TABLE text. */
 export function tableClauses(sql: string): TableClauses {
@@ -161,6 +175,7 @@ export function tableClauses(sql: string): TableClauses {
     collations: new Map(),
     foreignKeys: [],
     autoincrement: false,
+    onConflict: { notNull: new Map(), primaryKey: null, uniques: [] },
   };
   if (open < 0) return result;
   for (const item of splitItems(tokens, open)) {
@@ -169,6 +184,8 @@ export function tableClauses(sql: string): TableClauses {
     const column = !isConstraint && head !== undefined ? head.value : null;
     let pendingName: string | null = null;
     let depth = 0;
+    // The constraint an ON CONFLICT clause would belong to: the last one begun in this item.
+    let owner: { kind: 'not-null' | 'primary' | 'other' } | { kind: 'unique'; columns: string[] } | null = null;
     for (let i = 0; i < item.length; i++) {
       const t = item[i];
       // Only clauses of the column or constraint itself count, not words inside an expression
@@ -178,6 +195,22 @@ export function tableClauses(sql: string): TableClauses {
         continue;
       }
       if (depth > 0) continue;
+      if (isWord(t, 'ON') && isWord(item[i + 1], 'CONFLICT')) {
+        const resolution = item[i + 2]?.value.toLowerCase() ?? '';
+        i += 2;
+        if (!RESOLUTIONS.has(resolution)) continue; // ABORT, the default
+        const onConflict = resolution as OnConflict;
+        if (owner?.kind === 'not-null' && column !== null) result.onConflict.notNull.set(column, onConflict);
+        else if (owner?.kind === 'primary') result.onConflict.primaryKey = onConflict;
+        else if (owner?.kind === 'unique') result.onConflict.uniques.push({ columns: owner.columns, onConflict });
+        continue;
+      }
+      if (isWord(t, 'NOT') && isWord(item[i + 1], 'NULL')) owner = { kind: 'not-null' };
+      else if (isWord(t, 'PRIMARY')) owner = { kind: 'primary' };
+      else if (isWord(t, 'UNIQUE'))
+        owner = { kind: 'unique', columns: column === null ? keyColumns(item, i) : [column] };
+      else if (isWord(t, 'NULL') && !isWord(item[i - 1], 'NOT')) owner = { kind: 'other' };
+      else if (isWord(t, 'CHECK')) owner = { kind: 'other' };
       if (isWord(t, 'CONSTRAINT')) {
         pendingName = item[i + 1]?.value ?? null;
         i++;
@@ -204,6 +237,11 @@ export function tableClauses(sql: string): TableClauses {
     }
   }
   return result;
+}
+
+/** The column names of a table constraint's `(a COLLATE x DESC, b)` after token `at`. */
+function keyColumns(item: Token[], at: number): string[] {
+  return item[at + 1]?.text === '(' ? splitItems(item, at + 1).map((key) => key[0]?.value ?? '') : [];
 }
 
 function foreignKeyAt(

@@ -1,5 +1,6 @@
 import {
   type Column,
+  type ConstraintKey,
   digest,
   type ForeignKey,
   type Index,
@@ -131,6 +132,7 @@ function readTable(db: Db, row: SchemaRow, indexSql: Map<string, string | null>,
         : null,
     collation: clauses.collations.get(c.name) ?? null,
     comment: null,
+    ...optional('notNullOnConflict', clauses.onConflict.notNull.get(c.name)),
   }));
   const pkColumns = xinfo
     .filter((c) => c.pk > 0)
@@ -139,14 +141,26 @@ function readTable(db: Db, row: SchemaRow, indexSql: Map<string, string | null>,
 
   const uniques: Table['uniques'] = [];
   const indexes: Index[] = [];
+  let pkKeys: ConstraintKey[] | undefined;
   for (const idx of pragma<IndexListRow>(db, 'index_list', row.name)) {
     const keys = pragma<IndexXInfoRow>(db, 'index_xinfo', idx.name)
       .filter((k) => k.key === 1)
       .sort((a, b) => a.seqno - b.seqno);
-    if (idx.origin === 'pk') continue;
+    // A rowid alias has no index, so pk keys come only from a non-alias key (e.g. INTEGER PRIMARY KEY DESC).
+    if (idx.origin === 'pk') {
+      pkKeys = constraintKeys(keys, columns);
+      continue;
+    }
     if (idx.origin === 'u') {
       const cols = keys.map((k) => k.name ?? '');
-      uniques.push({ name: `${row.name}_${cols.join('_')}_key`, columns: cols, nullsNotDistinct: false });
+      const written = clauses.onConflict.uniques.find((u) => sameNames(u.columns, cols));
+      uniques.push({
+        name: `${row.name}_${cols.join('_')}_key`,
+        columns: cols,
+        nullsNotDistinct: false,
+        ...optional('keys', constraintKeys(keys, columns)),
+        ...optional('onConflict', written?.onConflict),
+      });
       continue;
     }
     const text = indexClauses(indexSql.get(idx.name) ?? '');
@@ -181,7 +195,15 @@ function readTable(db: Db, row: SchemaRow, indexSql: Map<string, string | null>,
   return {
     name: row.name,
     columns,
-    primaryKey: pkColumns.length === 0 ? null : { name: clauses.primaryKeyName, columns: pkColumns },
+    primaryKey:
+      pkColumns.length === 0
+        ? null
+        : {
+            name: clauses.primaryKeyName,
+            columns: pkColumns,
+            ...optional('keys', pkKeys),
+            ...optional('onConflict', clauses.onConflict.primaryKey ?? undefined),
+          },
     uniques: byName(uniques),
     indexes: byName(indexes),
     foreignKeys: byName(readForeignKeys(db, row.name, clauses.foreignKeys)),
@@ -190,6 +212,31 @@ function readTable(db: Db, row: SchemaRow, indexSql: Map<string, string | null>,
     comment: null,
   };
 }
+
+/** `{[key]: value}`, or nothing when value is undefined: optional fields stay absent. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+const collationKey = (name: string | null) => (name === null || name.toUpperCase() === 'BINARY' ? null : name);
+
+/**
+ * The keys of a PRIMARY KEY or UNIQUE constraint's automatic index, or undefined when every key
+ * compares as its column would anyway (the column's collation, ascending): the common case,
+ * whose model and digest stay as they were before keys were recorded.
+ */
+function constraintKeys(keys: IndexXInfoRow[], columns: Column[]): ConstraintKey[] | undefined {
+  const inherited = (k: IndexXInfoRow) => {
+    const own = collationKey(columns.find((c) => c.name === k.name)?.collation ?? null);
+    return collationKey(k.coll)?.toUpperCase() === own?.toUpperCase();
+  };
+  if (keys.every((k) => k.desc === 0 && inherited(k))) return undefined;
+  return keys.map((k) => ({ collation: collationKey(k.coll), order: k.desc === 1 ? 'desc' : 'asc' }));
+}
+
+/** SQLite compares column names case-insensitively. */
+const sameNames = (a: string[], b: string[]) =>
+  a.length === b.length && a.every((name, i) => name.toLowerCase() === b[i]?.toLowerCase());
 
 function readForeignKeys(db: Db, table: string, written: ReturnType<typeof tableClauses>['foreignKeys']): ForeignKey[] {
   const groups = new Map<number, ForeignKeyRow[]>();

@@ -1,6 +1,7 @@
-import type { SchemaModel } from '@isotyp/protocol';
+import type { SchemaModel, Table } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { schemaDigest } from '../../schema/schema-digest.js';
 import { CHINOOK_DDL, desiredModel } from '../../test-support/sqlite-round-trip.js';
 import { introspectSqlite } from './introspect.js';
 import { renderCreateIndex, renderCreateTable } from './render.js';
@@ -59,6 +60,74 @@ describe('SQLite DDL rendering', () => {
   it('round-trips quoting, defaults, collations, generated columns, checks, keys and options', () => {
     const model = desiredModel(TRICKY);
     expect(reRendered(model)).toEqual(model);
+  });
+
+  it('round-trips key collations and order, INTEGER PRIMARY KEY DESC and ON CONFLICT clauses', () => {
+    const model = desiredModel(`
+      CREATE TABLE account (
+        id INTEGER CONSTRAINT account_pk PRIMARY KEY DESC ON CONFLICT FAIL,
+        email TEXT NOT NULL ON CONFLICT ROLLBACK,
+        name TEXT COLLATE NOCASE,
+        UNIQUE (email COLLATE NOCASE) ON CONFLICT IGNORE,
+        UNIQUE (name COLLATE BINARY DESC, email)
+      );
+      CREATE TABLE code (k TEXT, v INT UNIQUE ON CONFLICT REPLACE, PRIMARY KEY (k COLLATE RTRIM, v DESC)) WITHOUT ROWID;
+      CREATE TABLE counter (id INTEGER PRIMARY KEY ON CONFLICT REPLACE AUTOINCREMENT);
+    `);
+    expect(reRendered(model)).toEqual(model);
+    const [account, code, counter] = model.namespaces[0]?.tables ?? [];
+    expect(account?.primaryKey).toEqual({
+      name: 'account_pk',
+      columns: ['id'],
+      keys: [{ collation: null, order: 'desc' }],
+      onConflict: 'fail',
+    });
+    expect(account?.columns.map((c) => c.notNullOnConflict)).toEqual([undefined, 'rollback', undefined]);
+    expect(account?.uniques).toEqual([
+      {
+        name: 'account_email_key',
+        columns: ['email'],
+        nullsNotDistinct: false,
+        keys: [{ collation: 'NOCASE', order: 'asc' }],
+        onConflict: 'ignore',
+      },
+      {
+        name: 'account_name_email_key',
+        columns: ['name', 'email'],
+        nullsNotDistinct: false,
+        keys: [
+          { collation: null, order: 'desc' },
+          { collation: null, order: 'asc' },
+        ],
+      },
+    ]);
+    expect(code?.primaryKey?.keys).toEqual([
+      { collation: 'RTRIM', order: 'asc' },
+      { collation: null, order: 'desc' },
+    ]);
+    expect(code?.uniques[0]).toMatchObject({ columns: ['v'], onConflict: 'replace' });
+    expect(code?.uniques[0]).not.toHaveProperty('keys');
+    expect(counter?.primaryKey).toEqual({ name: null, columns: ['id'], onConflict: 'replace' });
+    expect(renderCreateTable(account as Table)).toContain(
+      '"id" INTEGER CONSTRAINT "account_pk" PRIMARY KEY DESC ON CONFLICT FAIL',
+    );
+  });
+
+  it('records nothing for defaults, so digests of schemas without these clauses stay as they were', () => {
+    const plain = desiredModel(
+      'CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL COLLATE NOCASE UNIQUE, b TEXT, UNIQUE (b ASC))',
+    );
+    const spelled = desiredModel(`CREATE TABLE t (
+      id INTEGER PRIMARY KEY ASC ON CONFLICT ABORT,
+      a TEXT NOT NULL ON CONFLICT ABORT COLLATE NOCASE UNIQUE ON CONFLICT ABORT,
+      b TEXT, UNIQUE (b COLLATE BINARY ASC))`);
+    expect(spelled).toEqual(plain);
+    expect(schemaDigest(spelled)).toBe(schemaDigest(plain));
+    expect(plain.namespaces[0]?.tables[0]?.primaryKey).toEqual({ name: null, columns: ['id'] });
+    // SQLite parses ON CONFLICT after a table CHECK and discards it: nothing to keep.
+    expect(desiredModel('CREATE TABLE c (x INT, CHECK (x > 0) ON CONFLICT IGNORE)')).toEqual(
+      desiredModel('CREATE TABLE c (x INT, CHECK (x > 0))'),
+    );
   });
 
   it('leaves derived names unnamed so they follow the table, and keeps given ones', () => {

@@ -1,4 +1,4 @@
-import type { Column, ForeignKey, Index, Table } from '@isotyp/protocol';
+import type { Column, ForeignKey, Index, OnConflict, PrimaryKey, Table, UniqueConstraint } from '@isotyp/protocol';
 import { ACTION_SQL } from '../referential-actions.js';
 import { columnOf, derivedCheckLabel, isDerivedForeignKey, quoteIdent, renderCollation, renderDefault } from './sql.js';
 
@@ -12,9 +12,38 @@ const list = (names: string[]) => names.map(quoteIdent).join(', ');
 
 /** True when the table's primary key is an alias of the rowid (`INTEGER PRIMARY KEY`). */
 export function hasRowidAlias(table: Table): boolean {
+  return isIntegerKey(table) && table.primaryKey?.keys?.[0]?.order !== 'desc';
+}
+
+/** A single INTEGER column key of a rowid table: a rowid alias unless written `PRIMARY KEY DESC`. */
+function isIntegerKey(table: Table): boolean {
   const pk = table.primaryKey?.columns;
   if (table.options.withoutRowid === true || pk?.length !== 1) return false;
   return columnOf(table, pk[0] as string)?.type.toUpperCase() === 'INTEGER';
+}
+
+/**
+ * The primary key goes on its column when only a column constraint says it: AUTOINCREMENT, and
+ * `INTEGER PRIMARY KEY DESC`, which as a table constraint `PRIMARY KEY (id DESC)` would make
+ * the column a rowid alias after all (https://www.sqlite.org/lang_createtable.html#rowid).
+ */
+function inlinePrimaryKey(table: Table): boolean {
+  return table.options.autoincrement === true || (isIntegerKey(table) && !hasRowidAlias(table));
+}
+
+const onConflict = (resolution: OnConflict | undefined) =>
+  resolution === undefined ? '' : ` ON CONFLICT ${resolution.toUpperCase()}`;
+
+/** The column list of a PRIMARY KEY or UNIQUE table constraint, with its keys' COLLATE and DESC. */
+function renderKeys(constraint: PrimaryKey | UniqueConstraint): string {
+  return constraint.columns
+    .map((column, i) => {
+      const key = constraint.keys?.[i];
+      if (key === undefined) return quoteIdent(column);
+      const order = key.order === 'desc' ? ' DESC' : '';
+      return `${quoteIdent(column)} COLLATE ${renderCollation(key.collation ?? 'BINARY')}${order}`;
+    })
+    .join(', ');
 }
 
 /** The REFERENCES … part of a foreign key, shared by column and table constraints. */
@@ -35,10 +64,13 @@ const constraintName = (name: string | null) => (name === null ? '' : `CONSTRAIN
 export function renderColumn(table: Table, column: Column, inlineForeignKey: ForeignKey | null = null): string {
   const parts = [quoteIdent(column.name)];
   if (column.type !== '') parts.push(column.type);
-  if (table.options.autoincrement === true && table.primaryKey?.columns[0] === column.name) {
-    parts.push(`${constraintName(table.primaryKey.name)}PRIMARY KEY AUTOINCREMENT`);
+  const pk = table.primaryKey;
+  if (pk !== null && inlinePrimaryKey(table) && pk.columns[0] === column.name) {
+    const order = pk.keys?.[0]?.order === 'desc' ? ' DESC' : '';
+    const autoincrement = table.options.autoincrement === true ? ' AUTOINCREMENT' : '';
+    parts.push(`${constraintName(pk.name)}PRIMARY KEY${order}${onConflict(pk.onConflict)}${autoincrement}`);
   }
-  if (!column.nullable) parts.push('NOT NULL');
+  if (!column.nullable) parts.push(`NOT NULL${onConflict(column.notNullOnConflict)}`);
   if (column.default !== null) parts.push(`DEFAULT ${renderDefault(column.default)}`);
   if (column.collation !== null) parts.push(`COLLATE ${renderCollation(column.collation)}`);
   if (column.generated !== null) {
@@ -59,11 +91,11 @@ export function renderColumn(table: Table, column: Column, inlineForeignKey: For
 export function renderCreateTable(table: Table, name = table.name): string {
   const items = table.columns.map((c) => renderColumn(table, c));
   const pk = table.primaryKey;
-  if (pk !== null && table.options.autoincrement !== true) {
-    items.push(`${constraintName(pk.name)}PRIMARY KEY (${list(pk.columns)})`);
+  if (pk !== null && !inlinePrimaryKey(table)) {
+    items.push(`${constraintName(pk.name)}PRIMARY KEY (${renderKeys(pk)})${onConflict(pk.onConflict)}`);
   }
   // Unique constraint names are always derived from the table and columns: never written.
-  for (const unique of table.uniques) items.push(`UNIQUE (${list(unique.columns)})`);
+  for (const unique of table.uniques) items.push(`UNIQUE (${renderKeys(unique)})${onConflict(unique.onConflict)}`);
   for (const check of table.checks) {
     const label = derivedCheckLabel(table, check);
     if (label === 'check') items.push(`CHECK (${check.expression})`);
