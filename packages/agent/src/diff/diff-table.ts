@@ -5,6 +5,7 @@ import { byKey, deepEqual, diffByName } from './match.js';
 const COLUMN_PROPERTIES: ColumnProperty[] = [
   'type',
   'nullable',
+  'notNullOnConflict',
   'default',
   'identity',
   'generated',
