@@ -24,7 +24,10 @@ export function byKey<T>(items: T[], key: (item: T) => string): Map<string, T> {
 
 /** Structural equality through canonical JSON: key order and undefined fields do not matter. */
 export function deepEqual(a: unknown, b: unknown): boolean {
-  // Optional model fields are absent (undefined), which canonical JSON cannot serialise alone.
-  if (a === undefined || b === undefined) return a === b;
+  // Most compared properties are strings, booleans or null: compare those directly (the diff of a
+  // 5,000-table model makes hundreds of thousands of these calls). Optional model fields may be
+  // absent (undefined), which canonical JSON cannot serialise alone.
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return canonicalize(a) === canonicalize(b);
 }
