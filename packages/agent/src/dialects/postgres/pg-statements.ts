@@ -32,6 +32,15 @@ export function statementError(error: unknown, number: number, committed: boolea
   if (isConnectionLoss(error)) return connectionLost(error);
   const sqlState = sqlStateOf(error);
   const message = (error as Error).message;
+  if (sqlState === LOCK_NOT_AVAILABLE) {
+    return new IsotypError('ISOTYP_LOCK_TIMEOUT', `Statement ${number} could not lock its table in time: ${message}.`, {
+      hint: committed
+        ? `Another transaction holds a lock on the table. ${RESUME_HINT}`
+        : 'Another transaction holds a lock on the table; nothing was changed. Retry when it has finished.',
+      details: { statement: number, sqlState, committed },
+      cause: error,
+    });
+  }
   return new IsotypError(
     'ISOTYP_APPLY_FAILED',
     `Statement ${number} failed: ${message} (SQLSTATE ${sqlState ?? 'none'}).`,
@@ -42,6 +51,9 @@ export function statementError(error: unknown, number: number, committed: boolea
     },
   );
 }
+
+/** SQLSTATE lock_not_available: lock_timeout expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 const RESUME_HINT =
   'The steps before it are committed and recorded in isotyp.steps: fix the cause, then run the same apply or rollback again to resume.';

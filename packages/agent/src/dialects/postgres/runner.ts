@@ -29,6 +29,12 @@ export interface PostgresRunnerOptions {
   lockTimeoutMs?: number;
   /** First wait between attempts to take the lock; it doubles up to a second. Default 100 ms. */
   pollMs?: number;
+  /**
+   * How long one statement may wait for a table lock (PostgreSQL lock_timeout) before the change
+   * fails and rolls back, instead of queueing behind a long transaction while every later query
+   * on that table queues behind it. Default 10 s.
+   */
+  ddlLockTimeoutMs?: number;
 }
 
 /** Where one change stands on its connection. */
@@ -57,9 +63,11 @@ export function postgresRunner(target: PostgresTarget, options: PostgresRunnerOp
   const display = redactTargetUrl(target.url);
   const lock = { timeoutMs: options.lockTimeoutMs ?? 30_000, pollMs: options.pollMs ?? 100 };
   const clients = new Set<pg.Client>();
+  const ddlLockTimeoutMs = Math.max(1, Math.round(options.ddlLockTimeoutMs ?? 10_000));
   const connect = async (): Promise<pg.Client> => {
     const client = await openPostgres(target);
     clients.add(client);
+    await client.query(`SET lock_timeout = ${ddlLockTimeoutMs}`);
     return client;
   };
   const disconnect = async (client: pg.Client): Promise<void> => {
