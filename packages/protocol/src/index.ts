@@ -46,6 +46,10 @@ export {
   isIsotypError,
   toIsotypError,
 } from './errors/isotyp-error.js';
+export { CompactRange } from './merkle/compact-range.js';
+export { consistencyProof, verifyConsistency } from './merkle/consistency.js';
+export { emptyRoot, HASH_SIZE, leafHash, nodeHash, rootOf } from './merkle/hash.js';
+export { inclusionProof, verifyInclusion } from './merkle/inclusion.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {
   type ChangeRequest,

@@ -69,22 +69,22 @@ export function subtreeRoot(leafHashes: readonly Uint8Array[], start: number, en
   if (n === 1) {
     const leaf = leafHashes[start] as Uint8Array;
     assertHash(leaf, `leaf hash ${start}`);
-    return leaf;
+    return Uint8Array.from(leaf);
   }
   const k = splitPoint(n);
   return nodeHash(subtreeRoot(leafHashes, start, start + k), subtreeRoot(leafHashes, start + k, end));
 }
 
+/** True for a 32-byte Uint8Array: the only shape of hash a verifier accepts. */
+export function isHash(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && value.length === HASH_SIZE;
+}
+
 /** Throws ISOTYP_INVALID_INPUT unless `hash` is 32 bytes. */
 export function assertHash(hash: Uint8Array, what: string): void {
-  if (!(hash instanceof Uint8Array) || hash.length !== HASH_SIZE) {
+  if (!isHash(hash)) {
     throw new IsotypError('ISOTYP_INVALID_INPUT', `The ${what} is not a ${HASH_SIZE}-byte SHA-256 hash.`, {
       hint: 'Pass leaf hashes from leafHash() and node hashes from nodeHash() or a proof.',
     });
   }
-}
-
-/** Copies `hashes` into a fresh array of fresh buffers, so callers cannot alias internal state. */
-export function copyHashes(hashes: readonly Uint8Array[]): Uint8Array[] {
-  return hashes.map((h) => h.slice());
 }
