@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bytesEqual, fromBase64Url, fromHex, toBase64Url, toHex } from './encoding.js';
+import { bytesEqual, fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex } from './encoding.js';
 
 describe('base64url', () => {
   it('matches Node’s encoder and round-trips any bytes', () => {
@@ -40,5 +40,22 @@ describe('bytesEqual', () => {
     expect(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2))).toBe(true);
     expect(bytesEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3))).toBe(false);
     expect(bytesEqual(Uint8Array.of(1), Uint8Array.of(1, 0))).toBe(false);
+  });
+});
+
+describe('standard base64', () => {
+  it('matches Node’s encoder, round-trips and refuses sloppy padding or url-safe characters', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), (bytes) => {
+        const text = toBase64(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64'));
+        expect(fromBase64(text)).toEqual(bytes);
+      }),
+    );
+    expect(() => fromBase64('AA')).toThrow();
+    expect(() => fromBase64('AA=')).toThrow();
+    expect(() => fromBase64('AB==')).toThrow();
+    expect(() => fromBase64('-_8=')).toThrow();
+    expect(fromBase64('+/8=')).toEqual(Uint8Array.of(0xfb, 0xff));
   });
 });

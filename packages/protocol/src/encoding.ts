@@ -86,3 +86,22 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) diff |= (a[i] as number) ^ (b[i] as number);
   return diff === 0;
 }
+
+/** Standard base64 (RFC 4648 §4) with padding, as signed notes and checkpoints write it. */
+export function toBase64(bytes: Uint8Array): string {
+  const url = toBase64Url(bytes).replaceAll('-', '+').replaceAll('_', '/');
+  return url + '='.repeat((4 - (url.length % 4)) % 4);
+}
+
+/** Strict standard base64: padding exactly as the length requires, no stray bits or characters. */
+export function fromBase64(text: string, expectedLength?: number): Uint8Array {
+  const body = text.replace(/={0,2}$/, '');
+  if (/[-_]/.test(body) || text.length % 4 !== 0 || body.length + ((4 - (body.length % 4)) % 4) !== text.length) {
+    invalidStandard();
+  }
+  return fromBase64Url(body.replaceAll('+', '-').replaceAll('/', '_'), expectedLength);
+}
+
+function invalidStandard(): never {
+  throw new IsotypError('ISOTYP_INVALID_INPUT', 'Invalid base64: expected RFC 4648 standard base64 with padding.');
+}

@@ -19,7 +19,7 @@ export {
   parseDigest,
   taggedHash,
 } from './digest.js';
-export { bytesEqual, fromBase64Url, fromHex, toBase64Url, toHex } from './encoding.js';
+export { bytesEqual, fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex } from './encoding.js';
 export {
   anyPayload,
   ENVELOPE_TYPE_PATTERN,
@@ -46,10 +46,25 @@ export {
   isIsotypError,
   toIsotypError,
 } from './errors/isotyp-error.js';
+export {
+  formatCheckpoint,
+  openCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+} from './merkle/checkpoint-note.js';
 export { CompactRange } from './merkle/compact-range.js';
 export { consistencyProof, verifyConsistency } from './merkle/consistency.js';
 export { emptyRoot, HASH_SIZE, leafHash, nodeHash, rootOf } from './merkle/hash.js';
 export { inclusionProof, verifyInclusion } from './merkle/inclusion.js';
+export {
+  MAX_NOTE_BYTES,
+  MAX_NOTE_SIGNATURES,
+  type NoteKey,
+  noteKeyId,
+  type OpenedNote,
+  openNote,
+  signNote,
+} from './merkle/signed-note.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {
   type ChangeRequest,
