@@ -2,19 +2,11 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalize, MAX_JSON_DEPTH, parseCanonical, parseJson } from './canonical-json.js';
-import { IsotypError } from './errors/isotyp-error.js';
+import type { IsotypError } from './errors/isotyp-error.js';
+import { codeOf } from './test-support/code-of.js';
 
 // The RFC authors' implementation, as an oracle. It is CommonJS, so load it as such.
 const canonicalizeReference = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof IsotypError ? error.code : `foreign: ${String(error)}`;
-  }
-  return undefined;
-}
 
 describe('canonicalize: RFC 8785 examples', () => {
   it('serialises the §3.2.2 example exactly', () => {

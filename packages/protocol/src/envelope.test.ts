@@ -14,8 +14,8 @@ import {
   sealEnvelope,
   verifyEnvelope,
 } from './envelope.js';
-import { IsotypError } from './errors/isotyp-error.js';
 import { generateKeyPair, keyId } from './signature.js';
+import { codeOf } from './test-support/code-of.js';
 
 const approver = generateKeyPair();
 const stranger = generateKeyPair();
@@ -38,15 +38,6 @@ const sealed = sealEnvelope({ type: 'isotyp.approval', payload, secretKey: appro
 const wire = encodeEnvelope(sealed);
 const open = (input: string | Uint8Array) =>
   openEnvelope(input, { type: 'isotyp.approval', keys, payload: approvalPayload });
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof IsotypError ? error.code : `foreign: ${String(error)}`;
-  }
-  return undefined;
-}
 
 describe('signed envelopes', () => {
   it('round-trips a sealed payload and reports its signer', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase64, toBase64 } from '../encoding.js';
-import { IsotypError } from '../errors/isotyp-error.js';
 import { generateKeyPair } from '../signature.js';
+import { codeOf } from '../test-support/code-of.js';
 import { formatCheckpoint, openCheckpoint, parseCheckpoint, signCheckpoint } from './checkpoint-note.js';
 import { noteKeyId, openNote, signNote } from './signed-note.js';
 
@@ -13,15 +13,6 @@ const PETER = {
 const PETER_TEXT =
   "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
 const PETER_NOTE = `${PETER_TEXT}\n— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n`;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof IsotypError ? error.code : `foreign: ${String(error)}`;
-  }
-  return undefined;
-}
 
 describe('signed notes (c2sp.org/signed-note)', () => {
   it('interoperates with Go’s note package: key ID and signature of its published example', () => {
