@@ -2,6 +2,15 @@ export { type ApplyResult, applyPlan, verifyPlanFile } from './apply/apply.js';
 export { changedObjects, type DriftReport, detectDrift } from './apply/drift.js';
 export { type RollbackResult, rollbackLatest } from './apply/rollback.js';
 export type { ChangeRunner, HistoryRecord, StepKey, StepRecord, StepStart, TargetSession } from './apply/session.js';
+export {
+  type AuditCheckpoint,
+  type AuditLog,
+  type AuditLogOptions,
+  type AuditProof,
+  openAuditLog,
+} from './audit/audit-log.js';
+export type { AuditEntity, AuditEntry, NewAuditEntry } from './audit/entry.js';
+export type { AuditVerification } from './audit/verify.js';
 export { loadDesiredSqlite } from './desired/load-sqlite.js';
 export { type Directives, parseDirectives, readSchemaSource, type SchemaFile } from './desired/schema-source.js';
 export type { Dialect, DialectCapabilities, DialectConnection } from './dialects/dialect.js';

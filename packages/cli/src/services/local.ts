@@ -15,6 +15,7 @@ import {
   newMigration,
   openRunner,
   parseDirectives,
+  parseTargetUrl,
   planTarget,
   type RenameHint,
   type RollbackResult,
@@ -24,6 +25,7 @@ import {
 } from '@isotyp/agent';
 import { IsotypError, parseJson } from '@isotyp/protocol';
 import { isotypHome, loadProjectConfig } from '../config.js';
+import { record } from './audit.js';
 
 /** The default actor recorded in a target's history. */
 export function defaultActor(): string {
@@ -118,16 +120,44 @@ export async function applyPlanFile(target: string, planPath: string, actor: str
   const plan = readPlanFile(planPath);
   const runner = openRunner(target);
   try {
-    return await applyPlan(runner, plan, actor);
+    const result = await applyPlan(runner, plan, actor);
+    record([
+      {
+        actor,
+        action: 'apply',
+        entity: targetEntity(target),
+        details: {
+          planDigest: result.planDigest,
+          fromDigest: result.fromDigest,
+          toDigest: result.toDigest,
+          version: result.toVersion,
+        },
+      },
+    ]);
+    return result;
   } finally {
     await runner.close();
   }
 }
 
+/** The target as the audit log names it: its URL with any password redacted. */
+function targetEntity(target: string): { kind: string; id: string } {
+  return { kind: 'target', id: parseTargetUrl(target).display };
+}
+
 export async function rollback(target: string, actor: string, force: boolean): Promise<RollbackResult> {
   const runner = openRunner(target);
   try {
-    return await rollbackLatest(runner, actor, force);
+    const result = await rollbackLatest(runner, actor, force);
+    record([
+      {
+        actor,
+        action: 'rollback',
+        entity: targetEntity(target),
+        details: { planDigest: result.planDigest, toDigest: result.toDigest, skipped: result.skipped.length },
+      },
+    ]);
+    return result;
   } finally {
     await runner.close();
   }
@@ -179,7 +209,18 @@ export async function migrationsStatus(target: string, dir: string): Promise<Mig
 export async function migrationsApply(target: string, dir: string, actor: string): Promise<ApplyResult[]> {
   const runner = openRunner(target);
   try {
-    return await applyMigrations(runner, dir, actor);
+    const results = await applyMigrations(runner, dir, actor);
+    if (results.length > 0) {
+      record(
+        results.map((r) => ({
+          actor,
+          action: 'migrate-apply',
+          entity: targetEntity(target),
+          details: { planDigest: r.planDigest, toDigest: r.toDigest, version: r.toVersion },
+        })),
+      );
+    }
+    return results;
   } finally {
     await runner.close();
   }

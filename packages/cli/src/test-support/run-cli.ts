@@ -16,6 +16,11 @@ export interface CliResult {
 // One scratch HOME per test file, so no user config, cache or theme leaks into the output.
 const home = mkdtempSync(join(tmpdir(), 'isotyp-cli-test-'));
 
+/** The HOME the CLI runs with in this test file ($ISOTYP_HOME is `<home>/.isotyp`). */
+export function cliHome(): string {
+  return home;
+}
+
 /**
  * A clean environment: no TTY-only variables, no colour forcing, no NODE_ENV (oclif treats
  * `test`/`development` as "load TypeScript sources"; the binary must run from dist).

@@ -188,6 +188,12 @@ export const errorCodes = {
     retryable: false,
     meaning: 'The change cannot be undone without losing data; --force is required.',
   },
+  ISOTYP_AUDIT_TAMPERED: {
+    http: 409,
+    exit: 7,
+    retryable: false,
+    meaning: 'An audit log failed verification: an entry was altered, removed, reordered or cut off.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** What the catalogue knows about each code. */

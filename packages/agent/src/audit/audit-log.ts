@@ -1,0 +1,169 @@
+import { IsotypError, inclusionProof } from '@isotyp/protocol';
+import type BetterSqlite3 from 'better-sqlite3';
+import { type AuditEntity, type AuditEntry, buildEntry, entryLeaf, formatEntry, type NewAuditEntry } from './entry.js';
+import { openAuditDb } from './schema.js';
+import { readState, writeState } from './tree-state.js';
+import { type AuditVerification, verifyAuditDb } from './verify.js';
+
+/** An inclusion proof of one entry against the log's current tree (RFC 9162 PATH). */
+export interface AuditProof {
+  seq: number;
+  entry: AuditEntry;
+  leaf: Uint8Array;
+  size: number;
+  root: Uint8Array;
+  proof: Uint8Array[];
+}
+
+/** A tree head the log committed to; sign it with `signCheckpoint` to send it upstream. */
+export interface AuditCheckpoint {
+  size: number;
+  root: Uint8Array;
+  time: string;
+}
+
+/** The agent's local, append-only, Merkle-verified audit log. */
+export interface AuditLog {
+  /** Appends a batch in one transaction; returns their seqs (leaf indexes, from 0). */
+  append(entries: readonly NewAuditEntry[]): number[];
+  /** Recomputes every leaf and the tree; see AuditVerification. */
+  verify(): AuditVerification;
+  /** Proves entry `seq` is in the current tree. Throws ISOTYP_NOT_FOUND outside it. */
+  proof(seq: number): AuditProof;
+  /** Records the current `{size, root}`; verify() then checks the log still has that prefix. */
+  checkpoint(now?: Date): AuditCheckpoint;
+  /** Every entry about one entity, oldest first. */
+  history(kind: string, id: string): AuditEntry[];
+  /** The newest entries first, optionally about one entity; `limit` defaults to 100. */
+  list(options?: { entity?: AuditEntity; limit?: number }): AuditEntry[];
+  readonly size: number;
+  close(): void;
+}
+
+export interface AuditLogOptions {
+  /** Where entry times come from (tests inject a fixed one). */
+  clock?: () => Date;
+}
+
+const ENTITY_WHERE = "json_extract(entry, '$.entity.kind') = ? AND json_extract(entry, '$.entity.id') = ?";
+
+/**
+ * Opens the audit log at `path` (the agent uses `$ISOTYP_HOME/audit.db`), creating it 0600 in a
+ * 0700 directory. Appends restore the persisted compact range inside their write transaction,
+ * so several processes (daemon, CLI) can append to one file and each append stays O(log n).
+ *
+ * @example
+ * const log = openAuditLog(join(home, 'audit.db'));
+ * const [seq] = log.append([{ actor: 'user:ana', action: 'apply', entity: { kind: 'change', id }, details }]);
+ * if (!log.verify().ok) throw …;
+ */
+export function openAuditLog(path: string, options: AuditLogOptions = {}): AuditLog {
+  const { clock = () => new Date() } = options;
+  const db = openAuditDb(path);
+  const insert = db.prepare('INSERT INTO entries (seq, entry, leaf) VALUES (?, ?, ?)');
+  const maxSeq = db.prepare('SELECT max(seq) FROM entries').pluck();
+
+  const appendBatch = db.transaction((batch: readonly NewAuditEntry[], time: string): number[] => {
+    const range = readState(db);
+    // A row count that disagrees with the state means someone edited the file: appending
+    // would bury the damage under new entries.
+    const last = maxSeq.get() as number | null;
+    if ((last ?? -1) !== range.size - 1) {
+      throw new IsotypError('ISOTYP_CONFLICT', 'The audit log does not match its recorded tree state.', {
+        hint: 'Run `isotyp audit verify` to find the first bad entry.',
+        details: { size: range.size, lastSeq: last },
+      });
+    }
+    const seqs: number[] = [];
+    for (const input of batch) {
+      const seq = range.size;
+      const text = formatEntry(buildEntry(input, seq, time));
+      const leaf = entryLeaf(text);
+      insert.run(seq, text, leaf);
+      range.append(leaf);
+      seqs.push(seq);
+    }
+    writeState(db, range);
+    return seqs;
+  });
+
+  const readEntries = (sql: string, ...params: unknown[]): AuditEntry[] =>
+    (
+      db
+        .prepare(sql)
+        .pluck()
+        .all(...params) as string[]
+    ).map((text) => JSON.parse(text) as AuditEntry);
+
+  return {
+    append(entries) {
+      if (entries.length === 0) return [];
+      // Validate and digest before taking the write lock, so a bad entry costs other writers nothing.
+      for (const e of entries) buildEntry(e, 0, '');
+      return appendBatch.immediate(entries, clock().toISOString());
+    },
+    verify: () => verifyAuditDb(db),
+    proof: (seq) => db.transaction(() => proveIn(db, seq))(),
+    checkpoint(now = clock()) {
+      return db
+        .transaction(() => {
+          const range = readState(db);
+          const head = { size: range.size, root: range.root(), time: now.toISOString() };
+          // The empty tree commits to nothing; a size already checkpointed keeps its first record.
+          if (head.size > 0) {
+            db.prepare('INSERT OR IGNORE INTO checkpoints (size, root, time) VALUES (?, ?, ?)').run(
+              head.size,
+              Buffer.from(head.root),
+              head.time,
+            );
+          }
+          return head;
+        })
+        .immediate();
+    },
+    history: (kind, id) => readEntries(`SELECT entry FROM entries WHERE ${ENTITY_WHERE} ORDER BY seq`, kind, id),
+    list({ entity, limit = 100 } = {}) {
+      if (!Number.isSafeInteger(limit) || limit < 1) {
+        throw new IsotypError('ISOTYP_INVALID_INPUT', `The limit must be a positive integer, got ${limit}.`);
+      }
+      return entity === undefined
+        ? readEntries('SELECT entry FROM entries ORDER BY seq DESC LIMIT ?', limit)
+        : readEntries(
+            `SELECT entry FROM entries WHERE ${ENTITY_WHERE} ORDER BY seq DESC LIMIT ?`,
+            entity.kind,
+            entity.id,
+            limit,
+          );
+    },
+    get size() {
+      return readState(db).size;
+    },
+    close: () => db.close(),
+  };
+}
+
+function proveIn(db: BetterSqlite3.Database, seq: number): AuditProof {
+  const range = readState(db);
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= range.size) {
+    throw new IsotypError('ISOTYP_NOT_FOUND', `No audit entry ${seq}: the log holds ${range.size} entries.`, {
+      details: { seq, size: range.size },
+    });
+  }
+  // O(n): the log keeps no interior nodes. Fine for an on-demand CLI proof; a tile cache would
+  // be the next step if proofs become frequent.
+  const leaves = db.prepare('SELECT leaf FROM entries WHERE seq < ? ORDER BY seq').pluck().all(range.size) as Buffer[];
+  const text = db.prepare('SELECT entry FROM entries WHERE seq = ?').pluck().get(seq) as string;
+  if (leaves.length !== range.size) {
+    throw new IsotypError('ISOTYP_CONFLICT', 'The audit log does not match its recorded tree state.', {
+      hint: 'Run `isotyp audit verify` to find the first bad entry.',
+    });
+  }
+  return {
+    seq,
+    entry: JSON.parse(text) as AuditEntry,
+    leaf: leaves[seq] as Buffer,
+    size: range.size,
+    root: range.root(),
+    proof: inclusionProof(leaves, seq),
+  };
+}
