@@ -11,7 +11,6 @@ import { loadDesiredPostgres } from './dialects/postgres/scratch.js';
 import { sqlitePlanner } from './dialects/sqlite/planner.js';
 import { sqliteRunner } from './dialects/sqlite/runner.js';
 import type { RenameHint } from './diff/changes.js';
-import { diffSchemas } from './diff/diff.js';
 import { connectTarget } from './inspect.js';
 import { type Finding, type LintConfig, lintChange } from './lint/lint.js';
 import type { MigrationDialect } from './migrate/migrate.js';
@@ -64,7 +63,7 @@ export async function planTarget(targetUrl: string, options: LocalPlanOptions): 
         dialect: live.dialect,
         from: live,
         to: desired.model,
-        changes: diffSchemas(live, desired.model, { renames }).changes,
+        changes: result.changes,
         ops: result.plan.ops,
         rowCounts: await connection.rowCounts(),
       },

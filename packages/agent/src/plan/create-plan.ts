@@ -1,5 +1,5 @@
 import { type Plan, planDigest, type SchemaModel } from '@isotyp/protocol';
-import type { RenameCandidate } from '../diff/changes.js';
+import type { Change, RenameCandidate } from '../diff/changes.js';
 import { type DiffOptions, diffSchemas } from '../diff/diff.js';
 import { schemaDigest } from '../schema/schema-digest.js';
 import type { DialectPlanner, PlanOptions } from './dialect-planner.js';
@@ -10,6 +10,8 @@ export interface PlanResult {
   semver: SemverBump;
   /** Drop/add pairs that may be renames; pass a rename hint to keep their data. */
   renameCandidates: RenameCandidate[];
+  /** What the differ found, for consumers such as lint (not part of the plan). */
+  changes: Change[];
 }
 
 /**
@@ -32,5 +34,6 @@ export function createPlan(
     plan: { ...body, planDigest: planDigest(body) },
     semver: semverBump(ops, diff.changes),
     renameCandidates: diff.renameCandidates,
+    changes: diff.changes,
   };
 }
