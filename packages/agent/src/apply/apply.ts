@@ -74,11 +74,15 @@ export async function applyPlan(runner: ChangeRunner, plan: Plan, actor: string)
     const fromVersion = previous?.toVersion ?? '0.0.0';
     const toVersion = bumpVersion(fromVersion, semverBump(plan.ops));
     const durationMs = Math.round(performance.now() - started);
-    const historyId = await session.record({
-      direction: 'up',
+    // The plan's digests were verified (planDigest) and checked against the live schema above.
+    const digests = {
       planDigest: plan.planDigest as Digest<'plan'>,
       fromDigest: plan.fromDigest as Digest<'schema'>,
       toDigest: plan.toDigest as Digest<'schema'>,
+    };
+    const historyId = await session.record({
+      direction: 'up',
+      ...digests,
       fromVersion,
       toVersion,
       plan,
@@ -90,9 +94,7 @@ export async function applyPlan(runner: ChangeRunner, plan: Plan, actor: string)
     });
     return {
       historyId,
-      planDigest: plan.planDigest as Digest<'plan'>,
-      fromDigest: plan.fromDigest as Digest<'schema'>,
-      toDigest: plan.toDigest as Digest<'schema'>,
+      ...digests,
       fromVersion,
       toVersion,
       statements,
