@@ -1,1 +1,1 @@
-export { type HttpErrorResponse, toHttpError } from './http-error.js';
+export { type HttpErrorResponse, toHttpError } from './http/http-error.js';

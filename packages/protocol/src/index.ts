@@ -139,6 +139,25 @@ export {
   viewSchema,
 } from './messages/schema-model.js';
 export {
+  KEYRING_ENVELOPE_TYPE,
+  type Keyring,
+  type KeyringEntry,
+  keyringEntrySchema,
+  keyringSchema,
+  layerNameSchema,
+  type OrgRoot,
+  orgRootSchema,
+  POLICY_ENVELOPE_TYPE,
+  type Policy,
+  type PolicyLayer,
+  policyLayerSchema,
+  policySchema,
+  publicKeyTextSchema,
+  type Role,
+  roleSchema,
+  roles,
+} from './messages/trust.js';
+export {
   decodePublicKey,
   type Ed25519KeyPair,
   encodePublicKey,

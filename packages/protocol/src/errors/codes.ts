@@ -194,6 +194,90 @@ export const errorCodes = {
     retryable: false,
     meaning: 'An audit log failed verification: an entry was altered, removed, reordered or cut off.',
   },
+  ISOTYP_TOKEN_EXPIRED: {
+    http: 401,
+    exit: 77,
+    retryable: false,
+    meaning: 'The access or refresh token has expired; sign in again or refresh it.',
+  },
+  ISOTYP_CREDENTIALS_INVALID: {
+    http: 401,
+    exit: 77,
+    retryable: false,
+    meaning: 'The user name, password or one-time code was wrong.',
+  },
+  ISOTYP_UNSUPPORTED_MEDIA_TYPE: {
+    http: 415,
+    exit: 65,
+    retryable: false,
+    meaning: 'The request body was not sent as application/json.',
+  },
+  ISOTYP_IDEMPOTENCY_MISMATCH: {
+    http: 422,
+    exit: 65,
+    retryable: false,
+    meaning: 'An idempotency key was reused with a different request body.',
+  },
+  ISOTYP_IDEMPOTENCY_IN_PROGRESS: {
+    http: 409,
+    exit: 75,
+    retryable: false,
+    meaning: 'A request with the same idempotency key is still being processed; repeat it once that one has answered.',
+  },
+  ISOTYP_INVALID_STATE: {
+    http: 409,
+    exit: 4,
+    retryable: false,
+    meaning: 'The object is not in a state that allows this action (e.g. approving an applied change).',
+  },
+  ISOTYP_TRUST_NOT_INITIALISED: {
+    http: 409,
+    exit: 78,
+    retryable: false,
+    meaning: 'The organisation has no root key, keyring or policy yet; run isotyp org init.',
+  },
+  ISOTYP_POLICY_INVALID: {
+    http: 400,
+    exit: 65,
+    retryable: false,
+    meaning: 'An approval policy is malformed or one of its CEL conditions does not compile.',
+  },
+  ISOTYP_APPROVAL_INVALID: {
+    http: 403,
+    exit: 77,
+    retryable: false,
+    meaning: 'An approval does not bind this change, target, plan and policy, or its signer may not sign it.',
+  },
+  ISOTYP_APPROVAL_REPLAYED: {
+    http: 409,
+    exit: 77,
+    retryable: false,
+    meaning: 'This approval (or its nonce) has already been used.',
+  },
+  ISOTYP_SEPARATION_OF_DUTIES: {
+    http: 403,
+    exit: 77,
+    retryable: false,
+    meaning: 'The author cannot approve their own change, and one person signs one layer only.',
+  },
+  ISOTYP_APPROVAL_EXPIRED: {
+    http: 403,
+    exit: 77,
+    retryable: false,
+    meaning: "The approval's expiry time has passed.",
+  },
+  ISOTYP_IDP_ERROR: {
+    http: 502,
+    exit: 69,
+    retryable: true,
+    meaning: 'The external identity provider refused or failed the sign-in.',
+  },
+  ISOTYP_NOT_SIGNED_IN: {
+    http: 401,
+    exit: 77,
+    retryable: false,
+    meaning: 'The CLI has no session for this control plane; run isotyp login.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** What the catalogue knows about each code. */

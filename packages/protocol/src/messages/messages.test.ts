@@ -137,14 +137,19 @@ describe('message schemas', () => {
 
     const approval = {
       changeId: 'chg_1',
-      target: 'chinook',
+      targetId: 'chinook',
       planDigest: planDigest(body),
-      layer: 1,
+      policyVersion: 3,
+      layer: 'dba-review',
       decision: 'approve',
       expiresAt: now,
+      nonce: 'AAECAwQFBgcICQoLDA0ODw',
     };
     expect(approvalPayloadSchema.parse(approval)).toEqual(approval);
-    expect(approvalPayloadSchema.safeParse({ ...approval, layer: 0 }).success).toBe(false);
+    expect(approvalPayloadSchema.safeParse({ ...approval, layer: 'DBA review' }).success).toBe(false);
+    expect(approvalPayloadSchema.safeParse({ ...approval, policyVersion: 0 }).success).toBe(false);
+    expect(approvalPayloadSchema.safeParse({ ...approval, nonce: 'short' }).success).toBe(false);
+    expect(approvalPayloadSchema.safeParse({ ...approval, target: 'other' }).success).toBe(false);
     expect(approvalPayloadSchema.safeParse({ ...approval, planDigest: 'sha256:xyz' }).success).toBe(false);
     expect(approvalPayloadSchema.safeParse({ ...approval, expiresAt: '2026-01-01T00:00:00+02:00' }).success).toBe(
       false,

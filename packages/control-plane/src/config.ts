@@ -1,0 +1,73 @@
+import { IsotypError } from '@isotyp/protocol';
+import { z } from 'zod';
+
+/**
+ * The control plane's settings, read once (file → ISOTYP_* environment → flags) by the CLI and
+ * passed down; nothing below reads `process.env`.
+ */
+export const controlPlaneConfigSchema = z.strictObject({
+  /** Public base URL (issuer of access tokens, audience checks, links in the console). */
+  publicUrl: z.url(),
+  /** `sqlite:<path>` or `postgres://…`. */
+  database: z.string().min(1),
+  port: z.number().int().min(0).max(65535),
+  host: z.string().min(1),
+  /** Largest request body accepted, in bytes. */
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024),
+  rateLimit: z.strictObject({
+    /** Requests per window for one authenticated principal. */
+    perPrincipal: z.number().int().min(1),
+    /** Requests per window for one client IP (all principals and anonymous calls together). */
+    perIp: z.number().int().min(1),
+    windowSeconds: z.number().int().min(1),
+  }),
+  /** Access-token lifetime in seconds (at most 15 minutes). */
+  accessTokenSeconds: z.number().int().min(30).max(900),
+  refreshTokenSeconds: z
+    .number()
+    .int()
+    .min(300)
+    .max(90 * 24 * 3600),
+  /** External OpenID provider; absent when only local passwords are used. */
+  oidc: z
+    .strictObject({
+      issuer: z.url(),
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1).optional(),
+      /** Organisation new OIDC users join. */
+      orgId: z.string().min(1),
+    })
+    .optional(),
+});
+export type ControlPlaneConfig = z.infer<typeof controlPlaneConfigSchema>;
+
+export const defaultConfig: ControlPlaneConfig = {
+  publicUrl: 'http://127.0.0.1:7300',
+  database: 'sqlite:./isotyp-cp.db',
+  port: 7300,
+  host: '127.0.0.1',
+  bodyLimitBytes: 1024 * 1024,
+  rateLimit: { perPrincipal: 600, perIp: 1200, windowSeconds: 60 },
+  accessTokenSeconds: 900,
+  refreshTokenSeconds: 30 * 24 * 3600,
+};
+
+/** Defaults overlaid with `overrides`, validated; a bad value is ISOTYP_CONFIG_INVALID. */
+export function resolveConfig(overrides: Partial<ControlPlaneConfig> = {}): ControlPlaneConfig {
+  const parsed = controlPlaneConfigSchema.safeParse({ ...defaultConfig, ...overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IsotypError(
+      'ISOTYP_CONFIG_INVALID',
+      `Control plane setting ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}.`,
+      {
+        hint: 'Check isotyp server start --help for the accepted values.',
+      },
+    );
+  }
+  return parsed.data;
+}

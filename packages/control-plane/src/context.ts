@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { CiAction, RoleGrantRecord } from './storage/store.js';
+
+/**
+ * Who is calling, once authentication has run. A user carries their role grants (RBAC checks
+ * them per route); a CI token carries the one project, environment and actions it was scoped to.
+ */
+export type Principal =
+  | {
+      kind: 'user';
+      orgId: string;
+      userId: string;
+      email: string;
+      grants: RoleGrantRecord[];
+    }
+  | {
+      kind: 'ci';
+      orgId: string;
+      tokenId: string;
+      projectId: string;
+      environmentId: string;
+      actions: CiAction[];
+    };
+
+/** Hono's environment for every route and middleware of the control plane. */
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    /** Child logger bound to the request id. */
+    logger: Logger;
+    /** Set by the authentication middleware; absent on public routes. */
+    principal?: Principal;
+  };
+}
+
+/** A stable string for rate limiting and idempotency: one per user or CI token. */
+export function principalKey(principal: Principal): string {
+  return principal.kind === 'user' ? `user:${principal.userId}` : `ci:${principal.tokenId}`;
+}

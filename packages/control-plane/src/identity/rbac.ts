@@ -1,0 +1,114 @@
+import { IsotypError, type Role } from '@isotyp/protocol';
+import type { Principal } from '../context.js';
+import type { CiAction, RoleGrantRecord } from '../storage/store.js';
+
+/**
+ * Role-based access control. Every route declares one permission; a principal holds it when
+ * one of their role grants gives it at the object's scope or above it (org ⊃ project ⊃
+ * environment). CI tokens hold only the actions they were scoped to, in their one environment.
+ */
+export const permissions = [
+  'org:read',
+  'org:admin',
+  'catalog:read',
+  'catalog:write',
+  'trust:read',
+  'trust:write',
+  'keys:register',
+  'change:read',
+  'change:submit',
+  'change:approve',
+  'change:apply',
+  'tokens:manage',
+  'users:manage',
+  'audit:read',
+  'agent:report',
+] as const;
+export type Permission = (typeof permissions)[number];
+
+const read: Permission[] = ['org:read', 'catalog:read', 'trust:read', 'change:read'];
+
+/** What each role may do. `admin` holds everything; `viewer` only reads. */
+export const rolePermissions: Record<Role, readonly Permission[]> = {
+  admin: permissions,
+  approver: [...read, 'keys:register', 'change:approve'],
+  dba: [...read, 'keys:register', 'change:submit', 'change:apply'],
+  ci: [...read, 'change:submit', 'change:apply'],
+  agent: [...read, 'agent:report', 'change:apply'],
+  auditor: [...read, 'audit:read'],
+  viewer: read,
+};
+
+/** CI token actions → the permissions they carry. */
+const ciActionPermissions: Record<CiAction, readonly Permission[]> = {
+  read: ['catalog:read', 'change:read'],
+  submit: ['change:submit', 'catalog:read', 'change:read'],
+  apply: ['change:apply', 'catalog:read', 'change:read'],
+};
+
+/** Where the object a request touches lives. Absent ids mean "organisation-wide". */
+export interface ObjectScope {
+  projectId?: string;
+  environmentId?: string;
+}
+
+function grantCovers(grant: RoleGrantRecord, scope: ObjectScope): boolean {
+  switch (grant.scope.kind) {
+    case 'org':
+      return true;
+    case 'project':
+      return scope.projectId === grant.scope.projectId;
+    case 'environment':
+      return scope.projectId === grant.scope.projectId && scope.environmentId === grant.scope.environmentId;
+    default: {
+      const never: never = grant.scope;
+      return never;
+    }
+  }
+}
+
+/**
+ * True when `principal` holds `permission` on an object at `scope`.
+ *
+ * @example
+ * can(user, 'change:approve', { projectId: 'shop', environmentId: 'prod' })
+ */
+export function can(principal: Principal, permission: Permission, scope: ObjectScope = {}): boolean {
+  if (principal.kind === 'ci') {
+    if (scope.projectId !== undefined && scope.projectId !== principal.projectId) return false;
+    if (scope.environmentId !== undefined && scope.environmentId !== principal.environmentId) return false;
+    return principal.actions.some((action) => ciActionPermissions[action].includes(permission));
+  }
+  return principal.grants.some(
+    (grant) => grantCovers(grant, scope) && rolePermissions[grant.role].includes(permission),
+  );
+}
+
+/** Roles `principal` holds at `scope` (used by approvals: the signer's role must match the layer). */
+export function rolesAt(principal: Principal, scope: ObjectScope): Role[] {
+  if (principal.kind === 'ci') return ['ci'];
+  return [...new Set(principal.grants.filter((g) => grantCovers(g, scope)).map((g) => g.role))];
+}
+
+/**
+ * Throws ISOTYP_FORBIDDEN unless `principal` holds `permission` at `scope`. Routes call this after
+ * loading the object (so an object of another tenant has already answered 404).
+ */
+export function authorize(
+  principal: Principal | undefined,
+  permission: Permission,
+  scope: ObjectScope = {},
+): Principal {
+  if (principal === undefined) {
+    throw new IsotypError('ISOTYP_UNAUTHENTICATED', 'This route needs a signed-in user or a CI token.', {
+      hint: 'Send Authorization: Bearer <token>; run isotyp login to get one.',
+    });
+  }
+  if (!can(principal, permission, scope)) {
+    throw new IsotypError('ISOTYP_FORBIDDEN', `Your roles do not allow ${permission} here.`, {
+      hint: 'Ask an organisation admin for a role grant that includes it.',
+      details: { permission },
+    });
+  }
+  return principal;
+}

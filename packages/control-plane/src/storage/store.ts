@@ -1,0 +1,387 @@
+/**
+ * The control plane's storage contract. Routes see only this interface; `sqlite/` and
+ * `postgres/` implement it with drizzle-orm, and `store-suite.ts` is the one test suite both
+ * pass.
+ *
+ * Every method is atomic on its own: a method that checks and then writes (a state
+ * transition, an idempotency claim, a refresh-token rotation) does both in one statement or
+ * one transaction, so two replicas racing on the same row cannot both win. There is no
+ * generic `transaction(fn)` on purpose: better-sqlite3 transactions cannot span an `await`,
+ * and an interface that allowed it on PostgreSQL only would behave differently per dialect.
+ *
+ * Tenancy: every read of an organisation's object takes the organisation id and returns
+ * `undefined` for an object of another organisation, so a route cannot leak one by mistake.
+ * Times are ISO 8601 UTC strings (`Date#toISOString`).
+ */
+import type { ChangeState, Dialect, JsonValue, PrivacyMode, Role } from '@isotyp/protocol';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+
+export type { Role } from '@isotyp/protocol';
+
+/** Where a role grant applies: the whole organisation, one project, or one environment. */
+export type Scope =
+  | { kind: 'org' }
+  | { kind: 'project'; projectId: string }
+  | { kind: 'environment'; projectId: string; environmentId: string };
+
+export interface OrgRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface UserRecord {
+  id: string;
+  orgId: string;
+  /** Lower-cased; unique per organisation. */
+  email: string;
+  displayName: string;
+  /** `scrypt$N$r$p$salt$hash` (base64url parts); absent for users who sign in with OIDC only. */
+  passwordHash?: string;
+  /** OIDC issuer and subject, unique together, for users linked to an external provider. */
+  oidcIssuer?: string;
+  oidcSubject?: string;
+  disabled: boolean;
+  createdAt: string;
+}
+
+export interface RoleGrantRecord {
+  id: string;
+  orgId: string;
+  userId: string;
+  role: Role;
+  scope: Scope;
+  createdAt: string;
+}
+
+export interface RefreshTokenRecord {
+  /** SHA-256 (hex) of the opaque token; the token itself is never stored. */
+  tokenHash: string;
+  userId: string;
+  orgId: string;
+  /** All tokens descending from one sign-in; reuse of a rotated token revokes the family. */
+  familyId: string;
+  expiresAt: string;
+  createdAt: string;
+  /** Set when rotated (replaced by a newer token) or revoked. */
+  usedAt?: string;
+  revokedAt?: string;
+}
+
+export const ciActions = ['submit', 'apply', 'read'] as const;
+export type CiAction = (typeof ciActions)[number];
+
+export interface CiTokenRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  /** SHA-256 (hex) of the secret part; the secret is shown once, at creation. */
+  secretHash: string;
+  projectId: string;
+  environmentId: string;
+  actions: CiAction[];
+  createdBy: string;
+  createdAt: string;
+  expiresAt?: string;
+  revokedAt?: string;
+  lastUsedAt?: string;
+}
+
+/** The server's JWT signing keys (EdDSA). Old keys stay published until their tokens expire. */
+export interface SigningKeyRecord {
+  kid: string;
+  /** JWK JSON strings. */
+  publicJwk: string;
+  privateJwk: string;
+  createdAt: string;
+  retiredAt?: string;
+}
+
+export interface ProjectRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  createdAt: string;
+}
+
+export interface EnvironmentRecord {
+  id: string;
+  orgId: string;
+  projectId: string;
+  name: string;
+  privacyMode: PrivacyMode;
+  createdAt: string;
+}
+
+export interface TargetRecord {
+  id: string;
+  orgId: string;
+  projectId: string;
+  environmentId: string;
+  name: string;
+  dialect: Dialect;
+  /** The agent that manages it, once one is enrolled. */
+  agentId?: string;
+  /** Current schema version (semver) and digest; absent until the first report. */
+  version?: string;
+  digest?: string;
+  updatedAt: string;
+  createdAt: string;
+}
+
+export interface SchemaVersionRecord {
+  targetId: string;
+  orgId: string;
+  version: string;
+  digest: string;
+  /** The change that produced it, if it came through the control plane. */
+  changeId?: string;
+  createdAt: string;
+}
+
+export const trustDocumentKinds = ['root', 'keyring', 'policy'] as const;
+export type TrustDocumentKind = (typeof trustDocumentKinds)[number];
+
+/**
+ * The organisation's signed trust documents. `root` holds the org root public key (set once);
+ * `keyring` and `policy` are envelopes signed by that key, versioned from 1 upward.
+ */
+export interface TrustDocumentRecord {
+  orgId: string;
+  kind: TrustDocumentKind;
+  version: number;
+  /** The signed envelope (or, for `root`, `{publicKey, keyId}`) as stored JSON. */
+  document: JsonValue;
+  createdBy: string;
+  createdAt: string;
+}
+
+/** An approver's public key, registered by `isotyp keys generate`; trusted once a keyring names it. */
+export interface ApproverKeyRecord {
+  keyId: string;
+  orgId: string;
+  userId: string;
+  /** base64url Ed25519 public key. */
+  publicKey: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface ChangeRecord {
+  id: string;
+  orgId: string;
+  projectId: string;
+  environmentId: string;
+  targetId: string;
+  title: string;
+  state: ChangeState;
+  fromDigest: string;
+  toDigest: string;
+  planDigest: string;
+  manifestDigest: string;
+  fromVersion: string;
+  toVersion: string;
+  bump: 'major' | 'minor' | 'patch' | 'none';
+  /** Privacy-filtered manifest and lint findings, as validated JSON. */
+  manifest: JsonValue;
+  lint: JsonValue;
+  /** The author's signed submission envelope. */
+  submission: JsonValue;
+  authorUserId: string;
+  authorKeyId: string;
+  /** Policy version the change is reviewed under (fixed at submit). */
+  policyVersion: number;
+  /** Bumped by every transition; optimistic concurrency for readers that care. */
+  revision: number;
+  reason?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  orgId: string;
+  changeId: string;
+  layer: string;
+  decision: 'approve' | 'reject';
+  userId: string;
+  keyId: string;
+  /** Replay key: a nonce is accepted once per organisation. */
+  nonce: string;
+  expiresAt: string;
+  /** The signed approval envelope. */
+  envelope: JsonValue;
+  createdAt: string;
+}
+
+export interface ChangeFilter {
+  projectId?: string;
+  environmentId?: string;
+  targetId?: string;
+  states?: ChangeState[];
+  /** Newest first; `before` is an exclusive `createdAt` cursor. */
+  before?: string;
+  limit: number;
+}
+
+export type IdempotencyClaim =
+  /** This request owns the key now; call `completeIdempotency` with the answer. */
+  | { kind: 'claimed' }
+  /** The same key and body answered before: send this again. */
+  | { kind: 'replay'; status: number; body: string }
+  /** The same key came with another body. */
+  | { kind: 'mismatch' }
+  /** The same key is being processed by a concurrent request. */
+  | { kind: 'in_progress' };
+
+/**
+ * One entry of the control plane's audit log (issue 6): canonical JSON `entry` and its RFC 6962
+ * leaf hash. `seq` counts from 0 with no gaps; the store refuses UPDATE and DELETE on the table.
+ */
+export interface AuditEntryRecord {
+  seq: number;
+  /** Organisation the entry is about; entries are only shown to members of it. */
+  orgId: string;
+  time: string;
+  action: string;
+  entityKind: string;
+  entityId: string;
+  /** The canonical JSON text of the whole entry, exactly as hashed. */
+  entry: string;
+  /** hex SHA-256 leaf hash (0x00 prefix) of `entry`. */
+  leafHash: string;
+}
+
+export interface Store {
+  readonly dialect: StoreDialect;
+  /** Applies pending schema migrations; safe to call on every start and from every replica. */
+  migrate(): Promise<void>;
+  /** True when the database answers (for /readyz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+
+  orgs: {
+    create(org: OrgRecord): Promise<void>;
+    get(id: string): Promise<OrgRecord | undefined>;
+    list(): Promise<OrgRecord[]>;
+  };
+  users: {
+    /** Throws ISOTYP_CONFLICT when the email (or OIDC identity) is taken in the organisation. */
+    create(user: UserRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<UserRecord | undefined>;
+    byEmail(orgId: string, email: string): Promise<UserRecord | undefined>;
+    byOidc(issuer: string, subject: string): Promise<UserRecord | undefined>;
+    list(orgId: string): Promise<UserRecord[]>;
+    setPasswordHash(orgId: string, id: string, hash: string): Promise<void>;
+  };
+  grants: {
+    create(grant: RoleGrantRecord): Promise<void>;
+    forUser(orgId: string, userId: string): Promise<RoleGrantRecord[]>;
+    list(orgId: string): Promise<RoleGrantRecord[]>;
+    delete(orgId: string, id: string): Promise<boolean>;
+  };
+  refreshTokens: {
+    create(token: RefreshTokenRecord): Promise<void>;
+    /**
+     * Atomically marks an unused, unrevoked, unexpired token used and returns it. Returns
+     * `{reused: true}` (and revokes the whole family) when it was already used: a stolen
+     * refresh token replayed after rotation.
+     */
+    consume(tokenHash: string, now: string): Promise<{ token: RefreshTokenRecord } | { reused: true } | undefined>;
+    revokeFamily(familyId: string, now: string): Promise<void>;
+    revokeForUser(userId: string, now: string): Promise<void>;
+  };
+  ciTokens: {
+    create(token: CiTokenRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<CiTokenRecord | undefined>;
+    /** Any organisation: tokens are looked up by id before the tenant is known. */
+    byId(id: string): Promise<CiTokenRecord | undefined>;
+    list(orgId: string): Promise<CiTokenRecord[]>;
+    revoke(orgId: string, id: string, now: string): Promise<boolean>;
+    touch(id: string, now: string): Promise<void>;
+  };
+  signingKeys: {
+    add(key: SigningKeyRecord): Promise<void>;
+    /** Newest first, retired ones included (their public halves stay in the JWKS a while). */
+    list(): Promise<SigningKeyRecord[]>;
+    retire(kid: string, now: string): Promise<void>;
+  };
+  projects: {
+    create(project: ProjectRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<ProjectRecord | undefined>;
+    list(orgId: string): Promise<ProjectRecord[]>;
+  };
+  environments: {
+    create(environment: EnvironmentRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<EnvironmentRecord | undefined>;
+    list(orgId: string, projectId: string): Promise<EnvironmentRecord[]>;
+  };
+  targets: {
+    create(target: TargetRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<TargetRecord | undefined>;
+    list(orgId: string, filter: { projectId?: string; environmentId?: string }): Promise<TargetRecord[]>;
+    /** Sets the current version and digest and appends to the version history, together. */
+    recordVersion(version: SchemaVersionRecord): Promise<void>;
+    versions(orgId: string, targetId: string): Promise<SchemaVersionRecord[]>;
+  };
+  trust: {
+    /**
+     * Appends the next version of a document. Throws ISOTYP_CONFLICT when `version` is not
+     * exactly one more than the latest (a concurrent writer got there first).
+     */
+    put(doc: TrustDocumentRecord): Promise<void>;
+    latest(orgId: string, kind: TrustDocumentKind): Promise<TrustDocumentRecord | undefined>;
+    get(orgId: string, kind: TrustDocumentKind, version: number): Promise<TrustDocumentRecord | undefined>;
+  };
+  approverKeys: {
+    create(key: ApproverKeyRecord): Promise<void>;
+    get(orgId: string, keyId: string): Promise<ApproverKeyRecord | undefined>;
+    list(orgId: string): Promise<ApproverKeyRecord[]>;
+  };
+  changes: {
+    create(change: ChangeRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<ChangeRecord | undefined>;
+    list(orgId: string, filter: ChangeFilter): Promise<ChangeRecord[]>;
+    /**
+     * Compare-and-set: moves the change to `to` only if its state is one of `from`. Returns the
+     * updated record, or `undefined` when the state had moved on (the caller answers 409).
+     */
+    transition(
+      orgId: string,
+      id: string,
+      from: readonly ChangeState[],
+      to: ChangeState,
+      now: string,
+      reason?: string,
+    ): Promise<ChangeRecord | undefined>;
+  };
+  approvals: {
+    /** Throws ISOTYP_APPROVAL_REPLAYED when the nonce was used before in the organisation. */
+    create(approval: ApprovalRecord): Promise<void>;
+    forChange(orgId: string, changeId: string): Promise<ApprovalRecord[]>;
+  };
+  audit: {
+    /**
+     * Appends one entry at the next sequence number, atomically across replicas: `build` gets
+     * the seq and returns the record to store (its hash depends on the seq).
+     */
+    append(build: (seq: number) => AuditEntryRecord): Promise<AuditEntryRecord>;
+    size(): Promise<number>;
+    /** Entries with from ≤ seq < to, in order. */
+    range(from: number, to: number): Promise<AuditEntryRecord[]>;
+    byEntity(orgId: string, kind: string, id: string): Promise<AuditEntryRecord[]>;
+  };
+  idempotency: {
+    /**
+     * Claims `key` for `principal` with the request's body hash. Atomic: of two concurrent
+     * claims with the same key, exactly one gets `claimed`.
+     */
+    claim(principal: string, key: string, requestHash: string, now: string): Promise<IdempotencyClaim>;
+    complete(principal: string, key: string, status: number, body: string): Promise<void>;
+    /** Forgets a claim whose request failed before answering, so a retry can run. */
+    release(principal: string, key: string): Promise<void>;
+    /** Removes answered keys older than `before`. */
+    prune(before: string): Promise<number>;
+  };
+}
