@@ -1,9 +1,18 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from './config.js';
 import type { AppEnv } from './context.js';
 import { toHttpError } from './http/http-error.js';
+import { createIdentity, identityRoutes } from './identity/index.js';
+import { createMetrics } from './metrics.js';
+import { accessLog, idempotency, jsonBody, rateLimit, requestId } from './middleware/index.js';
+import { oidcRoutes } from './oidc/oidc-routes.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { changeRoutes } from './routes/changes.js';
+import { healthRoutes } from './routes/health.js';
+import { trustRoutes } from './routes/trust.js';
 import type { Store } from './storage/store.js';
 
 export interface AppDeps {
@@ -12,6 +21,10 @@ export interface AppDeps {
   config: ControlPlaneConfig;
   /** Injected clock for tests of expiry; defaults to the system clock. */
   now?: () => Date;
+  /** Key for the OIDC sign-in state cookie (≥ 32 bytes); derived from the client secret when absent. */
+  oidcStateSecret?: Uint8Array;
+  /** Tests only: lets the OIDC client talk to a plain-http provider on loopback. */
+  allowInsecureIdp?: boolean;
 }
 
 /** The OpenAPIHono every resource router is built with: failed validation is ISOTYP_INVALID_INPUT. */
@@ -37,16 +50,17 @@ export function createRouter(): OpenAPIHono<AppEnv> {
 }
 
 /**
- * Builds the control plane's HTTP application. Nothing here listens: `server.ts` does, and tests
- * call `app.request()` or serve it on loopback.
+ * An app with the control plane's error rendering and nothing else: every thrown value becomes
+ * `{error: {code, message, hint?, requestId}}` with the catalogue's status, unknown routes 404.
+ * `createApp` builds on it; tests that assemble a few parts of the app start from it.
  */
-export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function createBareApp(logger: Logger): OpenAPIHono<AppEnv> {
   const app = createRouter();
   app.onError((error, c) => {
-    const answer = toHttpError(error);
+    const answer = toHttpError(error instanceof HTTPException ? fromHonoException(error) : error);
     const requestId = c.get('requestId');
     if (answer.status >= 500) {
-      (c.get('logger') ?? deps.logger).error({ err: error, requestId }, 'request failed');
+      (c.get('logger') ?? logger).error({ err: error, requestId }, 'request failed');
     }
     return c.json({ error: { ...answer.body.error, requestId } }, answer.status as 500, answer.headers);
   });
@@ -58,9 +72,79 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
     return c.json({ error: { ...answer.body.error, requestId: c.get('requestId') } }, 404, answer.headers);
   });
+  return app;
+}
+
+/** Hono's own 4xx exceptions (a validator refusing a body, say) keep their status class. */
+function fromHonoException(error: HTTPException): unknown {
+  if (error.status === 413) return new IsotypError('ISOTYP_PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  if (error.status === 415)
+    return new IsotypError('ISOTYP_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
+  if (error.status >= 400 && error.status < 500) {
+    return new IsotypError('ISOTYP_INVALID_INPUT', 'The request is malformed.', {
+      hint: 'Compare it with /v1/openapi.json.',
+    });
+  }
+  return error;
+}
+
+/**
+ * Builds the control plane's HTTP application: middleware in order, every resource router, the
+ * OpenAPI document. Nothing here listens: `server.ts` does, and tests call `app.request()` or
+ * serve it on loopback.
+ */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const { store, logger, config } = deps;
+  const window = config.rateLimit.windowSeconds;
+  const identity = createIdentity({ store, config, ...(deps.now ? { now: deps.now } : {}) });
+  const metrics = createMetrics();
+  const app = createBareApp(logger);
+
+  // Order matters; see middleware/index.ts for why each step sits where it does.
+  app.use(
+    requestId({ logger }),
+    accessLog(),
+    metrics.middleware,
+    rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: window }),
+    jsonBody({ limitBytes: config.bodyLimitBytes }),
+    identity.authenticate,
+    rateLimit({ scope: 'principal', limit: config.rateLimit.perPrincipal, windowSeconds: window }),
+  );
+  // Every authenticated write is safe to retry. Sign-in routes have no principal to key by (and
+  // a password must not be stored in an idempotency record). One mount: Hono's `/x/*` also
+  // matches `/x`, so two overlapping mounts would claim the same key twice.
+  const retrySafe = idempotency({ store, ...(deps.now ? { now: deps.now } : {}) });
+  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/auth/') ? next() : retrySafe(c, next)));
+
+  app.route('/', healthRoutes({ store, registry: metrics.registry }));
+  app.route('/', identityRoutes(identity));
+  app.route(
+    '/',
+    oidcRoutes({
+      store,
+      config,
+      logger,
+      sessions: identity.sessions,
+      ...(deps.now ? { now: deps.now } : {}),
+      ...(deps.oidcStateSecret ? { stateSecret: deps.oidcStateSecret } : {}),
+      ...(deps.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
+    }),
+  );
+  app.route('/', catalogRoutes(deps));
+  app.route('/', trustRoutes(deps));
+  app.route('/', changeRoutes(deps));
+  documentApi(app);
+  return app;
+}
+
+/** Serves the OpenAPI 3.1 document of every route registered on `app` at /v1/openapi.json. */
+export function documentApi(app: OpenAPIHono<AppEnv>): void {
   app.doc31('/v1/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'Isotyp control plane', version: '1' },
+    info: {
+      title: 'Isotyp control plane',
+      version: '1',
+      description: 'Brokers change requests, approvals, digests and audit checkpoints.',
+    },
   });
-  return app;
 }

@@ -1,1 +1,7 @@
+export { type AppDeps, createApp } from './app.js';
+export { type ControlPlaneConfig, defaultConfig, resolveConfig } from './config.js';
 export { type HttpErrorResponse, toHttpError } from './http/http-error.js';
+export { createLogger } from './logger.js';
+export { type FirstAdmin, type RunningControlPlane, runControlPlane } from './main.js';
+export { openStore } from './storage/open-store.js';
+export type { Store } from './storage/store.js';

@@ -12,9 +12,10 @@ import {
   MAX_ENVELOPE_BYTES,
   openEnvelope,
   sealEnvelope,
+  signingInput,
   verifyEnvelope,
 } from './envelope.js';
-import { generateKeyPair, keyId } from './signature.js';
+import { generateKeyPair, keyId, sign } from './signature.js';
 import { codeOf } from './test-support/code-of.js';
 
 const approver = generateKeyPair();
@@ -102,6 +103,16 @@ describe('signed envelopes', () => {
     ).toBe('ISOTYP_UNSUPPORTED_VERSION');
     expect(codeOf(() => open('x'.repeat(MAX_ENVELOPE_BYTES + 1)))).toBe('ISOTYP_PAYLOAD_TOO_LARGE');
     expect(codeOf(() => open(canonicalize({ ...sealed, extra: 1 })))).toBe('ISOTYP_INVALID_INPUT');
+  });
+
+  it('refuses a correctly signed envelope whose createdAt is not a real time', () => {
+    for (const createdAt of ['2026-13-01T00:00:00.000Z', '2026-02-30T12:00:00Z', '2026-01-01T24:00:00Z']) {
+      const unsigned = { ...sealed, createdAt };
+      const sig = toBase64Url(sign(signingInput(unsigned), approver.secretKey));
+      expect(
+        codeOf(() => verifyEnvelope({ ...unsigned, sig }, { type: 'isotyp.approval', keys, payload: approvalPayload })),
+      ).toBe('ISOTYP_INVALID_INPUT');
+    }
   });
 
   it('derives the id from the signed content, never from signature bytes', () => {

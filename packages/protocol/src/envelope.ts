@@ -155,6 +155,15 @@ export function verifyEnvelope<S extends z.ZodType>(value: unknown, options: Ope
     });
   }
   const envelope = parsed.data as Envelope;
+  if (!isRealTime(envelope.createdAt)) {
+    throw new IsotypError(
+      'ISOTYP_INVALID_INPUT',
+      `The envelope's createdAt ${envelope.createdAt} is not a real time.`,
+      {
+        hint: 'Use an RFC 3339 UTC time such as Date#toISOString writes.',
+      },
+    );
+  }
   if (envelope.type !== options.type) {
     throw new IsotypError(
       'ISOTYP_ENVELOPE_TYPE_MISMATCH',
@@ -197,6 +206,15 @@ export function verifyEnvelope<S extends z.ZodType>(value: unknown, options: Ope
     nonce: envelope.nonce,
     envelope,
   };
+}
+
+/**
+ * The shape check lets `2026-13-01T…` or `2026-02-30T…` through; such a time parses to NaN or
+ * rolls over, and a NaN would slip past every expiry comparison downstream.
+ */
+function isRealTime(text: string): boolean {
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 19) === text.slice(0, 19);
 }
 
 function resolveKey(keys: OpenOptions<z.ZodType>['keys'], id: KeyId): Uint8Array | undefined {

@@ -67,9 +67,11 @@ export {
 } from './merkle/signed-note.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {
+  CHANGE_SUBMISSION_ENVELOPE_TYPE,
   type ChangeRequest,
   type ChangeState,
   type ChangeSubmission,
+  changeManifestDigest,
   changeRequestSchema,
   changeStateSchema,
   changeStates,
@@ -139,12 +141,16 @@ export {
   viewSchema,
 } from './messages/schema-model.js';
 export {
+  KEY_REGISTRATION_ENVELOPE_TYPE,
   KEYRING_ENVELOPE_TYPE,
+  type KeyRegistration,
   type Keyring,
   type KeyringEntry,
+  keyRegistrationSchema,
   keyringEntrySchema,
   keyringSchema,
   layerNameSchema,
+  ORG_ROOT_ENVELOPE_TYPE,
   type OrgRoot,
   orgRootSchema,
   POLICY_ENVELOPE_TYPE,
@@ -157,6 +163,38 @@ export {
   roleSchema,
   roles,
 } from './messages/trust.js';
+export {
+  type AcceptedApproval,
+  type ChangeUnderReview,
+  DEFAULT_MAX_APPROVAL_SECONDS,
+  MAX_CLOCK_SKEW_SECONDS,
+  type ReviewContext,
+} from './policy/approval-rules.js';
+export {
+  type ApprovalDraft,
+  type ApprovalEvaluation,
+  checkApproval,
+  evaluateApprovals,
+  type LayerStatus,
+  type RefusedApproval,
+  signApproval,
+} from './policy/approvals.js';
+export {
+  type ConditionOutcome,
+  compileCondition,
+  evaluateCondition,
+  MAX_CONDITION_LENGTH,
+  MAX_EVALUATION_COST,
+  MAX_LOOP_NESTING,
+} from './policy/cel.js';
+export {
+  type ChangeFacts,
+  changeFacts,
+  type EnvironmentFacts,
+  type ObjectFact,
+  type SemverBump,
+} from './policy/facts.js';
+export { openKeyring, openPolicy, sealKeyring, sealPolicy, validatePolicy } from './policy/trust-documents.js';
 export {
   decodePublicKey,
   type Ed25519KeyPair,

@@ -84,6 +84,16 @@ export function can(principal: Principal, permission: Permission, scope: ObjectS
   );
 }
 
+/**
+ * True when `principal` holds `permission` at some scope. Routes check this before loading an
+ * object (so a caller with no business there gets 403, not a lookup), then `can` at its scope.
+ */
+export function canAnywhere(principal: Principal, permission: Permission): boolean {
+  if (principal.kind === 'ci')
+    return principal.actions.some((action) => ciActionPermissions[action].includes(permission));
+  return principal.grants.some((grant) => rolePermissions[grant.role].includes(permission));
+}
+
 /** Roles `principal` holds at `scope` (used by approvals: the signer's role must match the layer). */
 export function rolesAt(principal: Principal, scope: ObjectScope): Role[] {
   if (principal.kind === 'ci') return ['ci'];
@@ -91,20 +101,22 @@ export function rolesAt(principal: Principal, scope: ObjectScope): Role[] {
 }
 
 /**
- * Throws ISOTYP_FORBIDDEN unless `principal` holds `permission` at `scope`. Routes call this after
- * loading the object (so an object of another tenant has already answered 404).
+ * Throws ISOTYP_UNAUTHENTICATED without a principal, and ISOTYP_FORBIDDEN unless it holds
+ * `permission` at `scope` (or, with `anywhere`, at any scope). Routes check `anywhere` first,
+ * load the object (another tenant's answers 404), then check at the object's scope.
  */
 export function authorize(
   principal: Principal | undefined,
   permission: Permission,
   scope: ObjectScope = {},
+  anywhere = false,
 ): Principal {
   if (principal === undefined) {
     throw new IsotypError('ISOTYP_UNAUTHENTICATED', 'This route needs a signed-in user or a CI token.', {
       hint: 'Send Authorization: Bearer <token>; run isotyp login to get one.',
     });
   }
-  if (!can(principal, permission, scope)) {
+  if (!(anywhere ? canAnywhere(principal, permission) : can(principal, permission, scope))) {
     throw new IsotypError('ISOTYP_FORBIDDEN', `Your roles do not allow ${permission} here.`, {
       hint: 'Ask an organisation admin for a role grant that includes it.',
       details: { permission },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { digestSchema } from '../digest.js';
+import { type Digest, digest, digestSchema } from '../digest.js';
 import { keyIdSchema } from '../signature.js';
 import { idSchema, semverSchema, timestampSchema } from './common.js';
 import { objectRefSchema, riskSchema } from './plan.js';
@@ -73,6 +73,8 @@ export const changeRequestSchema = z.strictObject({
 });
 export type ChangeRequest = z.infer<typeof changeRequestSchema>;
 
+export const CHANGE_SUBMISSION_ENVELOPE_TYPE = 'isotyp.change-submission';
+
 /** Payload of the `isotyp.change-submission` envelope the author signs on submit. */
 export const changeSubmissionSchema = z.strictObject({
   project: idSchema,
@@ -86,3 +88,15 @@ export const changeSubmissionSchema = z.strictObject({
   title: z.string().max(200),
 });
 export type ChangeSubmission = z.infer<typeof changeSubmissionSchema>;
+
+/**
+ * The digest an author signs over what describes the change to reviewers: the privacy-filtered
+ * manifest and the lint findings together, so neither can be edited on the way (lint rule ids
+ * feed policy conditions).
+ *
+ * @example
+ * const manifestDigest = changeManifestDigest(manifest, lint);
+ */
+export function changeManifestDigest(manifest: Manifest, lint: readonly LintFinding[]): Digest<'manifest'> {
+  return digest('manifest', { manifest, lint });
+}

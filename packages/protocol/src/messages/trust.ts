@@ -78,3 +78,19 @@ export const policySchema = z.strictObject({
     .optional(),
 });
 export type Policy = z.infer<typeof policySchema>;
+
+/** `isotyp org init` registers the root key with an envelope the key signs itself (proof of possession). */
+export const ORG_ROOT_ENVELOPE_TYPE = 'isotyp.org-root';
+export const KEY_REGISTRATION_ENVELOPE_TYPE = 'isotyp.key-registration';
+
+/**
+ * An approver key registration (`isotyp keys generate`), signed by the key itself so nobody can
+ * register a public key whose private half they do not hold.
+ */
+export const keyRegistrationSchema = z.strictObject({
+  org: idSchema,
+  userId: idSchema,
+  keyId: keyIdSchema,
+  publicKey: publicKeyTextSchema,
+});
+export type KeyRegistration = z.infer<typeof keyRegistrationSchema>;

@@ -1,0 +1,156 @@
+import {
+  calculateJwkThumbprint,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { SigningKeyRecord, Store } from '../storage/store.js';
+
+export interface SigningKeysOptions {
+  store: Store;
+  now: () => Date;
+  /** How long one replica trusts its copy of the key table before reading it again. */
+  cacheMs?: number;
+  /** A new key is made (and the old one retired) once the active key is this old. */
+  rotateAfterMs?: number;
+}
+
+interface Snapshot {
+  loadedAt: number;
+  signing: { kid: string; key: CryptoKey };
+  jwks: JSONWebKeySet;
+  verifier: JWTVerifyGetKey;
+  kids: Set<string>;
+}
+
+/** Longest access-token lifetime any replica may issue (config caps it at 15 minutes too). */
+export const MAX_ACCESS_TOKEN_SECONDS = 900;
+const DAY_MS = 24 * 3600 * 1000;
+/** An unknown kid re-reads the table at most this often, so random kids cannot hammer the database. */
+const MIN_RELOAD_MS = 2000;
+
+/**
+ * The server's EdDSA (Ed25519) JWT keys. They live in the store so every replica signs and
+ * verifies with the same set; each replica caches them for `cacheMs`. The first replica to need a
+ * key makes one. A retired key stays published until every token it signed has expired.
+ */
+export class SigningKeys {
+  readonly #store: Store;
+  readonly #now: () => Date;
+  readonly #cacheMs: number;
+  readonly #rotateAfterMs: number;
+  #snapshot: Snapshot | undefined;
+  /** One load at a time per replica, so concurrent first requests make one key, not many. */
+  #loading: Promise<Snapshot> | undefined;
+
+  constructor(options: SigningKeysOptions) {
+    this.#store = options.store;
+    this.#now = options.now;
+    this.#cacheMs = options.cacheMs ?? 60_000;
+    this.#rotateAfterMs = options.rotateAfterMs ?? 30 * DAY_MS;
+  }
+
+  /** The key new tokens are signed with. */
+  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+    return (await this.#current()).signing;
+  }
+
+  /** The public keys (active and recently retired) as served at `/.well-known/jwks.json`. */
+  async jwks(): Promise<JSONWebKeySet> {
+    return (await this.#current()).jwks;
+  }
+
+  /**
+   * A jose key resolver for a token that names `kid`. A kid this replica has not seen yet (another
+   * replica just rotated) re-reads the table once before giving up.
+   */
+  async verifier(kid: string): Promise<JWTVerifyGetKey> {
+    let snapshot = await this.#current();
+    if (!snapshot.kids.has(kid) && this.#now().getTime() - snapshot.loadedAt >= MIN_RELOAD_MS) {
+      snapshot = await this.#reload();
+    }
+    return snapshot.verifier;
+  }
+
+  /** Makes a new active key and retires the others (they stay published for a while). */
+  async rotate(): Promise<string> {
+    const kid = await this.#rotate(await this.#store.signingKeys.list());
+    // A fresh read, not the shared in-flight one, which may predate the new key.
+    await this.#load();
+    return kid;
+  }
+
+  async #current(): Promise<Snapshot> {
+    const snapshot = this.#snapshot;
+    if (snapshot !== undefined && this.#now().getTime() - snapshot.loadedAt < this.#cacheMs) return snapshot;
+    return this.#reload();
+  }
+
+  #reload(): Promise<Snapshot> {
+    this.#loading ??= this.#load().finally(() => {
+      this.#loading = undefined;
+    });
+    return this.#loading;
+  }
+
+  async #load(): Promise<Snapshot> {
+    let records = await this.#store.signingKeys.list();
+    const newest = records.find((k) => k.retiredAt === undefined);
+    if (newest === undefined || this.#now().getTime() - Date.parse(newest.createdAt) >= this.#rotateAfterMs) {
+      await this.#rotate(records);
+      records = await this.#store.signingKeys.list();
+    }
+    const active = records.find((k) => k.retiredAt === undefined);
+    if (active === undefined) throw new Error('No active signing key right after adding one.');
+    const published = records.filter((k) => this.#published(k));
+    const jwks: JSONWebKeySet = { keys: published.map((k) => JSON.parse(k.publicJwk) as JWK) };
+    const key = (await importJWK(JSON.parse(active.privateJwk) as JWK, 'EdDSA')) as CryptoKey;
+    const snapshot: Snapshot = {
+      loadedAt: this.#now().getTime(),
+      signing: { kid: active.kid, key },
+      jwks,
+      verifier: createLocalJWKSet(jwks),
+      kids: new Set(published.map((k) => k.kid)),
+    };
+    this.#snapshot = snapshot;
+    return snapshot;
+  }
+
+  /**
+   * Adds a key, then retires the active keys in `seen` only: a key another replica added in the
+   * meantime stays active, so two replicas rotating at once end with two valid keys, not none.
+   */
+  async #rotate(seen: SigningKeyRecord[]): Promise<string> {
+    const kid = await this.#addKey();
+    const now = this.#now().toISOString();
+    for (const key of seen) if (key.retiredAt === undefined) await this.#store.signingKeys.retire(key.kid, now);
+    return kid;
+  }
+
+  #published(key: SigningKeyRecord): boolean {
+    if (key.retiredAt === undefined) return true;
+    // Another replica may sign with a just-retired key until its cache expires, and the token
+    // then lives up to 15 minutes: keep the key published for both, plus clock skew.
+    const keepMs = (MAX_ACCESS_TOKEN_SECONDS + 60) * 1000 + 2 * this.#cacheMs;
+    return this.#now().getTime() - Date.parse(key.retiredAt) < keepMs;
+  }
+
+  async #addKey(): Promise<string> {
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk);
+    const decorated = { ...publicJwk, kid, alg: 'EdDSA', use: 'sig' };
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: 'EdDSA' };
+    await this.#store.signingKeys.add({
+      kid,
+      publicJwk: JSON.stringify(decorated),
+      privateJwk: JSON.stringify(privateJwk),
+      createdAt: this.#now().toISOString(),
+    });
+    return kid;
+  }
+}

@@ -1,0 +1,93 @@
+import { type DestinationStream, type Level, type Logger, pino } from 'pino';
+
+export interface LoggerOptions {
+  level?: Level | 'silent';
+  /** Where JSON lines go; standard output when absent. */
+  destination?: DestinationStream;
+}
+
+/**
+ * The control plane's pino logger: JSON lines, ISO times, and secrets removed before anything
+ * is written — values under credential-like keys at any depth, passwords inside connection
+ * strings, bearer tokens inside messages.
+ *
+ * @example
+ * const logger = createLogger({ level: 'info' });
+ * logger.info({ database: 'postgres://cp:s3cret@db/cp' }, 'starting'); // "postgres://cp:***@db/cp"
+ */
+export function createLogger({ level = 'info', destination }: LoggerOptions = {}): Logger {
+  const options = {
+    level,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { log: (object: Record<string, unknown>) => redact(object, 0) as Record<string, unknown> },
+    // The standard serializer's output has its own prototype, so it is walked as a record.
+    serializers: { err: (error: Error) => redactRecord(pino.stdSerializers.err(error), 0) },
+    hooks: {
+      logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)),
+        );
+      },
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+export const REDACTED = '[redacted]';
+
+/** Key names (lower-case, without `-` and `_`) whose values are never logged. */
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'authorization',
+  'proxyauthorization',
+  'cookie',
+  'setcookie',
+  'apikey',
+  'xapikey',
+  'credentials',
+]);
+const SECRET_SUFFIXES = ['password', 'passwd', 'secret', 'token', 'tokens', 'privatekey', 'privatejwk', 'passwordhash'];
+
+function isSecretKey(key: string): boolean {
+  const bare = key.toLowerCase().replace(/[-_]/g, '');
+  return SECRET_KEYS.has(bare) || SECRET_SUFFIXES.some((suffix) => bare.endsWith(suffix));
+}
+
+/** `scheme://user:password@` → `scheme://user:***@`. */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s@/]*@/gi;
+/** `password=…` in DSNs and query strings. */
+const PARAM_PASSWORD = /\b(password|passwd|pwd|sslpassword|token|access_token|secret)=[^\s&;]*/gi;
+const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
+
+/** Removes credentials from free text. */
+export function redactString(text: string): string {
+  if (!text.includes('://') && !text.includes('=') && !/Bearer|Basic/.test(text)) return text;
+  return text.replace(URL_PASSWORD, '$1***@').replace(PARAM_PASSWORD, '$1=***').replace(BEARER, '$1 ***');
+}
+
+const MAX_REDACT_DEPTH = 8;
+
+/**
+ * A copy of `value` fit for a log line: plain objects and arrays are walked (to a bounded
+ * depth), credential-like keys masked and strings cleaned; other objects pass as they are
+ * (errors go through the `err` serializer, which walks its own output).
+ */
+export function redact(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return redactString(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= MAX_REDACT_DEPTH) return '[too deep]';
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1));
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  return redactRecord(value, depth);
+}
+
+function redactRecord(value: object, depth: number): Record<string, unknown> {
+  // fromEntries defines properties, so a `__proto__` key stays a key and sets no prototype.
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1),
+    ]),
+  );
+}

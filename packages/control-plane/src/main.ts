@@ -1,0 +1,90 @@
+import { IsotypError } from '@isotyp/protocol';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import type { ControlPlaneConfig } from './config.js';
+import { bootstrapOrg } from './identity/bootstrap.js';
+import { type RunningServer, startServer } from './server.js';
+import { openStore } from './storage/open-store.js';
+import type { Store } from './storage/store.js';
+
+export interface FirstAdmin {
+  orgId: string;
+  orgName: string;
+  email: string;
+  password: string;
+}
+
+export interface RunningControlPlane extends RunningServer {
+  /** True when this start created the organisation and its first admin. */
+  bootstrapped: boolean;
+  /** The open store (for operators' tools and tests; the app owns it until close). */
+  store: Store;
+  /** Stops listening, then closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The control plane's composition root: opens and migrates the store, creates the first
+ * organisation and admin on an empty database (when `firstAdmin` is given), builds the app and
+ * listens. `isotyp server start` calls this; so do end-to-end tests.
+ *
+ * @example
+ * const cp = await runControlPlane({ config, logger, firstAdmin: { orgId: 'acme', orgName: 'Acme', email, password } });
+ * await cp.close();
+ */
+export async function runControlPlane(options: {
+  config: ControlPlaneConfig;
+  logger: Logger;
+  firstAdmin?: FirstAdmin;
+  now?: () => Date;
+  allowInsecureIdp?: boolean;
+}): Promise<RunningControlPlane> {
+  const { config, logger } = options;
+  const store = await openStore(config.database);
+  try {
+    await store.migrate();
+    let bootstrapped = false;
+    if ((await store.orgs.list()).length === 0) {
+      if (options.firstAdmin === undefined) {
+        throw new IsotypError(
+          'ISOTYP_CONFIG_INVALID',
+          'The database has no organisation yet, and no first admin was given.',
+          {
+            hint: 'Start once with --org, --admin-email and the password in ISOTYP_ADMIN_PASSWORD (or --admin-password-stdin).',
+          },
+        );
+      }
+      const admin = options.firstAdmin;
+      await bootstrapOrg({
+        store,
+        orgId: admin.orgId,
+        orgName: admin.orgName,
+        adminEmail: admin.email,
+        adminPassword: admin.password,
+        ...(options.now ? { now: options.now } : {}),
+      });
+      bootstrapped = true;
+      logger.info({ org: admin.orgId }, 'created the first organisation and its admin');
+    }
+    const app = createApp({
+      store,
+      logger,
+      config,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
+    });
+    const server = await startServer({ app, host: config.host, port: config.port, logger });
+    return {
+      ...server,
+      bootstrapped,
+      store,
+      async close() {
+        await server.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

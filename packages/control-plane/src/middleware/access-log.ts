@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../context.js';
+import { principalKey } from '../context.js';
+import { routePattern } from '../http/route-pattern.js';
+
+export interface AccessLogOptions {
+  /** Monotonic milliseconds; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * One log line per request, written through the request's logger (so it carries the request
+ * id): method, route pattern, status, duration and the caller's principal key. Never the body,
+ * the query string or headers — they may hold secrets. Mount it right after `requestId`.
+ *
+ * @example
+ * app.use(requestId({ logger }), accessLog());
+ */
+export function accessLog({ now = () => performance.now() }: AccessLogOptions = {}): MiddlewareHandler<AppEnv> {
+  return async function accessLogMiddleware(c, next) {
+    const started = now();
+    await next();
+    const principal = c.get('principal');
+    c.get('logger').info(
+      {
+        method: c.req.method,
+        route: routePattern(c),
+        status: c.res.status,
+        ms: Math.round((now() - started) * 10) / 10,
+        ...(principal ? { principal: principalKey(principal) } : {}),
+      },
+      'request',
+    );
+  };
+}

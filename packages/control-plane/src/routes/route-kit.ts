@@ -1,0 +1,68 @@
+import { z } from '@hono/zod-openapi';
+import { IsotypError } from '@isotyp/protocol';
+import type { Context } from 'hono';
+import type { AppEnv, Principal } from '../context.js';
+import { authorize, type ObjectScope, type Permission } from '../identity/rbac.js';
+
+/** The error body every route answers with, for the OpenAPI document. */
+export const errorResponse = {
+  content: {
+    'application/json': {
+      schema: z
+        .object({
+          error: z.object({
+            code: z.string(),
+            message: z.string(),
+            hint: z.string().optional(),
+            retryable: z.boolean(),
+            requestId: z.string().optional(),
+            details: z.record(z.string(), z.unknown()).optional(),
+          }),
+        })
+        .openapi('Error'),
+    },
+  },
+  description: 'A stable error code, a sentence and a hint.',
+};
+
+/** The usual 4xx answers of an authenticated route. */
+export const authErrors = {
+  400: errorResponse,
+  401: errorResponse,
+  403: errorResponse,
+  404: errorResponse,
+} as const;
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  required: true,
+  content: { 'application/json': { schema } },
+});
+
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+
+/** Checks the route's permission for the caller at `scope` (or anywhere); returns the principal. */
+export function allow(c: Context<AppEnv>, permission: Permission, scope?: ObjectScope, anywhere = false): Principal {
+  return authorize(c.get('principal'), permission, scope, anywhere);
+}
+
+/** The caller's actor string for audit entries. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'user' ? `user:${principal.userId}` : `ci:${principal.tokenId}`;
+}
+
+/** ISOTYP_NOT_FOUND for an object that does not exist in the caller's organisation. */
+export function notFound(kind: string, id: string): IsotypError {
+  return new IsotypError('ISOTYP_NOT_FOUND', `No ${kind} ${id} in your organisation.`, {
+    hint: `List them with isotyp (e.g. GET /v1/${kind}s) to find the right id.`,
+    details: { kind, id },
+  });
+}
+
+/** Returns the value, or throws not-found when it is undefined. */
+export function found<T>(value: T | undefined, kind: string, id: string): T {
+  if (value === undefined) throw notFound(kind, id);
+  return value;
+}

@@ -1,0 +1,142 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRouter } from '../app.js';
+import type { AppEnv } from '../context.js';
+import { MIN_PASSWORD_LENGTH } from '../identity/bootstrap.js';
+import { hashPassword } from '../identity/passwords.js';
+import { authorize, type ObjectScope } from '../identity/rbac.js';
+import { grantInputSchema, grantSchema, objectId, toGrantView, toUserView, userSchema } from '../identity/schemas.js';
+import type { IdentityService } from '../identity/service.js';
+import { newId } from '../ids.js';
+import type { RoleGrantRecord, Scope, Store, UserRecord } from '../storage/store.js';
+import { authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
+
+const security = [{ bearerAuth: [] }];
+
+const createUser = createRoute({
+  method: 'post',
+  path: '/v1/users',
+  tags: ['users'],
+  summary: 'Add a user to your organisation',
+  security,
+  request: {
+    body: jsonBody(
+      z.strictObject({
+        email: z.email().max(320),
+        displayName: z.string().trim().min(1).max(200),
+        password: z
+          .string()
+          .min(MIN_PASSWORD_LENGTH)
+          .max(1024)
+          .optional()
+          .openapi({ description: 'Absent for users who sign in through OIDC only.' }),
+        grants: z.array(grantInputSchema).max(50),
+      }),
+    ),
+  },
+  responses: { 201: jsonResponse(userSchema, 'The user.'), ...authErrors, 409: errorResponse },
+});
+
+const listUsers = createRoute({
+  method: 'get',
+  path: '/v1/users',
+  tags: ['users'],
+  summary: 'List the users of your organisation with their grants',
+  security,
+  responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), 'The users.'), ...authErrors },
+});
+
+const addGrant = createRoute({
+  method: 'post',
+  path: '/v1/users/{id}/grants',
+  tags: ['users'],
+  summary: 'Grant a user a role at a scope',
+  security,
+  request: { params: z.object({ id: objectId }), body: jsonBody(grantInputSchema) },
+  responses: { 201: jsonResponse(grantSchema, 'The grant.'), ...authErrors },
+});
+
+function objectScope(scope: Scope): ObjectScope {
+  switch (scope.kind) {
+    case 'org':
+      return {};
+    case 'project':
+      return { projectId: scope.projectId };
+    case 'environment':
+      return { projectId: scope.projectId, environmentId: scope.environmentId };
+    default: {
+      const never: never = scope;
+      return never;
+    }
+  }
+}
+
+/** A grant may only name a project or environment that exists in the caller's organisation. */
+async function checkScope(store: Store, orgId: string, scope: Scope): Promise<void> {
+  if (scope.kind === 'org') return;
+  found(await store.projects.get(orgId, scope.projectId), 'project', scope.projectId);
+  if (scope.kind === 'environment') {
+    const environment = await store.environments.get(orgId, scope.environmentId);
+    found(environment?.projectId === scope.projectId ? environment : undefined, 'environment', scope.environmentId);
+  }
+}
+
+/** Users and their role grants. Creating and listing users is org-wide `users:manage`. */
+export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
+  const { store } = identity;
+  const router = createRouter();
+
+  const grantRecord = (orgId: string, userId: string, grant: { role: RoleGrantRecord['role']; scope: Scope }) => ({
+    id: newId('grt'),
+    orgId,
+    userId,
+    role: grant.role,
+    scope: grant.scope,
+    createdAt: identity.now().toISOString(),
+  });
+
+  router.openapi(createUser, async (c) => {
+    const principal = authorize(c.get('principal'), 'users:manage');
+    const body = c.req.valid('json');
+    for (const grant of body.grants) await checkScope(store, principal.orgId, grant.scope);
+    const user: UserRecord = {
+      id: newId('usr'),
+      orgId: principal.orgId,
+      email: body.email.trim().toLowerCase(),
+      displayName: body.displayName,
+      ...(body.password === undefined ? {} : { passwordHash: await hashPassword(body.password) }),
+      disabled: false,
+      createdAt: identity.now().toISOString(),
+    };
+    await store.users.create(user);
+    const grants = body.grants.map((grant) => grantRecord(principal.orgId, user.id, grant));
+    for (const grant of grants) await store.grants.create(grant);
+    return c.json(toUserView(user, grants), 201);
+  });
+
+  router.openapi(listUsers, async (c) => {
+    const principal = authorize(c.get('principal'), 'users:manage');
+    const [users, grants] = await Promise.all([store.users.list(principal.orgId), store.grants.list(principal.orgId)]);
+    const views = users.map((user) =>
+      toUserView(
+        user,
+        grants.filter((g) => g.userId === user.id),
+      ),
+    );
+    return c.json({ users: views }, 200);
+  });
+
+  router.openapi(addGrant, async (c) => {
+    const { id } = c.req.valid('param');
+    const grant = c.req.valid('json');
+    const principal = authorize(c.get('principal'), 'users:manage', {}, true);
+    found(await store.users.get(principal.orgId, id), 'user', id);
+    // Decided at the grant's scope: a project admin hands out roles in their own project only.
+    authorize(principal, 'users:manage', objectScope(grant.scope));
+    await checkScope(store, principal.orgId, grant.scope);
+    const record = grantRecord(principal.orgId, id, grant);
+    await store.grants.create(record);
+    return c.json(toGrantView(record), 201);
+  });
+
+  return router;
+}

@@ -1,0 +1,110 @@
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { IsotypError } from '@isotyp/protocol';
+import type { Logger } from 'pino';
+
+export interface StartServerOptions {
+  /** Anything with a fetch handler: the app from `createApp`. */
+  app: { fetch: (request: Request) => Response | Promise<Response> };
+  host: string;
+  /** 0 picks a free port; the one chosen is in the result. */
+  port: number;
+  logger: Logger;
+  /** Longest wait for in-flight requests on close before their connections are cut. */
+  shutdownTimeoutMs?: number;
+  /** Time a client has to send all request headers (slowloris). */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included. */
+  requestTimeoutMs?: number;
+  /** Idle time before a kept-alive connection is closed. */
+  keepAliveTimeoutMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then resolves. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `app` over HTTP: the one place in the control plane that listens. Timeouts are short
+ * enough that a client trickling headers or a body cannot hold a connection for long.
+ *
+ * @example
+ * const server = await startServer({ app, host: '127.0.0.1', port: 0, logger });
+ * await fetch(`${server.url}/healthz`);
+ * await server.close();
+ */
+export function startServer({
+  app,
+  host,
+  port,
+  logger,
+  shutdownTimeoutMs = 10_000,
+  headersTimeoutMs = 10_000,
+  requestTimeoutMs = 30_000,
+  keepAliveTimeoutMs = 5_000,
+}: StartServerOptions): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    let server: ServerType;
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        new IsotypError('ISOTYP_UNAVAILABLE', `Cannot listen on ${host}:${port}: ${error.code ?? error.message}.`, {
+          hint: error.code === 'EADDRINUSE' ? 'Another process uses that port; pick another with --port.' : undefined,
+          cause: error,
+        }),
+      );
+    };
+    server = serve(
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port,
+        serverOptions: {
+          headersTimeout: headersTimeoutMs,
+          requestTimeout: requestTimeoutMs,
+          keepAliveTimeout: keepAliveTimeoutMs,
+          // Checks the two timeouts above this often (default 30 s would let them overrun).
+          connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
+        },
+      },
+      (info) => {
+        server.off('error', onError);
+        const address = info as AddressInfo;
+        const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+        logger.info({ url }, 'control plane listening');
+        resolve({ url, port: address.port, close: closer(server, shutdownTimeoutMs, logger) });
+      },
+    );
+    server.once('error', onError);
+  });
+}
+
+function closer(server: ServerType, timeoutMs: number, logger: Logger): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      logger.info('control plane closing');
+      const http = server as import('node:http').Server;
+      const force = setTimeout(() => {
+        logger.warn({ timeoutMs }, 'requests still running at shutdown; closing their connections');
+        http.closeAllConnections();
+      }, timeoutMs);
+      force.unref();
+      // close() stops accepting and closes the connections idle right now; a kept-alive
+      // connection whose request finishes later would stay open until the client drops it, so
+      // idle ones are swept until the last is gone.
+      const sweep = setInterval(() => http.closeIdleConnections(), 50);
+      sweep.unref();
+      http.close((error) => {
+        clearTimeout(force);
+        clearInterval(sweep);
+        if (error) reject(error);
+        else resolve();
+      });
+      http.closeIdleConnections();
+    });
+    return closing;
+  };
+}

@@ -1,0 +1,55 @@
+import type { IsotypError } from '@isotyp/protocol';
+import type { AnyColumn, SQL, Table } from 'drizzle-orm';
+import type { AuditEntryRecord, SchemaVersionRecord, StoreDialect } from '../store.js';
+import type { Rows, Stored, TableName } from './rows.js';
+
+/*
+ * What a dialect folder gives `createStore`: its tables, a few single-statement primitives built
+ * with its drizzle driver, and the operations whose atomicity needs the dialect's own
+ * transaction and locking (better-sqlite3 transactions are synchronous; PostgreSQL ones are
+ * async and lock across replicas). Everything else is written once, in `core/`.
+ */
+
+/** The dialect's drizzle tables, seen through the columns both dialects share. */
+export type Tables = { [K in TableName]: Table & { [C in keyof Rows[K]]-?: AnyColumn } };
+
+export interface SelectOptions {
+  orderBy?: SQL[];
+  limit?: number;
+}
+
+/** New values for an UPDATE: a plain value or an SQL expression (`revision + 1`). */
+export type SetOf<K extends TableName> = { [C in keyof Rows[K]]?: Rows[K][C] | SQL };
+
+/**
+ * One statement each, so each is atomic on its own. Rows come back in record form (NULL columns
+ * left out, see `present`).
+ */
+export interface Runner {
+  select<K extends TableName>(table: K, where: SQL | undefined, options?: SelectOptions): Promise<Stored[K][]>;
+  /**
+   * Inserts one row. With `skipConflictOn`, a row that conflicts on those columns is left alone
+   * (`ON CONFLICT DO NOTHING`) and the result is false; any other violation throws.
+   */
+  insert<K extends TableName>(table: K, values: Stored[K], skipConflictOn?: AnyColumn[]): Promise<boolean>;
+  /** `UPDATE … WHERE … RETURNING *`. */
+  update<K extends TableName>(table: K, set: SetOf<K>, where: SQL): Promise<Stored[K][]>;
+  /** Number of rows deleted. */
+  delete<K extends TableName>(table: K, where: SQL): Promise<number>;
+  count<K extends TableName>(table: K, where?: SQL): Promise<number>;
+}
+
+export interface Driver {
+  readonly dialect: StoreDialect;
+  readonly tables: Tables;
+  readonly run: Runner;
+  migrate(): Promise<void>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+  /** Updates the target row and inserts the history row in one transaction; false when no such target. */
+  recordVersion(version: SchemaVersionRecord): Promise<boolean>;
+  /** Takes the next seq under a lock every replica honours, builds the entry and inserts it. */
+  appendAudit(build: (seq: number) => AuditEntryRecord): Promise<AuditEntryRecord>;
+  /** Turns a driver error into the IsotypError a Store method throws. */
+  toError(error: unknown): IsotypError;
+}

@@ -1,0 +1,55 @@
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm';
+import type { IdempotencyClaim, Store } from '../store.js';
+import type { Driver } from './driver.js';
+import { allOf, first } from './query.js';
+
+type Ledger = Pick<Store, 'audit' | 'idempotency'>;
+
+/** The audit log and the idempotency keys: the two tables written on (nearly) every request. */
+export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
+  const a = t.auditEntries;
+  const k = t.idempotencyKeys;
+  const keyOf = (principal: string, key: string) => allOf(eq(k.principal, principal), eq(k.key, key));
+
+  return {
+    audit: {
+      append: (build) => appendAudit(build),
+      async size() {
+        // seq has no gaps, so the size is the last seq + 1, read from the primary key, not a count(*).
+        const last = await first(run.select('auditEntries', undefined, { orderBy: [desc(a.seq)], limit: 1 }));
+        return last === undefined ? 0 : last.seq + 1;
+      },
+      range: (from, to) => run.select('auditEntries', and(gte(a.seq, from), lt(a.seq, to)), { orderBy: [asc(a.seq)] }),
+      byEntity: (orgId, kind, id) =>
+        run.select('auditEntries', allOf(eq(a.orgId, orgId), eq(a.entityKind, kind), eq(a.entityId, id)), {
+          orderBy: [asc(a.seq)],
+        }),
+    },
+    idempotency: {
+      async claim(principal, key, requestHash, now): Promise<IdempotencyClaim> {
+        // INSERT … ON CONFLICT DO NOTHING decides the owner; the loser reads what the winner
+        // stored. A claim released between those two statements is simply claimed again.
+        for (;;) {
+          if (
+            await run.insert('idempotencyKeys', { principal, key, requestHash, createdAt: now }, [k.principal, k.key])
+          ) {
+            return { kind: 'claimed' };
+          }
+          const row = await first(run.select('idempotencyKeys', keyOf(principal, key)));
+          if (row === undefined) continue;
+          if (row.requestHash !== requestHash) return { kind: 'mismatch' };
+          if (row.status === undefined || row.body === undefined) return { kind: 'in_progress' };
+          return { kind: 'replay', status: row.status, body: row.body };
+        }
+      },
+      async complete(principal, key, status, body) {
+        await run.update('idempotencyKeys', { status, body }, keyOf(principal, key));
+      },
+      async release(principal, key) {
+        // Only a pending claim: an answered key must keep replaying its answer.
+        await run.delete('idempotencyKeys', allOf(keyOf(principal, key), isNull(k.status)));
+      },
+      prune: (before) => run.delete('idempotencyKeys', allOf(isNotNull(k.status), lt(k.createdAt, before))),
+    },
+  };
+}

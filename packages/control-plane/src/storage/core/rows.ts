@@ -1,0 +1,78 @@
+import type {
+  ApprovalRecord,
+  ApproverKeyRecord,
+  AuditEntryRecord,
+  ChangeRecord,
+  CiTokenRecord,
+  EnvironmentRecord,
+  OrgRecord,
+  ProjectRecord,
+  RefreshTokenRecord,
+  RoleGrantRecord,
+  SchemaVersionRecord,
+  SigningKeyRecord,
+  TargetRecord,
+  TrustDocumentRecord,
+  UserRecord,
+} from '../store.js';
+
+/*
+ * What each table stores, in record form (inserts take these), and the rows drizzle selects: a
+ * record's optional field is a nullable column. Both schemas must select exactly `Rows` (each
+ * store checks it at compile time with `SameRows`), which is what lets `core/` map and query
+ * them once for both dialects.
+ */
+
+/** A record as a row: optional fields become required and nullable. */
+export type RowOf<R> = { [K in keyof R]-?: undefined extends R[K] ? Exclude<R[K], undefined> | null : R[K] };
+
+export interface Stored {
+  orgs: OrgRecord;
+  users: UserRecord;
+  /** The scope union is flattened into a kind and two nullable ids (the foreign keys). */
+  roleGrants: Omit<RoleGrantRecord, 'scope'> & {
+    scopeKind: RoleGrantRecord['scope']['kind'];
+    projectId?: string;
+    environmentId?: string;
+  };
+  refreshTokens: RefreshTokenRecord;
+  ciTokens: CiTokenRecord;
+  signingKeys: SigningKeyRecord;
+  projects: ProjectRecord;
+  environments: EnvironmentRecord;
+  targets: TargetRecord;
+  schemaVersions: SchemaVersionRecord;
+  trustDocuments: TrustDocumentRecord;
+  approverKeys: ApproverKeyRecord;
+  changes: ChangeRecord;
+  approvals: ApprovalRecord;
+  /** `status` and `body` stay unset while the claiming request is still running. */
+  idempotencyKeys: {
+    principal: string;
+    key: string;
+    requestHash: string;
+    status?: number;
+    body?: string;
+    createdAt: string;
+  };
+  auditEntries: AuditEntryRecord;
+}
+
+export type TableName = keyof Stored;
+
+export type Rows = { [K in TableName]: RowOf<Stored[K]> } & {
+  /** A surrogate id keeps the history in insertion order when two reports share a timestamp. */
+  schemaVersions: { id: number };
+};
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/**
+ * `true` when every table of `Schema` selects exactly the neutral row; otherwise `false`, so
+ * `const ok: SameRows<typeof tables> = true` stops the build when a schema drifts.
+ */
+export type SameRows<Schema extends { [K in TableName]: { $inferSelect: unknown } }> = false extends {
+  [K in TableName]: Same<Schema[K]['$inferSelect'], Rows[K]>;
+}[TableName]
+  ? false
+  : true;

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { databaseUrl, queryRows, runSql, tempDatabase } from '../../../../../scripts/test-support/postgres.js';
+import { at, auditEntry, rejectsWith, seedOrg, visible } from '../test-support/fixtures.js';
+import { describeSharedDatabase, describeStore } from '../test-support/store-suite.js';
+import { openPostgresStore } from './postgres-store.js';
+
+// Pools smaller than the races' 20 requests, so some of them queue for a connection.
+describeStore('postgres', async () => openPostgresStore((await tempDatabase()).url, { max: 5 }));
+
+describeSharedDatabase('postgres', async () => {
+  const db = await tempDatabase();
+  return { open: () => openPostgresStore(db.url, { max: 4 }), exec: (sql) => runSql(db.url, sql) };
+});
+
+describe('openPostgresStore', () => {
+  it('refuses TRUNCATE of the audit log as well', async () => {
+    const db = await tempDatabase();
+    const store = await openPostgresStore(db.url);
+    try {
+      await store.migrate();
+      await store.audit.append(auditEntry('org_a', 'change.apply', 'chg_1'));
+      await expect(runSql(db.url, 'TRUNCATE audit_entries')).rejects.toThrow(/append-only/);
+      expect(await store.audit.size()).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stores times as timestamptz and reads them back as the same ISO strings', async () => {
+    const db = await tempDatabase();
+    const store = await openPostgresStore(db.url);
+    try {
+      await store.migrate();
+      const s = await seedOrg(store);
+      const rows = await queryRows<{ type: string }>(
+        db.url,
+        `SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute
+          WHERE attrelid = 'orgs'::regclass AND attname = 'created_at'`,
+      );
+      expect(rows).toEqual([{ type: 'timestamp(3) with time zone' }]);
+      // A session in another time zone writes the same instant; the store still answers in UTC.
+      await runSql(db.url, `SET TIME ZONE 'Asia/Kolkata'; UPDATE orgs SET created_at = '2026-01-01 05:30:00.25+05:30'`);
+      expect((await store.orgs.get(s.orgId))?.createdAt).toBe(at(0.25));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports a database that does not exist as configuration, without the password', async () => {
+    const url = new URL(databaseUrl('isotyp_no_such_database'));
+    url.password = 'hunter2-secret';
+    const error = await rejectsWith(openPostgresStore(url.toString()), 'ISOTYP_CONFIG_INVALID');
+    expect(visible(error)).not.toContain('hunter2');
+    expect(error.message).toContain('isotyp_no_such_database');
+  });
+
+  it('reports a server that does not answer as unavailable, without the password', async () => {
+    const error = await rejectsWith(
+      openPostgresStore('postgres://cp:hunter2-secret@127.0.0.1:1/isotyp'),
+      'ISOTYP_UNAVAILABLE',
+    );
+    expect(visible(error)).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,111 @@
+import { fileURLToPath } from 'node:url';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import { createStore } from '../core/create-store.js';
+import type { Driver } from '../core/driver.js';
+import { failureToError, redactUrl } from '../core/errors.js';
+import { auditEntryAt } from '../core/records.js';
+import type { Store } from '../store.js';
+import { classify, connectFailure } from './postgres-errors.js';
+import { postgresRunner, tables } from './postgres-runner.js';
+import { auditEntries, schemaVersions, targets } from './schema.js';
+
+// src/storage/postgres and dist/storage/postgres both sit three levels under the package root.
+const migrationsFolder = fileURLToPath(new URL('../../../drizzle/postgres', import.meta.url));
+
+// Advisory lock keys (two int4s: a namespace, then the purpose), shared by every replica.
+const LOCK_NAMESPACE = 0x49_53_4f_54; // "ISOT"
+const MIGRATE_LOCK = `${LOCK_NAMESPACE}, 1`;
+const AUDIT_LOCK = `${LOCK_NAMESPACE}, 2`;
+
+export interface PostgresStoreOptions {
+  /** Pool size (default 10). */
+  max?: number;
+}
+
+/**
+ * A Store on PostgreSQL. Any number of replicas may share the database: every check-and-write
+ * is one statement or one transaction, and migrations and audit appends take advisory locks.
+ *
+ * @example
+ * const store = await openPostgresStore('postgres://isotyp@db/isotyp', { max: 20 });
+ * await store.migrate();
+ */
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  // UTC sessions: timestamptz comes back as `…+00`, which schema.ts turns into an ISO string.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, options: '-c TimeZone=UTC' });
+  // An idle connection dropped by the server must not crash the process; the next query that
+  // needs one fails instead, and is reported as ISOTYP_UNAVAILABLE.
+  pool.on('error', () => {});
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw connectFailure(error, redactUrl(url));
+  }
+  return createStore(postgresDriver(pool, drizzle({ client: pool })));
+}
+
+function postgresDriver(pool: pg.Pool, db: NodePgDatabase): Driver {
+  return {
+    dialect: 'postgres',
+    tables,
+    run: postgresRunner(db),
+    async migrate() {
+      // A session lock needs one connection throughout, so the migrator runs on this client.
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await client.query(`SELECT pg_advisory_lock(${MIGRATE_LOCK})`);
+        try {
+          await migrate(drizzle({ client }), { migrationsFolder });
+        } finally {
+          await client.query(`SELECT pg_advisory_unlock(${MIGRATE_LOCK})`);
+        }
+      } catch (error) {
+        broken = error as Error;
+        throw error;
+      } finally {
+        // A client that failed half-way is discarded, which also drops any lock it still holds.
+        client.release(broken);
+      }
+    },
+    async ping() {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (!pool.ended) await pool.end();
+    },
+    recordVersion: (version) =>
+      db.transaction(async (tx) => {
+        const updated = await tx
+          .update(targets)
+          .set({ version: version.version, digest: version.digest, updatedAt: version.createdAt })
+          .where(and(eq(targets.orgId, version.orgId), eq(targets.id, version.targetId)));
+        if (updated.rowCount === 0) return false;
+        await tx.insert(schemaVersions).values(version);
+        return true;
+      }),
+    appendAudit: (build) =>
+      db.transaction(async (tx) => {
+        // Held until commit: replicas take seqs one after another, never the same one twice.
+        await tx.execute(sql.raw(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`));
+        const [last] = await tx
+          .select({ seq: auditEntries.seq })
+          .from(auditEntries)
+          .orderBy(desc(auditEntries.seq))
+          .limit(1);
+        const entry = auditEntryAt(build, last === undefined ? 0 : last.seq + 1);
+        await tx.insert(auditEntries).values(entry);
+        return entry;
+      }),
+    toError: (error) => failureToError(classify(error), error),
+  };
+}

@@ -1,0 +1,123 @@
+import { fileURLToPath } from 'node:url';
+import { IsotypError } from '@isotyp/protocol';
+import Database from 'better-sqlite3';
+import { and, desc, eq } from 'drizzle-orm';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { createStore } from '../core/create-store.js';
+import type { Driver } from '../core/driver.js';
+import { driverError, type Failure, failureToError } from '../core/errors.js';
+import { auditEntryAt } from '../core/records.js';
+import type { Store } from '../store.js';
+import { auditEntries, schemaVersions, targets } from './schema.js';
+import { sqliteRunner, tables } from './sqlite-runner.js';
+
+// src/storage/sqlite and dist/storage/sqlite both sit three levels under the package root.
+const migrationsFolder = fileURLToPath(new URL('../../../drizzle/sqlite', import.meta.url));
+
+/** How long a write waits for another process's write lock before failing as unavailable. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * A Store on a SQLite file (`:memory:` for a private in-memory database). Several processes may
+ * open the same file: WAL lets readers run beside the writer, writers queue on busy_timeout.
+ *
+ * @example
+ * const store = await openSqliteStore('./isotyp-cp.db');
+ * await store.migrate();
+ */
+export async function openSqliteStore(path: string): Promise<Store> {
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(path);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  } catch (error) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', `Cannot open the SQLite database ${path}.`, {
+      hint: 'Check that the directory exists and is writable by the control plane.',
+      cause: error,
+    });
+  }
+  return createStore(sqliteDriver(sqlite, drizzle({ client: sqlite })));
+}
+
+function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Driver {
+  return {
+    dialect: 'sqlite',
+    tables,
+    run: sqliteRunner(db),
+    async migrate() {
+      try {
+        migrate(db, { migrationsFolder });
+      } catch {
+        // drizzle reads the applied migrations before its BEGIN, so a second process migrating
+        // the same file at that moment fails on tables that now exist; retried, it finds them
+        // recorded and has nothing left to do. A real failure fails again and is reported.
+        migrate(db, { migrationsFolder });
+      }
+    },
+    async ping() {
+      try {
+        return sqlite.prepare('SELECT 1').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      sqlite.close();
+    },
+    // better-sqlite3 transactions are synchronous (no await inside); IMMEDIATE takes the write
+    // lock before the first read, so another process cannot read the same state in between.
+    async recordVersion(version) {
+      return db.transaction(
+        (tx) => {
+          const updated = tx
+            .update(targets)
+            .set({ version: version.version, digest: version.digest, updatedAt: version.createdAt })
+            .where(and(eq(targets.orgId, version.orgId), eq(targets.id, version.targetId)))
+            .run();
+          if (updated.changes === 0) return false;
+          tx.insert(schemaVersions).values(version).run();
+          return true;
+        },
+        { behavior: 'immediate' },
+      );
+    },
+    async appendAudit(build) {
+      return db.transaction(
+        (tx) => {
+          const last = tx
+            .select({ seq: auditEntries.seq })
+            .from(auditEntries)
+            .orderBy(desc(auditEntries.seq))
+            .limit(1)
+            .get();
+          const entry = auditEntryAt(build, last === undefined ? 0 : last.seq + 1);
+          tx.insert(auditEntries).values(entry).run();
+          return entry;
+        },
+        { behavior: 'immediate' },
+      );
+    },
+    toError: (error) => failureToError(classify(error), error),
+  };
+}
+
+/** better-sqlite3's extended result codes, sorted into the store's failure kinds. */
+function classify(error: unknown): Failure {
+  const cause = driverError(error);
+  const code = cause?.code ?? '';
+  // "UNIQUE constraint failed: users.org_id, users.email": column names only, no values.
+  const constraint = cause?.message.match(/constraint failed: (.+)$/)?.[1];
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return { kind: 'unique', constraint };
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return { kind: 'foreign_key' };
+  if (/^SQLITE_(CONSTRAINT_CHECK|CONSTRAINT_NOTNULL|MISMATCH|TOOBIG)/.test(code))
+    return { kind: 'invalid_value', constraint };
+  if (/^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT)/.test(code)) return { kind: 'unavailable' };
+  // Thrown by better-sqlite3 itself after close().
+  if (cause instanceof TypeError && /database connection is not open/.test(cause.message))
+    return { kind: 'unavailable' };
+  return { kind: 'other' };
+}

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Ed25519KeyPair,
+  encodePublicKey,
+  generateKeyPair,
+  KEY_REGISTRATION_ENVELOPE_TYPE,
+  keyId,
+  ORG_ROOT_ENVELOPE_TYPE,
+  type Policy,
+  sealEnvelope,
+  sealKeyring,
+  sealPolicy,
+} from '@isotyp/protocol';
+import { resolveConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { type RunningControlPlane, runControlPlane } from '../main.js';
+
+export const ADMIN_PASSWORD = 'correct horse battery staple';
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
+  body: any;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Defaults to a fresh key on POST; `null` sends none. */
+  idempotencyKey?: string | null;
+  headers?: Record<string, string>;
+  /** Raw body text instead of JSON.stringify(body). */
+  raw?: string;
+}
+
+export interface Person {
+  email: string;
+  userId: string;
+  token: string;
+  key: Ed25519KeyPair;
+  keyId: string;
+}
+
+/**
+ * The control plane as `isotyp server start` runs it — the composition root, a real store
+ * (`sqlite:` file or a PostgreSQL database), real HTTP on a loopback port — with organisation
+ * `acme` bootstrapped, plus helpers that speak the API the way the CLI does.
+ */
+export async function liveControlPlane(database?: string): Promise<LiveControlPlane> {
+  const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
+  const config = resolveConfig({
+    database: database ?? `sqlite:${join(dir, 'cp.db')}`,
+    port: 0,
+    publicUrl: 'http://127.0.0.1:7300',
+    rateLimit: { perIp: 100_000, perPrincipal: 100_000, windowSeconds: 60 },
+  });
+  const running = await runControlPlane({
+    config,
+    logger: createLogger({ level: 'silent' }),
+    firstAdmin: { orgId: 'acme', orgName: 'Acme', email: 'admin@acme.test', password: ADMIN_PASSWORD },
+  });
+  return new LiveControlPlane(running, dir);
+}
+
+export class LiveControlPlane {
+  constructor(
+    readonly server: RunningControlPlane,
+    private readonly dir: string,
+  ) {}
+
+  get url(): string {
+    return this.server.url;
+  }
+
+  async call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    if (body !== undefined && headers['content-type'] === undefined) headers['content-type'] = 'application/json';
+    const key =
+      options.idempotencyKey === undefined ? (method === 'POST' ? randomUUID() : null) : options.idempotencyKey;
+    if (key !== null) headers['idempotency-key'] = key;
+    const response = await fetch(`${this.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // Not JSON (the Prometheus text of /metrics): keep the text.
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  /** Like `call`, but throws unless the answer is 2xx. */
+  async ok(method: string, path: string, options: CallOptions = {}): Promise<Answer['body']> {
+    const answer = await this.call(method, path, options);
+    if (answer.status >= 300) throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  }
+
+  async login(email: string, password = ADMIN_PASSWORD, org = 'acme'): Promise<string> {
+    const body = await this.ok('POST', '/v1/auth/login', { body: { org, email, password }, idempotencyKey: null });
+    return body.accessToken as string;
+  }
+
+  /** Creates a user with org-wide roles, signs them in and registers an approver key for them. */
+  async person(adminToken: string, email: string, roles: string[]): Promise<Person> {
+    const user = await this.ok('POST', '/v1/users', {
+      token: adminToken,
+      body: {
+        email,
+        displayName: email.split('@')[0],
+        password: ADMIN_PASSWORD,
+        grants: roles.map((role) => ({ role, scope: { kind: 'org' } })),
+      },
+    });
+    const token = await this.login(email);
+    const key = generateKeyPair();
+    const id = keyId(key.publicKey);
+    const envelope = sealEnvelope({
+      type: KEY_REGISTRATION_ENVELOPE_TYPE,
+      payload: { org: 'acme', userId: user.id, keyId: id, publicKey: encodePublicKey(key.publicKey) },
+      secretKey: key.secretKey,
+    });
+    await this.ok('POST', '/v1/keys', { token, body: { envelope } });
+    return { email, userId: user.id as string, token, key, keyId: id };
+  }
+
+  /** `isotyp org init`: the root key, keyring v1 naming `people` with their roles, and `policy`. */
+  async initTrust(
+    adminToken: string,
+    people: { person: Person; roles: string[] }[],
+    layers: Policy['layers'],
+  ): Promise<Ed25519KeyPair> {
+    const root = generateKeyPair();
+    const rootPayload = { org: 'acme', keyId: keyId(root.publicKey), publicKey: encodePublicKey(root.publicKey) };
+    await this.ok('POST', '/v1/trust/root', {
+      token: adminToken,
+      body: {
+        envelope: sealEnvelope({ type: ORG_ROOT_ENVELOPE_TYPE, payload: rootPayload, secretKey: root.secretKey }),
+      },
+    });
+    const keyring = {
+      org: 'acme',
+      version: 1,
+      keys: people.map(({ person, roles }) => ({
+        keyId: person.keyId,
+        publicKey: encodePublicKey(person.key.publicKey),
+        userId: person.userId,
+        roles,
+      })),
+    };
+    await this.ok('POST', '/v1/trust/keyring', {
+      token: adminToken,
+      body: { envelope: sealKeyring(keyring as never, root.secretKey) },
+    });
+    await this.ok('POST', '/v1/trust/policy', {
+      token: adminToken,
+      body: { envelope: sealPolicy({ org: 'acme', version: 1, layers }, root.secretKey) },
+    });
+    return root;
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
