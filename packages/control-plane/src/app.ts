@@ -62,7 +62,10 @@ export function createBareApp(logger: Logger): OpenAPIHono<AppEnv> {
     if (answer.status >= 500) {
       (c.get('logger') ?? logger).error({ err: error, requestId }, 'request failed');
     }
-    return c.json({ error: { ...answer.body.error, requestId } }, answer.status as 500, answer.headers);
+    // The rest of a refused body is never read: tell the client this connection is done, so
+    // it does not send its next request down a socket the server is about to close.
+    const headers = answer.status === 413 ? { ...answer.headers, connection: 'close' } : answer.headers;
+    return c.json({ error: { ...answer.body.error, requestId } }, answer.status as 500, headers);
   });
   app.notFound((c) => {
     const answer = toHttpError(
