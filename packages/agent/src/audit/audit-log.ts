@@ -1,6 +1,7 @@
 import { IsotypError, inclusionProof } from '@isotyp/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
-import { type AuditEntity, type AuditEntry, buildEntry, entryLeaf, formatEntry, type NewAuditEntry } from './entry.js';
+import { type AuditEntity, type AuditEntry, buildEntry, formatEntry, type NewAuditEntry } from './entry.js';
+import { leafHex } from './fast-hash.js';
 import { openAuditDb } from './schema.js';
 import { readState, writeState } from './tree-state.js';
 import { type AuditVerification, verifyAuditDb } from './verify.js';
@@ -60,10 +61,11 @@ const ENTITY_WHERE = "json_extract(entry, '$.entity.kind') = ? AND json_extract(
 export function openAuditLog(path: string, options: AuditLogOptions = {}): AuditLog {
   const { clock = () => new Date() } = options;
   const db = openAuditDb(path);
-  const insert = db.prepare('INSERT INTO entries (seq, entry, leaf) VALUES (?, ?, ?)');
+  // The leaf goes in as hex: a string is cheaper to hand over than a Buffer per entry.
+  const insert = db.prepare('INSERT INTO entries (seq, entry, leaf) VALUES (?, ?, unhex(?))');
   const maxSeq = db.prepare('SELECT max(seq) FROM entries').pluck();
 
-  const appendBatch = db.transaction((batch: readonly NewAuditEntry[], time: string): number[] => {
+  const appendBatch = db.transaction((batch: readonly AuditEntry[], time: string): number[] => {
     const range = readState(db);
     // A row count that disagrees with the state means someone edited the file: appending
     // would bury the damage under new entries.
@@ -75,10 +77,10 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
       });
     }
     const seqs: number[] = [];
-    for (const input of batch) {
+    for (const built of batch) {
       const seq = range.size;
-      const text = formatEntry(buildEntry(input, seq, time));
-      const leaf = entryLeaf(text);
+      const text = formatEntry({ ...built, seq, time });
+      const leaf = leafHex(text);
       insert.run(seq, text, leaf);
       range.append(leaf);
       seqs.push(seq);
@@ -98,9 +100,10 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
   return {
     append(entries) {
       if (entries.length === 0) return [];
-      // Validate and digest before taking the write lock, so a bad entry costs other writers nothing.
-      for (const e of entries) buildEntry(e, 0, '');
-      return appendBatch.immediate(entries, clock().toISOString());
+      // Validate and digest before taking the write lock, so a bad entry costs other writers
+      // nothing; seq and time are filled in under the lock.
+      const built = entries.map((e) => buildEntry(e, 0, ''));
+      return appendBatch.immediate(built, clock().toISOString());
     },
     verify: () => verifyAuditDb(db),
     proof: (seq) => db.transaction(() => proveIn(db, seq))(),

@@ -15,13 +15,17 @@ CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table}
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS entries_entity
-  ON entries (json_extract(entry, '$.entity.kind'), json_extract(entry, '$.entity.id'));
 CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, hashes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, time TEXT NOT NULL);
 ${APPEND_ONLY('entries')}
 ${APPEND_ONLY('checkpoints')}
 PRAGMA user_version = 1;`;
+
+// Building this index parses every entry, so on a log whose index was dropped and an entry
+// edited into something that is not JSON it fails: then the log opens without it, and
+// verify() names the entry instead of open failing on it.
+const ENTITY_INDEX = `CREATE INDEX IF NOT EXISTS entries_entity
+  ON entries (json_extract(entry, '$.entity.kind'), json_extract(entry, '$.entity.id'))`;
 
 /**
  * Opens (creating if needed) the audit database: directory 0700 and file 0600, since entries
@@ -46,6 +50,11 @@ export function openAuditDb(path: string): Database.Database {
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
     db.exec(DDL);
+    try {
+      db.exec(ENTITY_INDEX);
+    } catch (error) {
+      if (!/malformed JSON/.test(String(error))) throw error;
+    }
   } catch (error) {
     db.close();
     throw error;

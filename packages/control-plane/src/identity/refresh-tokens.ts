@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { IsotypError } from '@isotyp/protocol';
+import { appendAudit } from '../audit/audit-log.js';
 import type { ControlPlaneConfig } from '../config.js';
 import { newId } from '../ids.js';
 import type { Store, UserRecord } from '../storage/store.js';
@@ -54,8 +55,21 @@ export class RefreshTokens {
   }
 
   /** Starts a new session (family) for a user who has just proved who they are. */
-  async signIn(user: UserRecord): Promise<TokenPair> {
-    return this.#pair(user, newId('fam'));
+  async signIn(user: UserRecord, method: 'password' | 'oidc' = 'password'): Promise<TokenPair> {
+    const familyId = newId('fam');
+    const pair = await this.#pair(user, familyId);
+    await appendAudit(
+      this.#store,
+      {
+        orgId: user.orgId,
+        actor: `user:${user.id}`,
+        action: 'user.sign-in',
+        entity: { kind: 'user', id: user.id },
+        details: { method, session: familyId },
+      },
+      this.#now(),
+    );
+    return pair;
   }
 
   /**
@@ -92,7 +106,19 @@ export class RefreshTokens {
     // costs nothing, and a reused one has already revoked its family inside consume.
     const consumed = await this.#store.refreshTokens.consume(hashRefreshToken(refreshToken), now);
     if (consumed !== undefined && 'token' in consumed) {
-      await this.#store.refreshTokens.revokeFamily(consumed.token.familyId, now);
+      const { token } = consumed;
+      await this.#store.refreshTokens.revokeFamily(token.familyId, now);
+      await appendAudit(
+        this.#store,
+        {
+          orgId: token.orgId,
+          actor: `user:${token.userId}`,
+          action: 'user.sign-out',
+          entity: { kind: 'user', id: token.userId },
+          details: { session: token.familyId },
+        },
+        this.#now(),
+      );
     }
   }
 

@@ -151,6 +151,7 @@ describe('OIDC sign-in against a real OpenID provider on loopback', () => {
       ]);
       expect(await t.store.audit.byEntity('acme', 'user', user?.id ?? '')).toEqual([
         expect.objectContaining({ action: 'user.create' }),
+        expect.objectContaining({ action: 'user.sign-in' }),
       ]);
 
       const setCookies = done.response.headers.getSetCookie();

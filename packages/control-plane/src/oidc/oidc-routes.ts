@@ -16,7 +16,7 @@ import { SealedState } from './sealed-state.js';
 
 /** Starts a session for a user the IdP vouched for; `identity.sessions` (RefreshTokens) is one. */
 export interface SessionIssuer {
-  signIn(user: UserRecord): Promise<TokenPair>;
+  signIn(user: UserRecord, method: 'oidc'): Promise<TokenPair>;
 }
 
 export interface OidcRoutesDeps {
@@ -137,7 +137,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): OpenAPIHono<AppEnv> {
     const callbackUrl = new URL(redirectUri);
     callbackUrl.search = query;
     const identity = await relyingParty.exchangeCode(callbackUrl, { verifier: v, state: s, nonce: n });
-    const pair = await deps.sessions.signIn(await resolveOidcUser(users, identity));
+    const pair = await deps.sessions.signIn(await resolveOidcUser(users, identity), 'oidc');
     setCookie(c, CONSOLE_ACCESS_COOKIE, pair.accessToken, {
       path: '/',
       httpOnly: true,
@@ -190,7 +190,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): OpenAPIHono<AppEnv> {
     const deviceCode = opened.value.dc;
     if (typeof deviceCode !== 'string') throw unauthenticated('The device code is not valid.', 'invalid_grant');
     const identity = await relyingParty.pollDevice(deviceCode);
-    return c.json(await deps.sessions.signIn(await resolveOidcUser(users, identity)), 200);
+    return c.json(await deps.sessions.signIn(await resolveOidcUser(users, identity), 'oidc'), 200);
   });
 
   return router;

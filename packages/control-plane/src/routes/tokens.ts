@@ -1,12 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
 import { createRouter } from '../app.js';
+import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
 import { authorize, can } from '../identity/rbac.js';
 import { ciTokenSchema, objectId, toCiTokenView } from '../identity/schemas.js';
 import type { IdentityService } from '../identity/service.js';
 import { ciActions } from '../storage/store.js';
-import { authErrors, found, jsonBody, jsonResponse } from './route-kit.js';
+import { actorOf, authErrors, found, jsonBody, jsonResponse } from './route-kit.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -98,6 +99,17 @@ export function tokenRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
       createdBy: principal.userId,
       ...(body.expiresInDays === undefined ? {} : { expiresInDays: body.expiresInDays }),
     });
+    await appendAudit(
+      store,
+      {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+        action: 'token.create',
+        entity: { kind: 'ci-token', id: record.id },
+        details: { projectId: body.projectId, environmentId: body.environmentId, actions: body.actions },
+      },
+      identity.now(),
+    );
     return c.json({ ...toCiTokenView(record), token }, 201);
   });
 
@@ -120,7 +132,14 @@ export function tokenRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
     // Loaded in the caller's organisation: another tenant's token id is a plain 404.
     const token = found(await store.ciTokens.get(principal.orgId, id), 'token', id);
     authorize(principal, 'tokens:manage', { projectId: token.projectId, environmentId: token.environmentId });
-    await store.ciTokens.revoke(principal.orgId, id, identity.now().toISOString());
+    if (await store.ciTokens.revoke(principal.orgId, id, identity.now().toISOString())) {
+      const actor = actorOf(principal);
+      await appendAudit(
+        store,
+        { orgId: principal.orgId, actor, action: 'token.revoke', entity: { kind: 'ci-token', id } },
+        identity.now(),
+      );
+    }
     return c.body(null, 204);
   });
 

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { createRouter } from '../app.js';
+import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
 import { MIN_PASSWORD_LENGTH } from '../identity/bootstrap.js';
 import { hashPassword } from '../identity/passwords.js';
@@ -8,7 +9,7 @@ import { grantInputSchema, grantSchema, objectId, toGrantView, toUserView, userS
 import type { IdentityService } from '../identity/service.js';
 import { newId } from '../ids.js';
 import type { RoleGrantRecord, Scope, Store, UserRecord } from '../storage/store.js';
-import { authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
+import { actorOf, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
 
 const security = [{ bearerAuth: [] }];
 
@@ -110,6 +111,17 @@ export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
     await store.users.create(user);
     const grants = body.grants.map((grant) => grantRecord(principal.orgId, user.id, grant));
     for (const grant of grants) await store.grants.create(grant);
+    await appendAudit(
+      store,
+      {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+        action: 'user.create',
+        entity: { kind: 'user', id: user.id },
+        details: { grants: grants.map((g) => ({ role: g.role, scope: g.scope })) },
+      },
+      identity.now(),
+    );
     return c.json(toUserView(user, grants), 201);
   });
 
@@ -135,6 +147,18 @@ export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
     await checkScope(store, principal.orgId, grant.scope);
     const record = grantRecord(principal.orgId, id, grant);
     await store.grants.create(record);
+    const actor = actorOf(principal);
+    await appendAudit(
+      store,
+      {
+        orgId: principal.orgId,
+        actor,
+        action: 'user.grant',
+        entity: { kind: 'user', id },
+        details: { role: record.role, scope: record.scope },
+      },
+      identity.now(),
+    );
     return c.json(toGrantView(record), 201);
   });
 
