@@ -1,3 +1,4 @@
+import type { webcrypto } from 'node:crypto';
 import {
   calculateJwkThumbprint,
   createLocalJWKSet,
@@ -9,6 +10,9 @@ import {
   type JWTVerifyGetKey,
 } from 'jose';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
+
+/** WebCrypto's key type, named through Node's types (the package compiles without the DOM lib). */
+type CryptoKey = webcrypto.CryptoKey;
 
 export interface SigningKeysOptions {
   store: Store;

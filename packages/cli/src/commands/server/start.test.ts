@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { binPath, STACK_FRAME } from '../../test-support/run-cli.js';
+
+const PASSWORD = 'a long enough passphrase';
+const running: ChildProcess[] = [];
+
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill('SIGKILL');
+});
+
+/** Starts `isotyp server start …` and resolves with its URL once it says it listens, or its exit. */
+function start(args: string[], env: Record<string, string> = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'isotyp-server-'));
+  const child = spawn(process.execPath, [binPath, 'server', 'start', '--port', '0', '--log-level', 'silent', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: home, ISOTYP_HOME: join(home, '.isotyp'), NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.push(child);
+  let stderr = '';
+  let stdout = '';
+  child.stdout?.on('data', (chunk) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = new Promise<string | undefined>((resolve) => {
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      if (match) resolve(match[1]);
+    });
+    void exited.then(() => resolve(undefined));
+  });
+  return { child, url, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('isotyp server start', () => {
+  it('creates the first organisation on an empty store, serves the API, and stops cleanly on SIGTERM', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
+    const first = start(['--db', `sqlite:${db}`, '--org', 'acme', '--admin-email', 'admin@acme.test'], { ISOTYP_ADMIN_PASSWORD: PASSWORD });
+    const url = await first.url;
+    expect(url, first.output().stderr).toBeDefined();
+    expect(first.output().stderr).toContain('created organisation acme');
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const login = await fetch(`${url}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ org: 'acme', email: 'admin@acme.test', password: PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const openapi = (await (await fetch(`${url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(openapi.openapi).toBe('3.1.0');
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/changes', '/v1/changes/{id}/approvals', '/v1/targets']));
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    // The second start finds the organisation and needs no admin.
+    const second = start(['--db', `sqlite:${db}`]);
+    const again = await second.url;
+    expect(again).toBeDefined();
+    expect(second.output().stderr).not.toContain('created organisation');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
+  it('refuses an empty store without a first admin, and a bad store URL, with a code and a hint', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
+    const empty = start(['--db', `sqlite:${db}`]);
+    expect(await empty.url).toBeUndefined();
+    expect(await empty.exited).toBe(78);
+    expect(empty.output().stderr).toContain('ISOTYP_CONFIG_INVALID');
+    expect(empty.output().stderr).toContain('ISOTYP_ADMIN_PASSWORD');
+
+    const bad = start(['--db', 'mysql://root:hunter2@db/isotyp']);
+    expect(await bad.exited).toBe(78);
+    expect(bad.output().stderr).toContain('ISOTYP_CONFIG_INVALID');
+    expect(bad.output().stderr).not.toContain('hunter2');
+    expect(bad.output().stderr).not.toMatch(STACK_FRAME);
+  });
+});

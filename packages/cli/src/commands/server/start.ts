@@ -1,0 +1,75 @@
+import { Flags } from '@oclif/core';
+import { IsotypCommand } from '../../base-command.js';
+
+export default class ServerStart extends IsotypCommand {
+  static override summary = 'Run the control plane: the HTTP API that brokers change requests and approvals.';
+  static override description =
+    'Opens (and migrates) the store — an embedded SQLite file by default, PostgreSQL for several replicas — and serves the API under /v1 with /healthz, /readyz, /metrics and /v1/openapi.json. On an empty database it creates the first organisation and its admin from --org, --admin-email and the password in ISOTYP_ADMIN_PASSWORD (or read from stdin with --admin-password-stdin). Stops cleanly on SIGINT/SIGTERM.';
+  static override examples = [
+    {
+      description: 'First start on the embedded store.',
+      command: 'ISOTYP_ADMIN_PASSWORD=… <%= config.bin %> <%= command.id %> --org acme --admin-email admin@acme.test',
+    },
+    {
+      description: 'A replica on PostgreSQL, behind a proxy that terminates TLS.',
+      command:
+        '<%= config.bin %> <%= command.id %> --db postgres://isotyp@db:5432/isotyp --host 0.0.0.0 --public-url https://isotyp.example.com',
+    },
+  ];
+  static override flags = {
+    port: Flags.integer({
+      summary: 'Port to listen on (0 picks a free one).',
+      default: 7300,
+      env: 'ISOTYP_PORT',
+      min: 0,
+      max: 65535,
+    }),
+    host: Flags.string({ summary: 'Address to listen on.', default: '127.0.0.1', env: 'ISOTYP_HOST' }),
+    db: Flags.string({
+      summary: 'Store: sqlite:<path> or postgres://… (password from PGPASSWORD).',
+      default: 'sqlite:./isotyp-cp.db',
+      env: 'ISOTYP_DB',
+    }),
+    'public-url': Flags.string({
+      summary: 'URL clients use to reach this server (token issuer); default http://HOST:PORT.',
+      env: 'ISOTYP_PUBLIC_URL',
+    }),
+    org: Flags.string({
+      summary: 'Id of the first organisation (empty database only).',
+      default: 'default',
+      env: 'ISOTYP_ORG',
+    }),
+    'admin-email': Flags.string({
+      summary: 'Email of the first admin (empty database only).',
+      env: 'ISOTYP_ADMIN_EMAIL',
+    }),
+    'admin-password-stdin': Flags.boolean({ summary: 'Read the first admin’s password from stdin.' }),
+    'log-level': Flags.option({
+      options: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const,
+      default: 'info',
+      env: 'ISOTYP_LOG_LEVEL',
+    })(),
+  };
+
+  async run(): Promise<{ url: string; bootstrapped: boolean }> {
+    const { flags } = await this.parse(ServerStart);
+    const { startControlPlane } = await import('../../services/server.js');
+    const running = await startControlPlane({
+      port: flags.port,
+      host: flags.host,
+      db: flags.db,
+      publicUrl: flags['public-url'],
+      org: flags.org,
+      adminEmail: flags['admin-email'],
+      adminPasswordStdin: flags['admin-password-stdin'],
+      logLevel: flags['log-level'],
+    });
+    if (!this.jsonEnabled()) {
+      this.logToStderr(
+        `Isotyp control plane on ${running.url}${running.bootstrapped ? ` (created organisation ${flags.org})` : ''}. Ctrl-C stops it.`,
+      );
+    }
+    await running.stopped;
+    return { url: running.url, bootstrapped: running.bootstrapped };
+  }
+}
