@@ -48,6 +48,7 @@ export {
 } from './migrate/migrate.js';
 export { createPlan, type PlanResult } from './plan/create-plan.js';
 export type { DialectPlanner, PlanOptions } from './plan/dialect-planner.js';
+export { buildManifest, wireLint } from './plan/manifest.js';
 export { bumpVersion, type SemverBump, semverBump } from './plan/semver.js';
 export { byName, schemaDigest, summarizeModel } from './schema/schema-digest.js';
 export { parseTargetUrl, redactTargetUrl, type TargetUrl } from './target/target-url.js';

@@ -82,6 +82,38 @@ describe('plan → apply → drift → rollback from the command line', () => {
     expect(wrongDb.stderr).toContain('not the one this plan was made from');
   });
 
+  it('writes what isotyp submit needs into the plan file: the semver bump and the wire lint findings', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isotyp-plan-file-'));
+    const db = join(dir, 'app.db');
+    new Database(db).exec(
+      "CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT, bio TEXT); INSERT INTO author VALUES (1, 'a', 'b');",
+    );
+    const schema = join(dir, 'schema.sql');
+    writeFileSync(schema, 'CREATE TABLE author (id INTEGER PRIMARY KEY, name TEXT);\n');
+    const planFile = join(dir, 'plan.json');
+    const planned = runCli(['plan', '-t', `sqlite:${db}`, '--schema', schema, '--out', planFile, '--json']);
+    expect(planned.status, planned.stderr).toBe(0);
+    const output = json(planned.stdout);
+    const file = JSON.parse(readFileSync(planFile, 'utf8'));
+    expect(file).toMatchObject({ planDigest: output.planDigest, ops: output.operations, semver: 'major' });
+    expect(output.semver).toBe('major');
+    // The findings as they may cross the wire: rule, severity, object — never the local sentence.
+    expect(file.lint).toEqual(output.lint.map(({ message: _local, ...finding }: { message: string }) => finding));
+    expect(file.lint.map((f: { rule: string }) => f.rule)).toContain('destructive/drop-column');
+    expect(readFileSync(planFile, 'utf8')).not.toContain('"message"');
+
+    // The extras are not part of the plan: its digest still verifies, and apply takes the file.
+    const applied = runCli(['apply', '-t', `sqlite:${db}`, '--plan', planFile, '--yes', '--json']);
+    expect(applied.status, applied.stderr).toBe(0);
+    expect(json(applied.stdout).toDigest).toBe(output.toDigest);
+
+    // An extra that is not what plan writes is refused, like an edited plan.
+    writeFileSync(planFile, JSON.stringify({ ...file, semver: 'huge' }));
+    const refused = runCli(['apply', '-t', `sqlite:${db}`, '--plan', planFile, '--yes']);
+    expect(refused.status).toBe(65);
+    expect(refused.stderr).toContain('ISOTYP_INVALID_INPUT');
+  });
+
   it('reports a broken schema file with its file, line and SQLite’s message', () => {
     const { dir, db } = chinook();
     const schema = join(dir, 'broken.sql');

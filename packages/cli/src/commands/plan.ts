@@ -25,7 +25,10 @@ export default class Plan extends IsotypCommand {
       summary: 'Desired state: a .sql file or a directory of .sql files.',
       required: true,
     }),
-    out: Flags.string({ char: 'o', summary: 'Write the plan to this file (for isotyp apply --plan).' }),
+    out: Flags.string({
+      char: 'o',
+      summary: 'Write the plan, its semver bump and lint findings to this file (for isotyp apply and isotyp submit).',
+    }),
     rename: Flags.string({
       summary: 'Treat a drop + add as a rename: table:OLD=NEW or column:TABLE.OLD=NEW.',
       multiple: true,
@@ -55,7 +58,9 @@ export default class Plan extends IsotypCommand {
     if (!this.jsonEnabled()) {
       this.log(formatPlan(result, styleFor()));
       if (flags.out !== undefined)
-        this.log(`\nWrote ${flags.out}. Apply it with: isotyp apply --target … --plan ${flags.out} --yes`);
+        this.log(
+          `\nWrote ${flags.out}. Apply it with isotyp apply --target … --plan ${flags.out} --yes, or submit it for review with isotyp submit --plan ${flags.out} --env ENV.`,
+        );
     }
     return planOutput(result);
   }

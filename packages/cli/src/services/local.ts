@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -21,11 +20,11 @@ import {
   type RollbackResult,
   readSchemaSource,
   rollbackLatest,
-  verifyPlanFile,
 } from '@isotyp/agent';
-import { IsotypError, parseJson } from '@isotyp/protocol';
+import { IsotypError } from '@isotyp/protocol';
 import { isotypHome, loadProjectConfig } from '../config.js';
 import { record } from './audit.js';
+import { readPlanFile as readPlanFileWithExtras, writePlanFile } from './plan-file.js';
 
 /** The default actor recorded in a target's history. */
 export function defaultActor(): string {
@@ -70,7 +69,7 @@ export async function makePlan(
     ...(options.devUrl === undefined ? {} : { devUrl: options.devUrl }),
     ...(config.lint === undefined ? {} : { lint: config.lint }),
   });
-  if (options.out !== undefined) writeFileSync(options.out, `${JSON.stringify(result.plan, null, 2)}\n`);
+  if (options.out !== undefined) writePlanFile(options.out, result);
   return result;
 }
 
@@ -104,16 +103,9 @@ export function planOutput(result: LocalPlan): PlanOutput {
   };
 }
 
+/** The verified plan in a plan file (its semver and lint extras are for isotyp submit). */
 export function readPlanFile(path: string) {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new IsotypError('ISOTYP_FILE_NOT_FOUND', `The plan file ${path} cannot be read.`, {
-      hint: 'Write one with isotyp plan --out plan.json.',
-    });
-  }
-  return verifyPlanFile(parseJson(text));
+  return readPlanFileWithExtras(path).plan;
 }
 
 export async function applyPlanFile(target: string, planPath: string, actor: string): Promise<ApplyResult> {

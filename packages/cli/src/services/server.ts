@@ -11,6 +11,8 @@ export interface ServerOptions {
   adminEmail?: string | undefined;
   adminPasswordStdin: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
+  /** With --json, stdout carries only the result: logs go to stderr. */
+  logToStderr?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -22,7 +24,10 @@ export async function startControlPlane(
   options: ServerOptions,
 ): Promise<{ url: string; bootstrapped: boolean; stopped: Promise<void> }> {
   const env = options.env ?? process.env;
-  const logger = createLogger({ level: options.logLevel });
+  const logger = createLogger({
+    level: options.logLevel,
+    ...(options.logToStderr ? { destination: process.stderr } : {}),
+  });
   const password = options.adminPasswordStdin
     ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
     : env.ISOTYP_ADMIN_PASSWORD;

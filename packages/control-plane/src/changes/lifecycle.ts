@@ -22,8 +22,12 @@ export const requestedStates = Object.keys(requestedTransitions) as RequestedSta
 
 /** States in which approvals are still collected. */
 export const reviewStates: readonly ChangeState[] = ['submitted', 'in_review'];
-/** States a newer submission for the same target supersedes. */
-export const openStates: readonly ChangeState[] = ['draft', 'submitted', 'in_review', 'approved'];
+/**
+ * States a newer submission for the same target supersedes. Not `approved`: a later submission
+ * (a CI job's, say) must not throw away collected approvals; if both get applied, the second
+ * starts from a digest that is no longer live and the agent refuses it.
+ */
+export const openStates: readonly ChangeState[] = ['draft', 'submitted', 'in_review'];
 
 /** ISOTYP_INVALID_STATE naming where the change is and what the step needs. */
 export function invalidState(id: string, state: ChangeState, to: string, from: readonly ChangeState[]): IsotypError {

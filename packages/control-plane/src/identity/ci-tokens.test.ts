@@ -67,7 +67,7 @@ describe('CI tokens', () => {
     try {
       const response = await t.call('GET', '/v1/auth/whoami', { token: shortLived.token });
       expect(response.status).toBe(401);
-      expect(response.body.error.code).toBe('ISOTYP_UNAUTHENTICATED');
+      expect(response.body.error.code).toBe('ISOTYP_TOKEN_EXPIRED');
     } finally {
       t.clock.advance(-25 * 3600 * 1000);
     }

@@ -25,8 +25,11 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
-function rejected(message: string): IsotypError {
-  return new IsotypError('ISOTYP_UNAUTHENTICATED', message, {
+function rejected(
+  message: string,
+  code: 'ISOTYP_UNAUTHENTICATED' | 'ISOTYP_TOKEN_EXPIRED' = 'ISOTYP_UNAUTHENTICATED',
+): IsotypError {
+  return new IsotypError(code, message, {
     hint: 'Create a new CI token with isotyp tokens create and update the pipeline secret.',
   });
 }
@@ -90,7 +93,7 @@ export class CiTokens {
     const now = this.#now();
     if (record.revokedAt !== undefined) throw rejected('The CI token has been revoked.');
     if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= now.getTime()) {
-      throw rejected('The CI token has expired.');
+      throw rejected('The CI token has expired.', 'ISOTYP_TOKEN_EXPIRED');
     }
     if (record.lastUsedAt === undefined || now.getTime() - Date.parse(record.lastUsedAt) >= TOUCH_INTERVAL_MS) {
       await this.#store.ciTokens.touch(record.id, now.toISOString());

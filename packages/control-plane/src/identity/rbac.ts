@@ -32,7 +32,8 @@ const read: Permission[] = ['org:read', 'catalog:read', 'trust:read', 'change:re
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   admin: permissions,
   approver: [...read, 'keys:register', 'change:approve'],
-  dba: [...read, 'keys:register', 'change:submit', 'change:apply'],
+  // DBAs sign the policy layers that name their role (never their own change: separation of duties).
+  dba: [...read, 'keys:register', 'change:submit', 'change:approve', 'change:apply'],
   ci: [...read, 'change:submit', 'change:apply'],
   agent: [...read, 'agent:report', 'change:apply'],
   auditor: [...read, 'audit:read'],

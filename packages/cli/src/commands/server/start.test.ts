@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
 import { binPath, STACK_FRAME } from '../../test-support/run-cli.js';
 
 const PASSWORD = 'a long enough passphrase';
@@ -38,7 +39,9 @@ function start(args: string[], env: Record<string, string> = {}) {
 describe('isotyp server start', () => {
   it('creates the first organisation on an empty store, serves the API, and stops cleanly on SIGTERM', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
-    const first = start(['--db', `sqlite:${db}`, '--org', 'acme', '--admin-email', 'admin@acme.test'], { ISOTYP_ADMIN_PASSWORD: PASSWORD });
+    const first = start(['--db', `sqlite:${db}`, '--org', 'acme', '--admin-email', 'admin@acme.test'], {
+      ISOTYP_ADMIN_PASSWORD: PASSWORD,
+    });
     const url = await first.url;
     expect(url, first.output().stderr).toBeDefined();
     expect(first.output().stderr).toContain('created organisation acme');
@@ -50,9 +53,14 @@ describe('isotyp server start', () => {
       body: JSON.stringify({ org: 'acme', email: 'admin@acme.test', password: PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const openapi = (await (await fetch(`${url}/v1/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const openapi = (await (await fetch(`${url}/v1/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+    };
     expect(openapi.openapi).toBe('3.1.0');
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/changes', '/v1/changes/{id}/approvals', '/v1/targets']));
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/v1/changes', '/v1/changes/{id}/approvals', '/v1/targets']),
+    );
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
 
@@ -78,5 +86,37 @@ describe('isotyp server start', () => {
     expect(bad.output().stderr).toContain('ISOTYP_CONFIG_INVALID');
     expect(bad.output().stderr).not.toContain('hunter2');
     expect(bad.output().stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('serves the CLI, and shows neither the admin password nor a store password anywhere', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
+    const server = start(['--db', `sqlite:${db}`, '--org', 'acme', '--admin-email', 'admin@acme.test'], {
+      ISOTYP_ADMIN_PASSWORD: PASSWORD,
+    });
+    const url = await server.url;
+    expect(url, server.output().stderr).toBeDefined();
+    const home = scratchHome();
+    const login = await runCliAsync(
+      ['login', '--server', `${url}`, '--org', 'acme', '--email', 'admin@acme.test', '--password-stdin', '--json'],
+      { home, input: PASSWORD },
+    );
+    expect(login.status, login.stdout).toBe(0);
+    const me = await runCliAsync(['whoami', '--json'], { home });
+    expect(JSON.parse(me.stdout)).toMatchObject({ kind: 'user', orgId: 'acme', email: 'admin@acme.test' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const shown = [login, me, server.output()].map((r) => `${r.stdout}${r.stderr}`).join('');
+    expect(shown).not.toContain(PASSWORD);
+
+    const unreachable = await runCliAsync(
+      ['server', 'start', '--db', 'postgres://isotyp:db-secret-pw@127.0.0.1:1/cp', '--port', '0', '--json'],
+      { home: scratchHome() },
+    );
+    expect(unreachable.status).toBe(69);
+    expect(JSON.parse(unreachable.stdout).error).toMatchObject({
+      code: 'ISOTYP_UNAVAILABLE',
+      message: expect.stringContaining('postgres://isotyp:***@127.0.0.1:1/cp'),
+    });
+    expect(`${unreachable.stdout}${unreachable.stderr}`).not.toContain('db-secret-pw');
   });
 });

@@ -63,6 +63,7 @@ export default class ServerStart extends IsotypCommand {
       adminEmail: flags['admin-email'],
       adminPasswordStdin: flags['admin-password-stdin'],
       logLevel: flags['log-level'],
+      logToStderr: this.jsonEnabled(),
     });
     if (!this.jsonEnabled()) {
       this.logToStderr(

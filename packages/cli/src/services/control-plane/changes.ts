@@ -1,0 +1,191 @@
+import { buildManifest, wireLint } from '@isotyp/agent';
+import {
+  CHANGE_SUBMISSION_ENVELOPE_TYPE,
+  type ChangeState,
+  type ChangeSubmission,
+  changeManifestDigest,
+  changeStateSchema,
+  changeSubmissionSchema,
+  IsotypError,
+  privacyModeSchema,
+  riskSchema,
+  sealEnvelope,
+  semverBumpSchema,
+} from '@isotyp/protocol';
+import { z } from 'zod';
+import { findTarget, resolveEnvironment, resolveProject, resolveTarget } from './catalog.js';
+import type { ControlPlaneClient } from './client.js';
+import { requireKey, type SecretStore } from './keystore.js';
+import { readSubmittablePlan } from './plan-file.js';
+
+export const layerStatusSchema = z.object({
+  name: z.string(),
+  role: z.string(),
+  applies: z.boolean(),
+  required: z.number(),
+  approvedBy: z.array(z.string()),
+  rejectedBy: z.array(z.string()),
+  missing: z.number(),
+  conditionError: z.string().optional(),
+});
+export type LayerStatus = z.infer<typeof layerStatusSchema>;
+
+const reviewSchema = z.looseObject({
+  status: z.enum(['approved', 'pending', 'rejected']),
+  layers: z.array(layerStatusSchema),
+});
+export type Review = z.infer<typeof reviewSchema>;
+
+/** A change request as the API shows it. Loose: fields a newer server adds are kept for --json. */
+export const changeSchema = z.looseObject({
+  id: z.string(),
+  projectId: z.string(),
+  environmentId: z.string(),
+  targetId: z.string(),
+  title: z.string(),
+  state: changeStateSchema,
+  fromDigest: z.string(),
+  toDigest: z.string(),
+  planDigest: z.string(),
+  fromVersion: z.string(),
+  toVersion: z.string(),
+  bump: semverBumpSchema,
+  manifest: z.looseObject({
+    mode: privacyModeSchema,
+    opCount: z.number(),
+    actions: z.record(z.string(), z.number()),
+    risk: riskSchema,
+    dataLoss: z.boolean(),
+  }),
+  lint: z.array(z.unknown()),
+  authorUserId: z.string(),
+  authorKeyId: z.string(),
+  policyVersion: z.number(),
+  reason: z.string().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  approvals: z.array(z.unknown()).optional(),
+  review: z.union([reviewSchema, z.looseObject({ error: z.string() })]).optional(),
+});
+export type Change = z.infer<typeof changeSchema>;
+
+export interface SubmitInput {
+  planPath: string;
+  env: string;
+  project?: string | undefined;
+  target?: string | undefined;
+  title?: string | undefined;
+  draft: boolean;
+}
+
+export interface SubmitResult {
+  change: Change;
+  /** False when the plan file held no lint findings (one an older isotyp wrote). */
+  lintIncluded: boolean;
+}
+
+/**
+ * Submits a plan as a change request: the manifest and lint findings filtered by the
+ * environment's privacy mode, and the digests signed by the author's approver key. Neither the
+ * DDL (unless the mode is `full`) nor the local lint messages leave this machine.
+ *
+ * @example
+ * const { change } = await submitChange(client, secretStore(), { planPath: 'plan.json', env: 'prod', draft: false });
+ */
+export async function submitChange(
+  client: ControlPlaneClient,
+  store: SecretStore,
+  input: SubmitInput,
+): Promise<SubmitResult> {
+  const { plan, lint, bump } = readSubmittablePlan(input.planPath);
+  const key = await requireKey(store, 'approver');
+  const environment = await resolveEnvironment(client, input.env, input.project);
+  const target = await resolveTarget(client, environment, input.target);
+  if (target.dialect !== plan.dialect) {
+    throw new IsotypError(
+      'ISOTYP_INVALID_INPUT',
+      `The plan is for ${plan.dialect}; target ${target.name} is ${target.dialect}.`,
+      {
+        hint: 'Submit the plan to a target of the same dialect (--target).',
+      },
+    );
+  }
+  const manifest = buildManifest(plan, environment.privacyMode);
+  // The signature covers exactly what is sent: the filtered manifest and the wire-form findings.
+  const wiredLint = wireLint(lint ?? [], environment.privacyMode);
+  const payload: ChangeSubmission = {
+    project: environment.projectId,
+    environment: environment.id,
+    target: target.id,
+    fromDigest: plan.fromDigest,
+    toDigest: plan.toDigest,
+    planDigest: plan.planDigest,
+    manifestDigest: changeManifestDigest(manifest, wiredLint),
+    bump,
+    title: input.title ?? `${plan.ops.length} operation${plan.ops.length === 1 ? '' : 's'} on ${target.name}`,
+  };
+  const checked = changeSubmissionSchema.safeParse(payload);
+  if (!checked.success) {
+    throw new IsotypError('ISOTYP_USAGE', 'The submission is not valid.', {
+      hint: 'Titles are at most 200 characters.',
+      details: { issues: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) },
+    });
+  }
+  const submission = sealEnvelope({ type: CHANGE_SUBMISSION_ENVELOPE_TYPE, payload, secretKey: key.pair.secretKey });
+  const body = {
+    submission,
+    manifest,
+    lint: wiredLint,
+    ...(input.draft ? { draft: true } : {}),
+  };
+  const change = await client.post('/v1/changes', body, changeSchema);
+  return { change, lintIncluded: lint !== undefined };
+}
+
+export interface ListInput {
+  states?: ChangeState[] | undefined;
+  project?: string | undefined;
+  env?: string | undefined;
+  target?: string | undefined;
+  limit?: number | undefined;
+  before?: string | undefined;
+}
+
+/** Change requests, newest first; `--project`, `--env` and `--target` take ids or names. */
+export async function listChanges(
+  client: ControlPlaneClient,
+  input: ListInput,
+): Promise<{ changes: Change[]; next?: string | undefined }> {
+  let projectId: string | undefined;
+  let environmentId: string | undefined;
+  let targetId: string | undefined;
+  if (input.env !== undefined) {
+    const environment = await resolveEnvironment(client, input.env, input.project);
+    [projectId, environmentId] = [environment.projectId, environment.id];
+    if (input.target !== undefined) targetId = (await resolveTarget(client, environment, input.target)).id;
+  } else {
+    if (input.project !== undefined) projectId = (await resolveProject(client, input.project)).id;
+    if (input.target !== undefined) targetId = (await findTarget(client, input.target, { projectId })).id;
+  }
+  return client.get('/v1/changes', z.object({ changes: z.array(changeSchema), next: z.string().optional() }), {
+    state: input.states,
+    projectId,
+    environmentId,
+    targetId,
+    limit: input.limit,
+    before: input.before,
+  });
+}
+
+/** The review of a change, or why the control plane could not evaluate it. */
+export function readReview(change: Change): { review: Review } | { error: string } {
+  const parsed = reviewSchema.safeParse(change.review);
+  if (parsed.success) return { review: parsed.data };
+  const error = (change.review as { error?: unknown } | undefined)?.error;
+  return { error: typeof error === 'string' ? error : 'no review' };
+}
+
+/** One change with its approvals and where its review stands. */
+export async function getChange(client: ControlPlaneClient, id: string): Promise<Change> {
+  return client.get(`/v1/changes/${encodeURIComponent(id)}`, changeSchema);
+}
