@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { IsotypError, type SchemaModel } from '@isotyp/protocol';
+import { IsotypError } from '@isotyp/protocol';
 import type { ChangeRunner } from './apply/session.js';
-import { cachedDesired } from './desired/cache.js';
+import { cachedDesired, type DesiredModel } from './desired/cache.js';
 import { loadDesiredSqlite } from './desired/load-sqlite.js';
 import { parseDirectives, readSchemaSource, type SchemaFile } from './desired/schema-source.js';
 import type { DialectConnection } from './dialects/dialect.js';
@@ -54,10 +54,14 @@ export async function planTarget(targetUrl: string, options: LocalPlanOptions): 
     const live = await connection.introspect();
     const desired = await loadDesired(target, files, connection, options);
     const planner = target.dialect === 'sqlite' ? sqlitePlanner : postgresPlanner;
-    const result = createPlan(live, desired.model, planner, {
-      renames,
-      concurrentIndexes: options.concurrentIndexes ?? false,
-    });
+    const result = createPlan(
+      live,
+      desired.model,
+      planner,
+      { renames, concurrentIndexes: options.concurrentIndexes ?? false },
+      // A cached desired model comes with its digest: no need to digest it again.
+      desired.digest === undefined ? {} : { to: desired.digest },
+    );
     const lint = lintChange(
       {
         dialect: live.dialect,
@@ -81,7 +85,7 @@ async function loadDesired(
   files: SchemaFile[],
   connection: DialectConnection,
   options: LocalPlanOptions,
-): Promise<{ model: SchemaModel; cached: boolean }> {
+): Promise<DesiredModel> {
   switch (target.dialect) {
     case 'sqlite':
       // In memory it takes milliseconds: not worth a cache.

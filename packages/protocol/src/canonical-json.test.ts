@@ -174,3 +174,195 @@ describe('parseCanonical', () => {
     expect(codeOf(() => parseJson('{"a":'))).toBe('ISOTYP_MALFORMED_JSON');
   });
 });
+
+/**
+ * The straightforward RFC 8785 serialiser canonicalize() started as: sort every object's keys,
+ * write every value in place, refuse what JSON cannot carry. canonicalize() now copies into
+ * sorted plain objects and lets JSON.stringify write them; these properties hold it to this.
+ */
+function straightforward(value: unknown, depth = 0, path: (string | number)[] = []): string {
+  const refuse = (): never => {
+    throw new Error(`refused at $${path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('')}`);
+  };
+  const quote = (text: string): string => (/[\uD800-\uDFFF]/u.test(text) ? refuse() : JSON.stringify(text));
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return String(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : refuse();
+    case 'string':
+      return quote(value);
+    case 'object':
+      break;
+    default:
+      return refuse();
+  }
+  if (depth >= MAX_JSON_DEPTH) refuse();
+  if (Array.isArray(value)) {
+    const items: string[] = [];
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      if (value[i] === undefined) refuse();
+      items.push(straightforward(value[i], depth + 1, path));
+      path.pop();
+    }
+    return `[${items.join(',')}]`;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) refuse();
+  const record = value as Record<string, unknown>;
+  const members: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] === undefined) continue;
+    const name = quote(key);
+    path.push(key);
+    members.push(`${name}:${straightforward(record[key], depth + 1, path)}`);
+    path.pop();
+  }
+  return `{${members.join(',')}}`;
+}
+
+/** The text, or where it was refused: canonicalize's error path vs the straightforward one's. */
+function outcome(serialise: (value: unknown) => string, value: unknown): string {
+  try {
+    return serialise(value);
+  } catch (error) {
+    const path = (error as IsotypError).details?.path ?? (error as Error).message.replace('refused at ', '');
+    return `refused at ${String(path)}`;
+  }
+}
+
+describe('canonicalize: the fast path against the straightforward serialiser', () => {
+  // Keys that stress the fast path: array indices (enumerated first by JavaScript), __proto__,
+  // toJSON, names shared between objects so key orders repeat, astral and lone surrogates.
+  const key = fc.oneof(
+    fc.constantFrom('a', 'b', 'name', 'type', 'comment', 'toJSON', '__proto__', 'constructor', ''),
+    fc.constantFrom('0', '1', '2', '10', '01', '-1', '4294967295', '1e3', '😀', '\u20ac', '\r', '\ud800', '\udc00x'),
+    fc.string({ maxLength: 4 }),
+    fc.string({ unit: 'binary', maxLength: 3 }),
+  );
+  const leaf = fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.double(),
+    fc.integer(),
+    fc.constantFrom(-0, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, Number.NaN, Number.POSITIVE_INFINITY),
+    fc.string({ maxLength: 6 }),
+    fc.string({ unit: 'binary', maxLength: 6 }),
+    fc.string({ unit: 'grapheme', maxLength: 4 }),
+  );
+  const rare = fc.constantFrom<unknown>(undefined, 10n, new Date(0), new Map(), () => 1, Symbol('s'));
+  const { value } = fc.letrec<{ value: unknown; object: unknown }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      { arbitrary: leaf, weight: 6 },
+      { arbitrary: rare, weight: 1 },
+      { arbitrary: fc.array(tie('value'), { maxLength: 5 }), weight: 2 },
+      { arbitrary: tie('object'), weight: 3 },
+      // Objects of one shape, as in a schema model: their key order is sorted once and reused.
+      { arbitrary: tie('object').map((o) => [o, { ...(o as object) }, { ...(o as object) }]), weight: 1 },
+    ),
+    object: fc
+      .tuple(fc.array(fc.tuple(key, tie('value')), { maxLength: 6 }), fc.boolean())
+      .map(([entries, nullProto]) => {
+        // defineProperty, so that "__proto__" becomes an own key as JSON.parse makes it.
+        const o: Record<string, unknown> = nullProto ? Object.create(null) : {};
+        for (const [k, v] of entries) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true });
+        return o;
+      }),
+  }));
+
+  it('gives the same text, or refuses at the same path', () => {
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(outcome(canonicalize, v)).toBe(outcome(straightforward, v));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('agrees on long arrays, which it writes element by element, at any depth', () => {
+    // Mostly values it accepts (one refused value anywhere hands the whole value over), and
+    // objects whose keys need sorting.
+    const item = fc.oneof(
+      { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 20 },
+      { arbitrary: fc.record({ z: fc.integer(), a: fc.string(), m: fc.boolean() }), weight: 5 },
+      { arbitrary: value, weight: 1 },
+    );
+    const long = <T>(of: fc.Arbitrary<T>) => fc.array(of, { minLength: 32, maxLength: 70 });
+    const nested = fc.oneof(
+      long(item),
+      fc.record({ z: long(item), a: item, m: long(long(fc.integer())) }),
+      long(fc.record({ name: fc.string(), list: fc.oneof(long(item), fc.array(item, { maxLength: 3 })) })),
+      fc.array(fc.record({ b: long(item), a: fc.constant(undefined) }, { requiredKeys: ['b'] }), {
+        minLength: 2,
+        maxLength: 3,
+      }),
+      fc.array(long(item), { minLength: 2, maxLength: 3 }),
+      fc.record({ tables: long(fc.record({ y: long(fc.string()), x: fc.array(item, { maxLength: 2 }) })) }),
+    );
+    fc.assert(
+      fc.property(nested, (v) => {
+        expect(outcome(canonicalize, v)).toBe(outcome(straightforward, v));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees on JSON values and their re-parsed canonical text', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), (v) => {
+        const text = straightforward(v);
+        expect(canonicalize(v)).toBe(text);
+        expect(canonicalize(JSON.parse(text))).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('agrees on many objects sharing a first key in different key orders', () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const rows = fc.array(
+      fc.shuffledSubarray(names.slice(1), { minLength: 0 }).map((rest) => {
+        const o: Record<string, number> = { a: 1 };
+        for (const [i, k] of rest.entries()) o[k] = i;
+        return o;
+      }),
+      { minLength: 10, maxLength: 60 },
+    );
+    fc.assert(
+      fc.property(rows, (list) => {
+        expect(canonicalize(list)).toBe(straightforward(list));
+      }),
+    );
+  });
+
+  it('reads each property once, so a getter cannot show the checks one value and the output another', () => {
+    let reads = 0;
+    const tricky = {
+      get n() {
+        reads++;
+        return reads === 1 ? 1 : Number.NaN;
+      },
+    };
+    expect(canonicalize({ x: tricky })).toBe('{"x":{"n":1}}');
+    expect(reads).toBe(1);
+  });
+
+  it('ignores a toJSON added to Object.prototype, as the straightforward serialiser does', () => {
+    const proto = Object.prototype as { toJSON?: unknown };
+    Object.defineProperty(proto, 'toJSON', { value: () => 'hijacked', configurable: true, writable: true });
+    try {
+      expect(canonicalize({ b: [1, { c: null }], a: 'x' })).toBe('{"a":"x","b":[1,{"c":null}]}');
+    } finally {
+      delete proto.toJSON;
+    }
+    expect('toJSON' in Object.prototype).toBe(false);
+  });
+
+  it('orders array-index keys and __proto__ by code units', () => {
+    expect(canonicalize({ 10: 'a', 2: 'b', x: 'c', 1: 'd' })).toBe('{"1":"d","10":"a","2":"b","x":"c"}');
+    expect(canonicalize(JSON.parse('{"b":1,"__proto__":{"z":2,"a":1}}'))).toBe('{"__proto__":{"a":1,"z":2},"b":1}');
+  });
+});

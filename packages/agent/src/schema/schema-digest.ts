@@ -8,7 +8,15 @@ import { canonicalize, type Digest, domainTag, type SchemaModel } from '@isotyp/
  * which must also run in browsers, costs tens of milliseconds more on every plan.
  */
 export function schemaDigest(model: SchemaModel): Digest<'schema'> {
-  const hash = createHash('sha256').update(domainTag('schema')).update(canonicalize(model), 'utf8');
+  return canonicalSchemaDigest(canonicalize(model));
+}
+
+/**
+ * The schema digest of a model whose canonical JSON (`canonicalize(model)`) is `text`, for
+ * callers that hold that text already (the desired-state cache stores it).
+ */
+export function canonicalSchemaDigest(text: string): Digest<'schema'> {
+  const hash = createHash('sha256').update(domainTag('schema')).update(text, 'utf8');
   return `sha256:${hash.digest('hex')}` as Digest<'schema'>;
 }
 

@@ -23,7 +23,9 @@ interface SequenceRow {
 /*
  * Sequences a user created (serial columns' included, with the column that owns them through
  * an 'a' dependency). Identity columns' sequences ('i' dependency) are part of the column's
- * identity and left out. The current value is data, not schema, and is never read.
+ * identity and left out — first, in a subquery the planner keeps (OFFSET 0), so that the
+ * thousands of identity sequences of a large schema are not joined to everything else only to
+ * be dropped at the end. The current value is data, not schema, and is never read.
  */
 const sequencesSql = `
 SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS type,
@@ -31,7 +33,12 @@ SELECT n.nspname AS schema, c.relname AS name, format_type(s.seqtypid, NULL) AS 
   s.seqcache AS cache, s.seqcycle AS cycle,
   tn.nspname AS owner_schema, tc.relname AS owner_table, ta.attname AS owner_column,
   d.description AS comment
-FROM pg_sequence s
+FROM (
+  SELECT s.* FROM pg_sequence s
+  WHERE NOT EXISTS (SELECT 1 FROM pg_depend idn WHERE idn.classid = 'pg_class'::regclass
+    AND idn.objid = s.seqrelid AND idn.refclassid = 'pg_class'::regclass AND idn.deptype = 'i')
+  OFFSET 0
+) s
 JOIN pg_class c ON c.oid = s.seqrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_depend own ON own.classid = 'pg_class'::regclass AND own.objid = c.oid
@@ -40,9 +47,7 @@ LEFT JOIN pg_class tc ON tc.oid = own.refobjid
 LEFT JOIN pg_namespace tn ON tn.oid = tc.relnamespace
 LEFT JOIN pg_attribute ta ON ta.attrelid = own.refobjid AND ta.attnum = own.refobjsubid
 ${commentJoin('d', 'pg_class', 'c.oid')}
-WHERE ${userNamespace('n')} AND ${notExtensionMember('pg_class', 'c.oid')}
-  AND NOT EXISTS (SELECT 1 FROM pg_depend idn WHERE idn.classid = 'pg_class'::regclass
-    AND idn.objid = c.oid AND idn.refclassid = 'pg_class'::regclass AND idn.deptype = 'i')`;
+WHERE ${userNamespace('n')} AND ${notExtensionMember('pg_class', 'c.oid')}`;
 
 /**
  * Sequences with their parameters. `ownedBy` is `table.column`, or `schema.table.column`

@@ -84,8 +84,11 @@ WHERE co.contype = 'c' AND t.typtype = 'd' AND ${userNamespace('n')}`;
 
 /** Domains with their base type, NOT NULL, default, CHECK constraints and collation. */
 export async function readDomains(ctx: CatalogContext): Promise<InSchema<Domain>[]> {
-  const domains = await rows<DomainRow>(ctx, domainsSql);
-  const checks = groupBy(await rows<DomainCheckRow>(ctx, domainChecksSql), (c) => c.domain);
+  const [domains, checkRows] = await Promise.all([
+    rows<DomainRow>(ctx, domainsSql),
+    rows<DomainCheckRow>(ctx, domainChecksSql),
+  ]);
+  const checks = groupBy(checkRows, (c) => c.domain);
   return domains.map((r) => ({
     schema: r.schema,
     value: {
