@@ -9,7 +9,14 @@ export {
   type AuditProof,
   openAuditLog,
 } from './audit/audit-log.js';
+export {
+  buildCheckpointReport,
+  type CheckpointReport,
+  checkpointDue,
+  verifyControlPlaneLog,
+} from './audit/checkpoint-exchange.js';
 export type { AuditEntity, AuditEntry, NewAuditEntry } from './audit/entry.js';
+export { readControlPlaneLog, sendCheckpoint } from './audit/upstream-client.js';
 export type { AuditVerification } from './audit/verify.js';
 export { loadDesiredSqlite } from './desired/load-sqlite.js';
 export { type Directives, parseDirectives, readSchemaSource, type SchemaFile } from './desired/schema-source.js';

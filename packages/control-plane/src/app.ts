@@ -9,6 +9,7 @@ import { createIdentity, identityRoutes } from './identity/index.js';
 import { createMetrics } from './metrics.js';
 import { accessLog, idempotency, jsonBody, rateLimit, requestId } from './middleware/index.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
+import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { changeRoutes } from './routes/changes.js';
 import { healthRoutes } from './routes/health.js';
@@ -136,6 +137,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', catalogRoutes(deps));
   app.route('/', trustRoutes(deps));
   app.route('/', changeRoutes(deps));
+  app.route('/', auditRoutes(deps));
   documentApi(app);
   return app;
 }

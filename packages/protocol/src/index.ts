@@ -56,6 +56,7 @@ export { CompactRange } from './merkle/compact-range.js';
 export { consistencyProof, verifyConsistency } from './merkle/consistency.js';
 export { emptyRoot, HASH_SIZE, leafHash, nodeHash, rootOf } from './merkle/hash.js';
 export { inclusionProof, verifyInclusion } from './merkle/inclusion.js';
+export { formatVkey, parseVkey } from './merkle/note-key.js';
 export {
   MAX_NOTE_BYTES,
   MAX_NOTE_SIGNATURES,

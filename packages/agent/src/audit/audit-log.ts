@@ -1,8 +1,9 @@
-import { IsotypError, inclusionProof } from '@isotyp/protocol';
+import { fromHex, IsotypError, inclusionProof } from '@isotyp/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type AuditEntity, type AuditEntry, buildEntry, formatEntry, type NewAuditEntry } from './entry.js';
 import { leafHex } from './fast-hash.js';
 import { openAuditDb } from './schema.js';
+import { consistencyProofHex } from './tree-proofs.js';
 import { readState, writeState } from './tree-state.js';
 import { type AuditVerification, verifyAuditDb } from './verify.js';
 
@@ -23,6 +24,14 @@ export interface AuditCheckpoint {
   time: string;
 }
 
+/** The last checkpoint of this log the control plane accepted (see checkpoint-exchange.ts). */
+export interface UpstreamMarker {
+  size: number;
+  root: Uint8Array;
+  /** When it was accepted (RFC 3339). */
+  time: string;
+}
+
 /** The agent's local, append-only, Merkle-verified audit log. */
 export interface AuditLog {
   /** Appends a batch in one transaction; returns their seqs (leaf indexes, from 0). */
@@ -33,6 +42,15 @@ export interface AuditLog {
   proof(seq: number): AuditProof;
   /** Records the current `{size, root}`; verify() then checks the log still has that prefix. */
   checkpoint(now?: Date): AuditCheckpoint;
+  /**
+   * Proves the tree of `from` entries is a prefix of the tree of `to` (RFC 9162 PROOF), for
+   * 0 < from ≤ to ≤ size. O(to): the log keeps no interior nodes. Throws ISOTYP_INVALID_INPUT otherwise.
+   */
+  consistency(from: number, to: number): Uint8Array[];
+  /** The last checkpoint the control plane accepted, if one was recorded. */
+  upstream(): UpstreamMarker | undefined;
+  /** Records a checkpoint the control plane accepted; the next report proves consistency from it. */
+  markUpstream(marker: UpstreamMarker): void;
   /** Every entry about one entity, oldest first. */
   history(kind: string, id: string): AuditEntry[];
   /** The newest entries first, optionally about one entity; `limit` defaults to 100. */
@@ -123,6 +141,37 @@ export function openAuditLog(path: string, options: AuditLogOptions = {}): Audit
           return head;
         })
         .immediate();
+    },
+    consistency(from, to) {
+      return db.transaction(() => {
+        const size = readState(db).size;
+        if (!Number.isSafeInteger(to) || to > size) {
+          throw new IsotypError('ISOTYP_INVALID_INPUT', `The log holds ${size} entries, not ${to}.`);
+        }
+        const leaves = db
+          .prepare('SELECT lower(hex(leaf)) FROM entries WHERE seq < ? ORDER BY seq')
+          .pluck()
+          .all(to) as string[];
+        if (leaves.length !== to) {
+          throw new IsotypError('ISOTYP_CONFLICT', 'The audit log does not match its recorded tree state.', {
+            hint: 'Run `isotyp audit verify` to find the first bad entry.',
+          });
+        }
+        return consistencyProofHex(leaves, from, to).map(fromHex);
+      })();
+    },
+    upstream() {
+      const row = db.prepare('SELECT size, root, time FROM upstream WHERE id = 1').get() as
+        | { size: number; root: Buffer; time: string }
+        | undefined;
+      return row === undefined ? undefined : { size: row.size, root: Uint8Array.from(row.root), time: row.time };
+    },
+    markUpstream(marker) {
+      db.prepare('INSERT OR REPLACE INTO upstream (id, size, root, time) VALUES (1, ?, ?, ?)').run(
+        marker.size,
+        Buffer.from(marker.root),
+        marker.time,
+      );
     },
     history: (kind, id) => readEntries(`SELECT entry FROM entries WHERE ${ENTITY_WHERE} ORDER BY seq`, kind, id),
     list({ entity, limit = 100 } = {}) {

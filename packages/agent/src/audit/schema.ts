@@ -11,12 +11,14 @@ CREATE TRIGGER IF NOT EXISTS ${table}_no_delete BEFORE DELETE ON ${table}
 /*
  * The triggers stop mistakes and casual edits; they are no defence against whoever holds the
  * file (who can drop them), which is why verify() recomputes everything from the entry text.
- * `state` is rewritten on every append, so it has no triggers.
+ * `state` is rewritten on every append, and `upstream` (the last checkpoint the control plane
+ * accepted) on every accepted report, so they have no triggers.
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, entry TEXT NOT NULL, leaf BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, hashes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, time TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS upstream (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL, root BLOB NOT NULL, time TEXT NOT NULL);
 ${APPEND_ONLY('entries')}
 ${APPEND_ONLY('checkpoints')}
 PRAGMA user_version = 1;`;

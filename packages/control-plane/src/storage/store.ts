@@ -253,6 +253,47 @@ export interface AuditEntryRecord {
   leafHash: string;
 }
 
+/**
+ * The control plane's audit-log signing key (Ed25519): it signs the log's C2SP checkpoints. The
+ * first replica that needs it makes it; it never changes, since agents and auditors pin it.
+ */
+export interface LogKeyRecord {
+  /** The log has one key; its row id is always `audit-log`. */
+  id: string;
+  /** The note key name, which is also the checkpoint origin, e.g. `isotyp.control-plane/cp.example.com`. */
+  name: string;
+  /** base64url of the 32-byte public key. */
+  publicKey: string;
+  /** base64url of the 32-byte private seed. */
+  seed: string;
+  createdAt: string;
+}
+
+/**
+ * A signed checkpoint of an agent's own audit log that the control plane accepted: consistent
+ * with the agent's previous one and signed by the key its first checkpoint pinned.
+ */
+export interface AgentCheckpointRecord {
+  orgId: string;
+  agentId: string;
+  /** 1, 2, 3… per agent. Inserting the next number is the compare-and-set two concurrent reports race on. */
+  ordinal: number;
+  size: number;
+  /** Standard base64 of the 32-byte root, as the note writes it. */
+  root: string;
+  /** The whole signed note, as received. */
+  note: string;
+  /** The agent's verifier key (C2SP vkey) the note verified under. */
+  vkey: string;
+  createdAt: string;
+}
+
+/** A page of one entity's audit entries: `after` is an exclusive seq cursor. */
+export interface AuditPage {
+  after?: number;
+  limit?: number;
+}
+
 export interface Store {
   readonly dialect: StoreDialect;
   /** Applies pending schema migrations; safe to call on every start and from every replica. */
@@ -370,7 +411,24 @@ export interface Store {
     size(): Promise<number>;
     /** Entries with from ≤ seq < to, in order. */
     range(from: number, to: number): Promise<AuditEntryRecord[]>;
-    byEntity(orgId: string, kind: string, id: string): Promise<AuditEntryRecord[]>;
+    /** One entity's entries in seq order; all of them without `page`. */
+    byEntity(orgId: string, kind: string, id: string, page?: AuditPage): Promise<AuditEntryRecord[]>;
+    /** The log's signing key, or undefined until a replica made one. */
+    logKey(): Promise<LogKeyRecord | undefined>;
+    /** Stores `key` unless one exists, and returns the stored key (racing replicas all get the winner's). */
+    initLogKey(key: LogKeyRecord): Promise<LogKeyRecord>;
+  };
+  /** Accepted agent checkpoints; append-only like the audit log. */
+  agentCheckpoints: {
+    /** The agent's newest accepted checkpoint, if any. */
+    latest(orgId: string, agentId: string): Promise<AgentCheckpointRecord | undefined>;
+    /** Oldest first. */
+    list(orgId: string, agentId: string): Promise<AgentCheckpointRecord[]>;
+    /**
+     * Appends `checkpoint`; false (nothing stored) when its ordinal is taken, i.e. another
+     * report of the same agent was accepted since the caller read `latest`.
+     */
+    append(checkpoint: AgentCheckpointRecord): Promise<boolean>;
   };
   idempotency: {
     /**

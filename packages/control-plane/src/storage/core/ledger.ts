@@ -1,14 +1,23 @@
-import { and, asc, desc, eq, gte, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt } from 'drizzle-orm';
 import type { IdempotencyClaim, Store } from '../store.js';
 import type { Driver } from './driver.js';
 import { allOf, first } from './query.js';
 
-type Ledger = Pick<Store, 'audit' | 'idempotency'>;
+type Ledger = Pick<Store, 'audit' | 'agentCheckpoints' | 'idempotency'>;
 
-/** The audit log and the idempotency keys: the two tables written on (nearly) every request. */
+/** The log has one signing key, in the row with this id. */
+const LOG_KEY_ID = 'audit-log';
+
+/**
+ * The audit log (with its signing key and the agents' accepted checkpoints) and the idempotency
+ * keys: the tables written on (nearly) every request.
+ */
 export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
   const a = t.auditEntries;
   const k = t.idempotencyKeys;
+  const c = t.agentCheckpoints;
+  const ofAgent = (orgId: string, agentId: string) => allOf(eq(c.orgId, orgId), eq(c.agentId, agentId));
+  const logKey = () => first(run.select('auditLogKeys', eq(t.auditLogKeys.id, LOG_KEY_ID)));
   const keyOf = (principal: string, key: string) => allOf(eq(k.principal, principal), eq(k.key, key));
 
   return {
@@ -20,10 +29,31 @@ export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
         return last === undefined ? 0 : last.seq + 1;
       },
       range: (from, to) => run.select('auditEntries', and(gte(a.seq, from), lt(a.seq, to)), { orderBy: [asc(a.seq)] }),
-      byEntity: (orgId, kind, id) =>
-        run.select('auditEntries', allOf(eq(a.orgId, orgId), eq(a.entityKind, kind), eq(a.entityId, id)), {
-          orderBy: [asc(a.seq)],
-        }),
+      byEntity: (orgId, kind, id, page = {}) =>
+        run.select(
+          'auditEntries',
+          allOf(
+            eq(a.orgId, orgId),
+            eq(a.entityKind, kind),
+            eq(a.entityId, id),
+            page.after === undefined ? undefined : gt(a.seq, page.after),
+          ),
+          { orderBy: [asc(a.seq)], ...(page.limit === undefined ? {} : { limit: page.limit }) },
+        ),
+      logKey,
+      async initLogKey(key) {
+        // The first insert wins; every replica then reads and uses the winner's key.
+        await run.insert('auditLogKeys', { ...key, id: LOG_KEY_ID }, [t.auditLogKeys.id]);
+        const stored = await logKey();
+        if (stored === undefined) throw new Error('The audit log key vanished right after it was stored.');
+        return stored;
+      },
+    },
+    agentCheckpoints: {
+      latest: (orgId, agentId) =>
+        first(run.select('agentCheckpoints', ofAgent(orgId, agentId), { orderBy: [desc(c.ordinal)], limit: 1 })),
+      list: (orgId, agentId) => run.select('agentCheckpoints', ofAgent(orgId, agentId), { orderBy: [asc(c.ordinal)] }),
+      append: (checkpoint) => run.insert('agentCheckpoints', checkpoint, [c.orgId, c.agentId, c.ordinal]),
     },
     idempotency: {
       async claim(principal, key, requestHash, now): Promise<IdempotencyClaim> {

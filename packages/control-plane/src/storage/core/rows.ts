@@ -1,10 +1,12 @@
 import type {
+  AgentCheckpointRecord,
   ApprovalRecord,
   ApproverKeyRecord,
   AuditEntryRecord,
   ChangeRecord,
   CiTokenRecord,
   EnvironmentRecord,
+  LogKeyRecord,
   OrgRecord,
   ProjectRecord,
   RefreshTokenRecord,
@@ -56,6 +58,8 @@ export interface Stored {
     createdAt: string;
   };
   auditEntries: AuditEntryRecord;
+  auditLogKeys: LogKeyRecord;
+  agentCheckpoints: AgentCheckpointRecord;
 }
 
 export type TableName = keyof Stored;

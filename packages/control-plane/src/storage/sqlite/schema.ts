@@ -319,3 +319,28 @@ export const auditEntries = sqliteTable(
   },
   (t) => [index('audit_entries_entity').on(t.orgId, t.entityKind, t.entityId, t.seq)],
 );
+
+/** Append-only, one row: the migration adds triggers that refuse UPDATE and DELETE. */
+export const auditLogKeys = sqliteTable('audit_log_keys', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  publicKey: text('public_key').notNull(),
+  seed: text('seed').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Append-only: the migration adds triggers that refuse UPDATE and DELETE. */
+export const agentCheckpoints = sqliteTable(
+  'agent_checkpoints',
+  {
+    orgId: orgId().references(() => orgs.id),
+    agentId: text('agent_id').notNull(),
+    ordinal: integer('ordinal').notNull(),
+    size: integer('size').notNull(),
+    root: text('root').notNull(),
+    note: text('note').notNull(),
+    vkey: text('vkey').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ name: 'agent_checkpoints_pk', columns: [t.orgId, t.agentId, t.ordinal] })],
+);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../store.js';
+import { auditCheckpointCases } from './suite-audit-checkpoints.js';
 import { catalogCases } from './suite-catalog.js';
 import { changeCases } from './suite-changes.js';
 import { identityCases } from './suite-identity.js';
@@ -43,6 +44,7 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     catalogCases(current);
     changeCases(current);
     ledgerCases(current);
+    auditCheckpointCases(current);
     raceCases(current);
     lifecycleCases(current);
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store.js';
 import { auditEntry, rejectsWith, seedOrg } from './fixtures.js';
+import { agentCheckpoint, auditCheckpointCases, logKeyRecord } from './suite-audit-checkpoints.js';
 import { raceCases } from './suite-races.js';
 
 /** One database, as several replicas of the control plane see it. */
@@ -65,6 +66,21 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
       expect((await store.audit.append(auditEntry('org_a', 'change.apply', 'chg_2'))).seq).toBe(1);
     });
 
+    it('refuses UPDATE and DELETE on the log key and agent checkpoints in the database itself', async () => {
+      const store = await replica();
+      await store.migrate();
+      const s = await seedOrg(store);
+      const key = await store.audit.initLogKey(logKeyRecord(1));
+      const checkpoint = agentCheckpoint(s.orgId, 'ag_1', 1);
+      await store.agentCheckpoints.append(checkpoint);
+      await expect(shared().exec(`UPDATE audit_log_keys SET public_key = 'forged'`)).rejects.toThrow(/append-only/);
+      await expect(shared().exec('DELETE FROM audit_log_keys')).rejects.toThrow(/append-only/);
+      await expect(shared().exec('UPDATE agent_checkpoints SET size = 1')).rejects.toThrow(/append-only/);
+      await expect(shared().exec('DELETE FROM agent_checkpoints')).rejects.toThrow(/append-only/);
+      expect(await store.audit.logKey()).toStrictEqual(key);
+      expect(await store.agentCheckpoints.list(s.orgId, 'ag_1')).toStrictEqual([checkpoint]);
+    });
+
     it('keeps tenant reads apart across replicas', async () => {
       const [a, b] = [await replica(), await replica()];
       await a.migrate();
@@ -80,6 +96,7 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
         for (const r of replicas) await r.migrate();
       });
       raceCases(() => storeAt(0), storeAt);
+      auditCheckpointCases(() => storeAt(0), storeAt);
     });
   });
 }
