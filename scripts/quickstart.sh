@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's first command: set up, then walk through Isotyp on embedded defaults — no
-# outside services. Today: build the Chinook sample database on SQLite and inspect it. Safe to
-# run again: the database is rebuilt from scratch each time.
+# outside services: the local data path on the Chinook sample database (SQLite), then the
+# governed path through a local control plane. Safe to run again: everything is rebuilt.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -64,8 +64,63 @@ isotyp apply --target "sqlite:$DB" --plan "$WORK/plan.json" --yes || echo "(exit
 say "isotyp rollback: the recorded down statements restore the original schema"
 isotyp rollback --target "sqlite:$DB" --yes --actor quickstart
 
+say "The governed path: a control plane, a signed change request, a signed approval"
+echo "isotyp server start runs the control plane on an embedded SQLite store. It brokers only:"
+echo "digests, the privacy-filtered manifest and signatures — never rows, credentials or DDL."
+CP_DB="$WORK/cp.db"
+rm -f "$CP_DB" "$CP_DB-wal" "$CP_DB-shm"
+rm -rf "$WORK/admin-home" "$WORK/reviewer-home"
+CP_PORT="${ISOTYP_QUICKSTART_PORT:-7399}"
+CP_URL="http://127.0.0.1:$CP_PORT"
+ADMIN_PASSWORD="quickstart-admin-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+REVIEWER_PASSWORD="quickstart-reviewer-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+# Started as node itself (not through the isotyp function) so $! is the server's pid.
+ISOTYP_ADMIN_PASSWORD="$ADMIN_PASSWORD" node packages/cli/bin/run.js server start --port "$CP_PORT" --db "sqlite:$CP_DB" \
+  --org acme --admin-email admin@acme.test --log-level warn >"$WORK/server.log" 2>&1 &
+CP_PID=$!
+trap 'kill "$CP_PID" 2>/dev/null || true' EXIT
+for _ in $(seq 1 100); do
+  node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$CP_URL/readyz" && break
+  kill -0 "$CP_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+  sleep 0.1
+done
+echo "control plane on $CP_URL"
+admin() { ISOTYP_HOME="$WORK/admin-home" ISOTYP_SERVER="$CP_URL" isotyp "$@"; }
+reviewer() { ISOTYP_HOME="$WORK/reviewer-home" ISOTYP_SERVER="$CP_URL" isotyp "$@"; }
+
+say "The admin signs in, adds a reviewer, and each makes an approver key (private half stays local)"
+printf '%s' "$ADMIN_PASSWORD" | admin login --org acme --email admin@acme.test --password-stdin
+printf '%s' "$REVIEWER_PASSWORD" | admin users create --email reviewer@acme.test --role approver --password-stdin
+admin keys generate
+printf '%s' "$REVIEWER_PASSWORD" | reviewer login --org acme --email reviewer@acme.test --password-stdin
+reviewer keys generate
+
+say "isotyp org init: the org root key signs the approver keyring and the approval policy"
+admin org init
+
+say "The catalog: a project, its prod environment (privacy mode structure), the Chinook target"
+admin projects create shop
+admin envs create prod --project shop --privacy-mode structure
+admin targets create chinook --env prod --project shop --dialect sqlite
+
+say "isotyp submit: the plan as digests and a manifest, signed by its author"
+isotyp plan --target "sqlite:$DB" --schema examples/chinook-sqlite/schema.sql --out "$WORK/plan.json" >/dev/null
+CHANGE=$(admin submit --plan "$WORK/plan.json" --env prod --project shop --target chinook --json |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
+admin changes show "$CHANGE"
+
+say "The author may not approve their own change (separation of duties)"
+admin approve "$CHANGE" || echo "(exit code $?)"
+
+say "isotyp approve: the reviewer signs the approval with their own key"
+reviewer approve "$CHANGE"
+admin changes list
+kill "$CP_PID" 2>/dev/null || true
+wait "$CP_PID" 2>/dev/null || true
+trap - EXIT
+
 say "Errors carry a stable code and a hint"
 isotyp inspect --target sqlite:does-not-exist.db || echo "(exit code $?)"
 
 say "Done"
-echo "Next: isotyp --help, isotyp errors list, and docs/concepts/ for the trust model."
+echo "Next: isotyp --help, isotyp errors list, and docs/concepts/ for the trust model and the control plane."
