@@ -68,6 +68,7 @@ export {
 } from './merkle/signed-note.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {
+  bumpVersion,
   CHANGE_SUBMISSION_ENVELOPE_TYPE,
   type ChangeRequest,
   type ChangeState,

@@ -65,21 +65,5 @@ function breaksClients(change: Change): boolean {
   }
 }
 
-/** Applies a bump to a MAJOR.MINOR.PATCH version. */
-export function bumpVersion(version: string, bump: SemverBump): string {
-  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
-  switch (bump) {
-    case 'major':
-      return `${major + 1}.0.0`;
-    case 'minor':
-      return `${major}.${minor + 1}.0`;
-    case 'patch':
-      return `${major}.${minor}.${patch + 1}`;
-    case 'none':
-      return version;
-    default: {
-      const never: never = bump;
-      return never;
-    }
-  }
-}
+/** Applies a bump to a MAJOR.MINOR.PATCH version (protocol's rule, shared with the control plane). */
+export { bumpVersion } from '@isotyp/protocol';

@@ -40,27 +40,3 @@ export function invalidState(id: string, state: ChangeState, to: string, from: r
     },
   );
 }
-
-/**
- * The next semantic version after `version` for a bump.
- *
- * @example
- * nextVersion('1.4.2', 'minor') // '1.5.0'
- */
-export function nextVersion(version: string, bump: 'major' | 'minor' | 'patch' | 'none'): string {
-  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
-  switch (bump) {
-    case 'major':
-      return `${major + 1}.0.0`;
-    case 'minor':
-      return `${major}.${minor + 1}.0`;
-    case 'patch':
-      return `${major}.${minor}.${patch + 1}`;
-    case 'none':
-      return version;
-    default: {
-      const never: never = bump;
-      return never;
-    }
-  }
-}

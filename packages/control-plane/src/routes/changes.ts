@@ -1,8 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { changeStateSchema, IsotypError, type JsonValue, lintFindingSchema, manifestSchema } from '@isotyp/protocol';
+import {
+  bumpVersion,
+  changeStateSchema,
+  IsotypError,
+  type JsonValue,
+  lintFindingSchema,
+  manifestSchema,
+} from '@isotyp/protocol';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { invalidState, nextVersion, openStates, requestedStates, requestedTransitions } from '../changes/lifecycle.js';
+import { invalidState, openStates, requestedStates, requestedTransitions } from '../changes/lifecycle.js';
 import { evaluateChange } from '../changes/review.js';
 import { checkPrivacy, verifySubmission } from '../changes/submission.js';
 import { changeSchema, changeView } from '../changes/view.js';
@@ -100,7 +107,7 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         planDigest: payload.planDigest,
         manifestDigest: payload.manifestDigest,
         fromVersion,
-        toVersion: nextVersion(fromVersion, payload.bump),
+        toVersion: bumpVersion(fromVersion, payload.bump),
         bump: payload.bump,
         manifest: body.manifest as unknown as JsonValue,
         lint: body.lint as unknown as JsonValue,

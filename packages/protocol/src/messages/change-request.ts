@@ -26,6 +26,31 @@ export type ChangeState = z.infer<typeof changeStateSchema>;
 
 export const semverBumpSchema = z.enum(['major', 'minor', 'patch', 'none']);
 
+/**
+ * Applies a bump to a MAJOR.MINOR.PATCH version: the one rule the agent (history rows) and the
+ * control plane (change requests, target versions) both follow.
+ *
+ * @example
+ * bumpVersion('1.4.2', 'minor') // '1.5.0'
+ */
+export function bumpVersion(version: string, bump: z.infer<typeof semverBumpSchema>): string {
+  const [major = 0, minor = 0, patch = 0] = version.split('.').map(Number);
+  switch (bump) {
+    case 'major':
+      return `${major + 1}.0.0`;
+    case 'minor':
+      return `${major}.${minor + 1}.0`;
+    case 'patch':
+      return `${major}.${minor}.${patch + 1}`;
+    case 'none':
+      return version;
+    default: {
+      const never: never = bump;
+      return never;
+    }
+  }
+}
+
 export const lintFindingSchema = z.strictObject({
   /** Stable rule id, e.g. `destructive/drop-column`. */
   rule: z.string().regex(/^[a-z]+(?:[-/][a-z0-9]+)*$/),
