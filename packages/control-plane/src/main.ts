@@ -74,11 +74,13 @@ export async function runControlPlane(options: {
       ...(options.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
     });
     const server = await startServer({ app, host: config.host, port: config.port, logger });
+    const pruner = startIdempotencyPruner(store, logger, options.now ?? (() => new Date()));
     return {
       ...server,
       bootstrapped,
       store,
       async close() {
+        clearInterval(pruner);
         await server.close();
         await store.close();
       },
@@ -87,4 +89,28 @@ export async function runControlPlane(options: {
     await store.close();
     throw error;
   }
+}
+
+/** Answers are replayed for a day; a claim pending for ten minutes belongs to a request that died. */
+const ANSWERED_FOR_MS = 24 * 3600 * 1000;
+const PENDING_FOR_MS = 10 * 60 * 1000;
+
+/**
+ * Forgets old idempotency keys every ten minutes. Every replica runs one; deleting the same old
+ * rows twice is harmless. The timer does not keep the process alive.
+ */
+function startIdempotencyPruner(store: Store, logger: Logger, now: () => Date): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    const at = now().getTime();
+    store.idempotency
+      .prune(new Date(at - ANSWERED_FOR_MS).toISOString(), new Date(at - PENDING_FOR_MS).toISOString())
+      .then(
+        (removed) => {
+          if (removed > 0) logger.debug({ removed }, 'pruned idempotency keys');
+        },
+        (error: unknown) => logger.warn({ err: error }, 'pruning idempotency keys failed'),
+      );
+  }, PENDING_FOR_MS);
+  timer.unref();
+  return timer;
 }

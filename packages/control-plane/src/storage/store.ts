@@ -439,7 +439,10 @@ export interface Store {
     complete(principal: string, key: string, status: number, body: string): Promise<void>;
     /** Forgets a claim whose request failed before answering, so a retry can run. */
     release(principal: string, key: string): Promise<void>;
-    /** Removes answered keys older than `before`. */
-    prune(before: string): Promise<number>;
+    /**
+     * Removes answered keys older than `before`, and claims still pending from before
+     * `pendingBefore` (their request died with its process: a retry must be able to run).
+     */
+    prune(before: string, pendingBefore?: string): Promise<number>;
   };
 }

@@ -79,7 +79,11 @@ export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
         // Only a pending claim: an answered key must keep replaying its answer.
         await run.delete('idempotencyKeys', allOf(keyOf(principal, key), isNull(k.status)));
       },
-      prune: (before) => run.delete('idempotencyKeys', allOf(isNotNull(k.status), lt(k.createdAt, before))),
+      prune: async (before, pendingBefore) =>
+        (await run.delete('idempotencyKeys', allOf(isNotNull(k.status), lt(k.createdAt, before)))) +
+        (pendingBefore === undefined
+          ? 0
+          : await run.delete('idempotencyKeys', allOf(isNull(k.status), lt(k.createdAt, pendingBefore)))),
     },
   };
 }

@@ -71,5 +71,14 @@ export function ledgerCases(store: CurrentStore): void {
       expect(await idempotency.claim('p', 'old-pending', 'h', at(200))).toEqual({ kind: 'in_progress' });
       expect(await idempotency.claim('p', 'new-done', 'h', at(200))).toMatchObject({ kind: 'replay' });
     });
+
+    it('prunes claims left pending by a request that died, but not one still running', async () => {
+      const { idempotency } = store();
+      await idempotency.claim('p', 'dead', 'h', at(0));
+      await idempotency.claim('p', 'running', 'h', at(100));
+      expect(await idempotency.prune(at(0), at(50))).toBe(1);
+      expect(await idempotency.claim('p', 'dead', 'h', at(200))).toEqual({ kind: 'claimed' });
+      expect(await idempotency.claim('p', 'running', 'h', at(200))).toEqual({ kind: 'in_progress' });
+    });
   });
 }
