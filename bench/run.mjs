@@ -5,7 +5,9 @@
 //
 // A benchmark module exports `title` and a default async function returning
 // { groups: [{ title, rows }], notes: [string] }, rows as made by runTasks() in harness.mjs
-// (rows may also carry `medianMs`, shown in a median column).
+// (rows may also carry `medianMs`, shown in a median column; load tests such as
+// control-plane.bench.mjs carry `p95Ms` and `ofBare`, the share of a baseline's ops/s, and
+// leave `rme` out). A result with `failed: 'why'` is printed, then counted as a failure.
 // Benchmarks import workspace packages from their build output, so run `pnpm build` first.
 // BENCH_TIME_MS sets the time spent on each task (default 500 ms). `pnpm bench` runs node with
 // --expose-gc so each task starts on a clean heap (see harness.mjs).
@@ -48,15 +50,30 @@ function printTable(rows) {
   const hasMB = rows.some((r) => r.mbPerSec !== undefined);
   // Benchmarks of a few slow runs (introspect.bench.mjs) report their median too.
   const hasMedian = rows.some((r) => r.medianMs !== undefined);
-  const header = ['task', 'ops/s', ...(hasMedian ? ['median'] : []), 'mean', 'p99', '± %', 'samples'];
+  // Load tests (control-plane.bench.mjs) report p95 and a share of a baseline's ops/s.
+  const hasP95 = rows.some((r) => r.p95Ms !== undefined);
+  const hasOfBare = rows.some((r) => r.ofBare !== undefined);
+  const header = [
+    'task',
+    'ops/s',
+    ...(hasOfBare ? ['of bare'] : []),
+    ...(hasMedian ? ['median'] : []),
+    'mean',
+    ...(hasP95 ? ['p95'] : []),
+    'p99',
+    '± %',
+    'samples',
+  ];
   if (hasMB) header.push('MB/s');
   const lines = rows.map((r) => [
     r.task,
     formatNumber(r.opsPerSec),
+    ...(hasOfBare ? [r.ofBare === undefined ? '' : `${(r.ofBare * 100).toFixed(0)}%`] : []),
     ...(hasMedian ? [r.medianMs === undefined ? '' : formatDuration(r.medianMs)] : []),
     formatDuration(r.meanMs),
+    ...(hasP95 ? [r.p95Ms === undefined ? '' : formatDuration(r.p95Ms)] : []),
     formatDuration(r.p99Ms),
-    r.rme.toFixed(2),
+    r.rme === undefined ? '' : r.rme.toFixed(2),
     String(r.samples),
     ...(hasMB ? [r.mbPerSec === undefined ? '' : formatNumber(r.mbPerSec)] : []),
   ]);
@@ -91,6 +108,12 @@ for (const file of files) {
     if (result.notes?.length) {
       console.log('');
       for (const note of result.notes) console.log(`  * ${note}`);
+    }
+    // A benchmark whose figures are invalid (e.g. error answers under load) still shows them,
+    // then fails the run.
+    if (result.failed) {
+      failures += 1;
+      console.error(`\n${file} failed: ${result.failed}`);
     }
     writeFileSync(
       `${OUT_DIR}/${name}.json`,

@@ -1,0 +1,297 @@
+#!/usr/bin/env node
+// A server for bench/control-plane.bench.mjs, in its own process so that autocannon (in the
+// benchmark's process) and the server under load do not share one event loop:
+//
+//   node bench/cp-server.mjs control-plane <sqlite:file | postgres://…>   the control plane, seeded
+//   node bench/cp-server.mjs bare                                           GET /bare → {ok:true}
+//
+// The control plane is seeded through its HTTP API, as the CLI would (see seed()), before it is
+// announced: one JSON line `{"url", "seeded": {changeIds, summary}}` on stdout (just `{"url"}` for
+// the bare route). CP_BENCH_ADMIN_PASSWORD is the password of the first admin and of every user.
+// Stops on SIGTERM, SIGINT or when stdin ends: the benchmark holds stdin open, so a benchmark
+// that dies takes its servers with it.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { createInterface } from 'node:readline';
+import { importBuilt, requireFrom } from './harness.mjs';
+
+// The password comes from the benchmark, which signs in with it.
+const ADMIN = {
+  orgId: 'acme',
+  orgName: 'Acme',
+  email: 'admin@acme.test',
+  password: process.env.CP_BENCH_ADMIN_PASSWORD,
+};
+
+const [mode, database] = process.argv.slice(2);
+/** What the control plane is seeded with (see seed()). */
+const SHAPE = { projects: 3, environments: 2, targets: 10, changes: 200 };
+
+async function startControlPlane() {
+  const cp = await importBuilt('control-plane');
+  const pino = requireFrom('control-plane', 'pino');
+  // `isotyp server start` logs at info, one access line a request, synchronously to stdout; the
+  // same lines go to /dev/null here, so their cost is measured but no pipe has to drain them.
+  const level = process.env.CP_BENCH_LOG_LEVEL ?? 'info';
+  const logger = cp.createLogger({ level, destination: pino.destination({ dest: '/dev/null', sync: true }) });
+  const config = cp.resolveConfig({
+    database,
+    port: 0,
+    host: '127.0.0.1',
+    publicUrl: 'http://127.0.0.1:7300',
+    // The limiter stays in the path; only its ceiling is out of reach of 1,000 connections.
+    rateLimit: { perIp: 1e9, perPrincipal: 1e9, windowSeconds: 60 },
+  });
+  const running = await cp.runControlPlane({ config, logger, firstAdmin: ADMIN });
+  const seeded = await seed(new Api(running.url), await importBuilt('protocol'));
+  return { url: running.url, seeded, close: () => running.close() };
+}
+
+async function startBare() {
+  const { Hono } = requireFrom('control-plane', 'hono');
+  const { serve } = requireFrom('control-plane', '@hono/node-server');
+  const app = new Hono().get('/bare', (c) => c.json({ ok: true }));
+  return new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+      resolve({
+        url: `http://127.0.0.1:${info.port}`,
+        close: () =>
+          new Promise((done) => {
+            server.close(() => done());
+            server.closeAllConnections();
+          }),
+      });
+    });
+  });
+}
+
+// --- seeding through the API, as the CLI would ---------------------------------------------------
+
+class Api {
+  constructor(url) {
+    this.url = url;
+  }
+
+  async ok(method, path, { token, body } = {}) {
+    const headers = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (method === 'POST' && !path.startsWith('/v1/auth/')) headers['idempotency-key'] = randomUUID();
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path} → ${response.status} ${text}`);
+    return text === '' ? undefined : JSON.parse(text);
+  }
+
+  async login(email) {
+    const body = await this.ok('POST', '/v1/auth/login', { body: { org: 'acme', email, password: ADMIN.password } });
+    return body.accessToken;
+  }
+
+  async user(admin, email, roles) {
+    const grants = roles.map((role) => ({ role, scope: { kind: 'org' } }));
+    const user = await this.ok('POST', '/v1/users', {
+      token: admin,
+      body: { email, displayName: email.split('@')[0], password: ADMIN.password, grants },
+    });
+    return { email, userId: user.id, token: await this.login(email) };
+  }
+
+  /** A user with an approver key registered (self-signed), as `isotyp keys generate` does. */
+  async person(admin, email, roles, p) {
+    const person = await this.user(admin, email, roles);
+    const key = p.generateKeyPair();
+    const id = p.keyId(key.publicKey);
+    const envelope = p.sealEnvelope({
+      type: p.KEY_REGISTRATION_ENVELOPE_TYPE,
+      payload: { org: 'acme', userId: person.userId, keyId: id, publicKey: p.encodePublicKey(key.publicKey) },
+      secretKey: key.secretKey,
+    });
+    await this.ok('POST', '/v1/keys', { token: person.token, body: { envelope } });
+    return { ...person, key, keyId: id, roles };
+  }
+}
+
+/**
+ * 3 projects × 2 environments (prod `structure`, staging `digest`) × 10 targets and 200 change
+ * requests round robin over the targets: every 5th approved (every 10th then applied, so its
+ * target gets a version), every 5th + 1 a data-losing major change with one of its two layers
+ * approved, every 5th + 2 rejected; the rest submitted, many superseded by a later submission.
+ */
+async function seed(api, p) {
+  const admin = await api.login('admin@acme.test');
+  const author = await api.person(admin, 'author@acme.test', ['dba', 'approver'], p);
+  const reviewer = await api.person(admin, 'reviewer@acme.test', ['approver'], p);
+  const dba = await api.person(admin, 'dba@acme.test', ['dba', 'approver'], p);
+  await api.user(admin, 'reader@acme.test', ['viewer']);
+
+  const root = p.generateKeyPair();
+  const rootPayload = { org: 'acme', keyId: p.keyId(root.publicKey), publicKey: p.encodePublicKey(root.publicKey) };
+  const envelope = p.sealEnvelope({ type: p.ORG_ROOT_ENVELOPE_TYPE, payload: rootPayload, secretKey: root.secretKey });
+  await api.ok('POST', '/v1/trust/root', { token: admin, body: { envelope } });
+  const keys = [author, reviewer, dba].map((x) => ({
+    keyId: x.keyId,
+    publicKey: p.encodePublicKey(x.key.publicKey),
+    userId: x.userId,
+    roles: x.roles,
+  }));
+  const keyring = p.sealKeyring({ org: 'acme', version: 1, keys }, root.secretKey);
+  await api.ok('POST', '/v1/trust/keyring', { token: admin, body: { envelope: keyring } });
+  const layers = [
+    { name: 'review', required: 1, role: 'approver' },
+    { name: 'dba', when: 'change.dataLoss || change.bump == "major"', required: 1, role: 'dba' },
+  ];
+  const policy = p.sealPolicy({ org: 'acme', version: 1, layers }, root.secretKey);
+  await api.ok('POST', '/v1/trust/policy', { token: admin, body: { envelope: policy } });
+
+  const targets = [];
+  for (let i = 0; i < SHAPE.projects; i++) {
+    const project = await api.ok('POST', '/v1/projects', { token: admin, body: { name: `project-${i}` } });
+    for (const [name, privacyMode] of [
+      ['prod', 'structure'],
+      ['staging', 'digest'],
+    ].slice(0, SHAPE.environments)) {
+      const env = await api.ok('POST', `/v1/projects/${project.id}/environments`, {
+        token: admin,
+        body: { name, privacyMode },
+      });
+      for (let t = 0; t < SHAPE.targets; t++) {
+        const target = await api.ok('POST', '/v1/targets', {
+          token: admin,
+          body: { environmentId: env.id, name: `db-${t}`, dialect: t % 2 === 0 ? 'postgres' : 'sqlite' },
+        });
+        targets.push({ projectId: project.id, environmentId: env.id, targetId: target.id, mode: privacyMode });
+      }
+    }
+  }
+
+  const changeIds = [];
+  const approve = (person, change, layer, decision = 'approve') =>
+    api.ok('POST', `/v1/changes/${change.id}/approvals`, {
+      token: person.token,
+      body: {
+        envelope: p.signApproval(
+          {
+            changeId: change.id,
+            targetId: change.targetId,
+            planDigest: change.planDigest,
+            policyVersion: change.policyVersion,
+            layer,
+            decision,
+            expiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+          },
+          person.key.secretKey,
+        ),
+      },
+    });
+  for (let i = 0; i < SHAPE.changes; i++) {
+    const target = targets[i % targets.length];
+    const dataLoss = i % 5 === 1;
+    const change = await api.ok('POST', '/v1/changes', {
+      token: author.token,
+      body: submission(p, author, target, { dataLoss, fromDigest: target.digest }),
+    });
+    changeIds.push(change.id);
+    if (i % 5 === 0 || dataLoss) await approve(reviewer, change, 'review');
+    if (i % 5 === 2) await approve(reviewer, change, 'review', 'reject');
+    if (i % 10 === 0) {
+      await api.ok('POST', `/v1/changes/${change.id}/transitions`, { token: dba.token, body: { to: 'applying' } });
+      await api.ok('POST', `/v1/changes/${change.id}/transitions`, {
+        token: dba.token,
+        body: { to: 'applied', digest: change.toDigest },
+      });
+      target.digest = change.toDigest;
+    }
+  }
+
+  // The figures must be for routes that do the work claimed: check what they answer.
+  const list = await api.ok('GET', '/v1/changes?limit=200', { token: admin });
+  const catalog = await api.ok('GET', '/v1/targets', { token: admin });
+  const shown = await api.ok('GET', `/v1/changes/${changeIds[1]}`, { token: admin });
+  if (list.changes.length !== SHAPE.changes || catalog.targets.length !== targets.length) {
+    throw new Error(`seeded ${list.changes.length} changes and ${catalog.targets.length} targets`);
+  }
+  if (!Array.isArray(shown.review?.layers) || shown.approvals.length !== 1) {
+    throw new Error(`a change read answers no review evaluation: ${JSON.stringify(shown.review)}`);
+  }
+  const states = {};
+  for (const c of list.changes) states[c.state] = (states[c.state] ?? 0) + 1;
+  const summary = Object.entries(states)
+    .sort((a, b) => b[1] - a[1])
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  return { changeIds, summary: `${targets.length} targets, ${SHAPE.changes} changes: ${summary}` };
+}
+
+/** The body of POST /v1/changes, signed by `author`, with a manifest as the agent filters it. */
+function submission(p, author, target, { dataLoss, fromDigest }) {
+  const manifest = {
+    mode: target.mode,
+    opCount: 2,
+    actions: dataLoss ? { 'add-column': 1, 'drop-column': 1 } : { 'add-column': 1, 'create-index': 1 },
+    risk: dataLoss ? 'destructive' : 'safe',
+    dataLoss,
+    nonTransactional: false,
+    ...(target.mode === 'digest'
+      ? {}
+      : { objects: [{ kind: 'column', namespace: null, name: 'Album.Year', action: 'add-column' }] }),
+  };
+  const from = fromDigest ?? p.digest('schema', { seed: randomBytes(8).toString('hex') });
+  const to = p.digest('schema', { seed: randomBytes(8).toString('hex') });
+  const payload = {
+    project: target.projectId,
+    environment: target.environmentId,
+    target: target.targetId,
+    fromDigest: from,
+    toDigest: to,
+    planDigest: p.digest('plan', { from, to }),
+    manifestDigest: p.changeManifestDigest(manifest, []),
+    bump: dataLoss ? 'major' : 'minor',
+    title: 'Add Album.Year',
+  };
+  const signed = p.sealEnvelope({ type: p.CHANGE_SUBMISSION_ENVELOPE_TYPE, payload, secretKey: author.key.secretKey });
+  return { submission: signed, manifest, lint: [] };
+}
+
+// --- main ---------------------------------------------------------------------------------------
+
+if ((mode !== 'control-plane' || !database || !ADMIN.password) && mode !== 'bare') {
+  console.error('usage: CP_BENCH_ADMIN_PASSWORD=… node bench/cp-server.mjs control-plane <database-url> | bare');
+  process.exit(2);
+}
+const server = mode === 'bare' ? await startBare() : await startControlPlane();
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await server.close();
+  process.exit(0);
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+// Commands, one a line: `profile` starts V8's CPU profiler, `stop-profile <file>` writes the
+// profile (a .cpuprofile, as --cpu-prof writes) — only the load is profiled, not start-up or
+// seeding. Each is answered `ok`.
+const session = new Session();
+const lines = createInterface({ input: process.stdin });
+lines.on('line', async (line) => {
+  const [command, file] = line.split(' ');
+  if (command === 'profile') {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  } else if (command === 'stop-profile') {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+  process.stdout.write('ok\n');
+});
+lines.on('close', stop);
+process.stdout.write(`${JSON.stringify({ url: server.url, seeded: server.seeded })}\n`);
