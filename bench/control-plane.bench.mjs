@@ -137,7 +137,8 @@ export default async function bench() {
       ...(failed.length > 0 ? { failed: failed.join('; ') } : {}),
     };
   } finally {
-    for (const s of servers) await s.stop();
+    // A copy: stop() takes each server out of `servers`.
+    for (const s of [...servers]) await s.stop();
     process.removeListener('exit', killAll);
     pg.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -269,6 +269,9 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  // A server still working through a backlog of requests may take long to close: not longer
+  // than this, so that no server outlives its benchmark.
+  setTimeout(() => process.exit(1), 15_000);
   await server.close();
   process.exit(0);
 };
