@@ -1,6 +1,8 @@
 import { canonicalize, digest, type JsonValue, leafHash, toHex } from '@isotyp/protocol';
 import type { AuditEntryRecord, Store } from '../storage/store.js';
 
+const utf8 = new TextEncoder();
+
 /** What the control plane records: who did what to which object, in which organisation. */
 export interface AuditEvent {
   orgId: string;
@@ -47,7 +49,7 @@ export function appendAudit(store: Store, event: AuditEvent, now: Date = new Dat
       entityKind: event.entity.kind,
       entityId: event.entity.id,
       entry,
-      leafHash: toHex(leafHash(new TextEncoder().encode(entry))),
+      leafHash: toHex(leafHash(utf8.encode(entry))),
     };
   });
 }

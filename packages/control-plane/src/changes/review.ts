@@ -1,29 +1,28 @@
 import {
   type ApprovalEvaluation,
   changeFacts,
-  type Envelope,
   evaluateApprovals,
   IsotypError,
   type LintFinding,
   type Manifest,
-  openKeyring,
-  openPolicy,
   type ReviewContext,
 } from '@isotyp/protocol';
-import { orgRoot } from '../routes/trust.js';
-import type { ChangeRecord, EnvironmentRecord, Store } from '../storage/store.js';
+import type { ApprovalRecord, ChangeRecord, EnvironmentRecord, Store } from '../storage/store.js';
+import { openStoredKeyring, openStoredPolicy, orgRoot } from '../trust/trust-documents.js';
 
 /**
  * Everything a change's approvals are judged against, rebuilt from the stored, signed
  * documents: the policy version pinned at submit (never a newer or older one), the latest
- * keyring (a key removed from it stops counting), both verified against the org root again —
- * the store is not trusted to have kept them intact.
+ * keyring (a key removed from it stops counting), both verified against the org root — the
+ * store is not trusted to have kept them intact (a document's text verified once is remembered).
  */
 export async function reviewContext(store: Store, change: ChangeRecord, now: Date): Promise<ReviewContext> {
-  const root = await orgRoot(store, change.orgId);
-  const policyDoc = await store.trust.get(change.orgId, 'policy', change.policyVersion);
-  const keyringDoc = await store.trust.latest(change.orgId, 'keyring');
-  const environment = await store.environments.get(change.orgId, change.environmentId);
+  const [root, policyDoc, keyringDoc, environment] = await Promise.all([
+    orgRoot(store, change.orgId),
+    store.trust.get(change.orgId, 'policy', change.policyVersion),
+    store.trust.latest(change.orgId, 'keyring'),
+    store.environments.get(change.orgId, change.environmentId),
+  ]);
   if (policyDoc === undefined || keyringDoc === undefined || environment === undefined) {
     throw new IsotypError(
       'ISOTYP_TRUST_NOT_INITIALISED',
@@ -41,8 +40,8 @@ export async function reviewContext(store: Store, change: ChangeRecord, now: Dat
       facts: changeFacts(change.manifest as unknown as Manifest, change.lint as unknown as LintFinding[], change.bump),
     },
     environment: environmentFacts(environment),
-    policy: openPolicy(policyDoc.document as unknown as Envelope, root),
-    keyring: openKeyring(keyringDoc.document as unknown as Envelope, root),
+    policy: openStoredPolicy(policyDoc.document, root),
+    keyring: openStoredKeyring(keyringDoc.document, root),
     authorUserId: change.authorUserId,
     now,
   };
@@ -57,13 +56,19 @@ export function environmentFacts(environment: EnvironmentRecord) {
   };
 }
 
-/** The review's standing: every stored approval judged again under the current context. */
+/**
+ * The review's standing: every stored approval judged again under the current context. Pass the
+ * approvals when the caller has already read them.
+ */
 export async function evaluateChange(
   store: Store,
   change: ChangeRecord,
   now: Date,
-): Promise<{ context: ReviewContext; evaluation: ApprovalEvaluation }> {
-  const context = await reviewContext(store, change, now);
-  const approvals = await store.approvals.forChange(change.orgId, change.id);
-  return { context, evaluation: evaluateApprovals({ ...context, approvals: approvals.map((a) => a.envelope) }) };
+  approvals?: readonly ApprovalRecord[],
+): Promise<ApprovalEvaluation> {
+  const [context, stored] = await Promise.all([
+    reviewContext(store, change, now),
+    approvals ?? store.approvals.forChange(change.orgId, change.id),
+  ]);
+  return evaluateApprovals({ ...context, approvals: stored.map((a) => a.envelope) });
 }

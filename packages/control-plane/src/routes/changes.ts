@@ -218,7 +218,7 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       const approvals = await store.approvals.forChange(principal.orgId, id);
       let review: JsonValue | undefined;
       try {
-        const { evaluation } = await evaluateChange(store, change, now());
+        const evaluation = await evaluateChange(store, change, now(), approvals);
         review = evaluation as unknown as JsonValue;
       } catch (error) {
         if (!(error instanceof IsotypError)) throw error;
@@ -279,7 +279,7 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       }
       if (to === 'applying') {
         // Approvals expire: the change may start applying only while they still hold.
-        const { evaluation } = await evaluateChange(store, change, at);
+        const evaluation = await evaluateChange(store, change, at);
         if (evaluation.status !== 'approved') {
           await store.changes.transition(
             principal.orgId,

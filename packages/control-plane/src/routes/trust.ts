@@ -1,23 +1,21 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
-  decodePublicKey,
   type Envelope,
   IsotypError,
   type JsonValue,
   KEY_REGISTRATION_ENVELOPE_TYPE,
   keyRegistrationSchema,
   ORG_ROOT_ENVELOPE_TYPE,
-  type OrgRoot,
   openKeyring,
   openPolicy,
   orgRootSchema,
   validatePolicy,
-  verifyEnvelope,
 } from '@isotyp/protocol';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
-import type { Store, TrustDocumentKind } from '../storage/store.js';
+import type { TrustDocumentKind } from '../storage/store.js';
+import { openSelfSigned, orgRoot } from '../trust/trust-documents.js';
 import { actorOf, allow, authErrors, errorResponse, jsonBody, jsonResponse } from './route-kit.js';
 
 const envelopeBody = z.strictObject({ envelope: z.record(z.string(), z.unknown()) });
@@ -29,18 +27,6 @@ const trustDocument = z
     createdAt: z.string(),
   })
   .openapi('TrustDocument');
-
-/** The org root, or ISOTYP_TRUST_NOT_INITIALISED. */
-export async function orgRoot(store: Store, orgId: string): Promise<OrgRoot> {
-  const doc = await store.trust.latest(orgId, 'root');
-  if (doc === undefined) {
-    throw new IsotypError('ISOTYP_TRUST_NOT_INITIALISED', 'This organisation has no root key yet.', {
-      hint: 'An admin runs isotyp org init once; it creates the root key and signs the keyring and policy.',
-    });
-  }
-  const envelope = doc.document as unknown as Envelope;
-  return orgRootSchema.parse(envelope.payload);
-}
 
 /**
  * The organisation's trust documents. The control plane verifies every document before
@@ -96,18 +82,10 @@ export function trustRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = allow(c, 'trust:write');
       const raw = c.req.valid('json').envelope;
-      const claimed = orgRootSchema.safeParse((raw as { payload?: unknown }).payload);
-      if (!claimed.success) {
-        throw new IsotypError('ISOTYP_INVALID_INPUT', 'The root envelope must carry {org, keyId, publicKey}.');
-      }
-      const opened = verifyEnvelope(raw, {
-        type: ORG_ROOT_ENVELOPE_TYPE,
-        keys: new Map([[claimed.data.keyId, decodePublicKey(claimed.data.publicKey)]]),
-        payload: orgRootSchema,
-      });
-      if (opened.payload.org !== principal.orgId) {
+      const root = openSelfSigned(raw, ORG_ROOT_ENVELOPE_TYPE, orgRootSchema, '{org, keyId, publicKey}');
+      if (root.org !== principal.orgId) {
         throw new IsotypError('ISOTYP_INVALID_INPUT', 'The root key names another organisation.', {
-          details: { org: opened.payload.org },
+          details: { org: root.org },
         });
       }
       if ((await store.trust.latest(principal.orgId, 'root')) !== undefined) {
@@ -115,7 +93,7 @@ export function trustRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
           hint: 'Rotating the root key is not supported yet; agents are pinned to it at enrolment.',
         });
       }
-      return c.json(await put(principal.orgId, actorOf(principal), 'root', 1, opened.envelope), 201);
+      return c.json(await put(principal.orgId, actorOf(principal), 'root', 1, raw as unknown as Envelope), 201);
     },
   );
 
@@ -223,23 +201,21 @@ export function trustRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         });
       }
       const raw = c.req.valid('json').envelope;
-      const claimed = keyRegistrationSchema.safeParse((raw as { payload?: unknown }).payload);
-      if (!claimed.success)
-        throw new IsotypError('ISOTYP_INVALID_INPUT', 'The key envelope must carry {org, userId, keyId, publicKey}.');
-      const opened = verifyEnvelope(raw, {
-        type: KEY_REGISTRATION_ENVELOPE_TYPE,
-        keys: new Map([[claimed.data.keyId, decodePublicKey(claimed.data.publicKey)]]),
-        payload: keyRegistrationSchema,
-      });
-      if (opened.payload.org !== principal.orgId || opened.payload.userId !== principal.userId) {
+      const registration = openSelfSigned(
+        raw,
+        KEY_REGISTRATION_ENVELOPE_TYPE,
+        keyRegistrationSchema,
+        '{org, userId, keyId, publicKey}',
+      );
+      if (registration.org !== principal.orgId || registration.userId !== principal.userId) {
         throw new IsotypError('ISOTYP_INVALID_INPUT', 'The key registration names another user or organisation.');
       }
       const createdAt = now().toISOString();
       await store.approverKeys.create({
-        keyId: opened.payload.keyId,
+        keyId: registration.keyId,
         orgId: principal.orgId,
         userId: principal.userId,
-        publicKey: opened.payload.publicKey,
+        publicKey: registration.publicKey,
         createdAt,
       });
       await appendAudit(
@@ -248,11 +224,11 @@ export function trustRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
           orgId: principal.orgId,
           actor: actorOf(principal),
           action: 'key.register',
-          entity: { kind: 'key', id: opened.payload.keyId },
+          entity: { kind: 'key', id: registration.keyId },
         },
         now(),
       );
-      return c.json({ keyId: opened.payload.keyId, userId: principal.userId, createdAt }, 201);
+      return c.json({ keyId: registration.keyId, userId: principal.userId, createdAt }, 201);
     },
   );
 
