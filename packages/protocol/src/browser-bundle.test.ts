@@ -48,6 +48,7 @@ describe('protocol in a browser-like runtime', () => {
           digest: p.digest('schema', { b: 1, a: 2 }),
           tampered,
           nodeGlobals: [typeof process, typeof Buffer, typeof require],
+          ed25519: p.currentEd25519().name,
         });
       })()`,
       context,
@@ -56,6 +57,8 @@ describe('protocol in a browser-like runtime', () => {
     expect(parsed.layer).toBe(1);
     expect(parsed.tampered).toBe('ISOTYP_SIGNATURE_INVALID');
     expect(parsed.nodeGlobals).toEqual(['undefined', 'undefined', 'undefined']);
+    // No Node underneath: signatures are made and checked by tweetnacl's pure JavaScript.
+    expect(parsed.ed25519).toBe('tweetnacl');
     const { digest } = await import('./digest.js');
     expect(parsed.digest).toBe(digest('schema', { a: 2, b: 1 }));
   });

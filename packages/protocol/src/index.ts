@@ -198,7 +198,9 @@ export {
 } from './policy/facts.js';
 export { openKeyring, openPolicy, sealKeyring, sealPolicy, validatePolicy } from './policy/trust-documents.js';
 export {
+  currentEd25519,
   decodePublicKey,
+  type Ed25519Backend,
   type Ed25519KeyPair,
   encodePublicKey,
   generateKeyPair,
@@ -208,11 +210,15 @@ export {
   keyId,
   keyIdSchema,
   keyPairFromSeed,
+  type NodeCryptoLike,
+  nativeEd25519,
   PUBLIC_KEY_BYTES,
   SECRET_KEY_BYTES,
   SEED_BYTES,
   SIGNATURE_BYTES,
   scalarIsCanonical,
   sign,
+  tweetnaclEd25519,
+  useEd25519,
   verify,
 } from './signature.js';

@@ -1,9 +1,11 @@
+import * as nodeCrypto from 'node:crypto';
 import { generateKeyPairSync, sign as nodeSign, verify as nodeVerify } from 'node:crypto';
 import fc from 'fast-check';
 import nacl from 'tweetnacl';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromHex, toHex } from './encoding.js';
 import {
+  currentEd25519,
   decodePublicKey,
   encodePublicKey,
   generateKeyPair,
@@ -11,8 +13,11 @@ import {
   KEY_ID_PATTERN,
   keyId,
   keyPairFromSeed,
+  nativeEd25519,
   scalarIsCanonical,
   sign,
+  tweetnaclEd25519,
+  useEd25519,
   verify,
 } from './signature.js';
 
@@ -30,7 +35,19 @@ function bigIntToLe(n: bigint, length: number): Uint8Array {
   return out;
 }
 
-describe('Ed25519', () => {
+const native = nativeEd25519(nodeCrypto);
+
+// Every check below runs on both backends: what the strict wrapper refuses, it refuses whichever
+// primitive sits underneath.
+describe.each([tweetnaclEd25519, native])('Ed25519 on $name', (backend) => {
+  let previous: ReturnType<typeof useEd25519>;
+  beforeAll(() => {
+    previous = useEd25519(backend);
+  });
+  afterAll(() => {
+    useEd25519(previous);
+  });
+
   it('matches RFC 8032 test vector 1', () => {
     const pair = keyPairFromSeed(fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'));
     expect(toHex(pair.publicKey)).toBe('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a');
@@ -122,5 +139,56 @@ describe('Ed25519', () => {
     expect(keyId(a.publicKey)).not.toBe(keyId(b.publicKey));
     expect(decodePublicKey(encodePublicKey(a.publicKey))).toEqual(a.publicKey);
     expect(() => decodePublicKey('AAAA')).toThrow(/32 bytes/);
+  });
+});
+
+describe('the native backend beside tweetnacl', () => {
+  it('is what Node processes use unless told otherwise', () => {
+    expect(currentEd25519().name).toBe('node:crypto');
+  });
+
+  it('signs byte for byte alike and reaches the same verdict on good, altered and foreign input', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.nat(),
+        (seed, message, randomKey, flip) => {
+          const pair = keyPairFromSeed(seed);
+          const sig = tweetnaclEd25519.sign(message, pair.secretKey);
+          expect(native.sign(message, pair.secretKey)).toEqual(sig);
+          const altered = sig.slice();
+          altered[flip % 64] = ((altered[flip % 64] as number) ^ (1 << (flip % 8))) & 0xff;
+          for (const [m, s, k] of [
+            [message, sig, pair.publicKey],
+            [message, altered, pair.publicKey],
+            [message, sig, randomKey],
+          ] as const) {
+            expect(native.verify(m, s, k)).toBe(tweetnaclEd25519.verify(m, s, k));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('answers false, not an exception, for a public key that is no point on the curve', () => {
+    // y = 2 has no x on edwards25519: OpenSSL cannot even parse it as a key.
+    const notAPoint = new Uint8Array(32);
+    notAPoint[0] = 2;
+    const sig = sign(new Uint8Array(1), generateKeyPair().secretKey);
+    expect(native.verify(new Uint8Array(1), sig, notAPoint)).toBe(false);
+    expect(tweetnaclEd25519.verify(new Uint8Array(1), sig, notAPoint)).toBe(false);
+  });
+
+  it('keeps using the right key when many keys pass through its caches', () => {
+    const pairs = Array.from({ length: 80 }, () => generateKeyPair());
+    const message = new TextEncoder().encode('one of many');
+    for (const pair of [...pairs, ...pairs.slice(0, 10)]) {
+      const sig = native.sign(message, pair.secretKey);
+      expect(sig).toEqual(tweetnaclEd25519.sign(message, pair.secretKey));
+      expect(native.verify(message, sig, pair.publicKey)).toBe(true);
+    }
   });
 });
