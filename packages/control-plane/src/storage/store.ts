@@ -14,6 +14,7 @@
  * Times are ISO 8601 UTC strings (`Date#toISOString`).
  */
 import type { ChangeState, Dialect, JsonValue, PrivacyMode, Role } from '@isotyp/protocol';
+import type { TableName } from './core/rows.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
 
@@ -294,6 +295,9 @@ export interface AuditPage {
   limit?: number;
 }
 
+/** A table of the store, by the name `Stored` gives it (what `stamp` takes). */
+export type StoreTable = TableName;
+
 export interface Store {
   readonly dialect: StoreDialect;
   /** Applies pending schema migrations; safe to call on every start and from every replica. */
@@ -301,6 +305,15 @@ export interface Store {
   /** True when the database answers (for /readyz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+  /**
+   * What caches are keyed on: a value that is different from every earlier one once a write to
+   * any of `tables` may have committed — from this process (counted as each write returns, so a
+   * request sees its own writes) or from another one (SQLite's data_version; PostgreSQL
+   * notifications from triggers on every table). `undefined` when other writers cannot be
+   * followed right now (the notification connection is down): then nothing may be served from
+   * a cache. Synchronous and cheap: it is called on every request.
+   */
+  stamp(tables: readonly StoreTable[]): string | undefined;
 
   orgs: {
     create(org: OrgRecord): Promise<void>;

@@ -52,4 +52,9 @@ export interface Driver {
   appendAudit(build: (seq: number) => AuditEntryRecord): Promise<AuditEntryRecord>;
   /** Turns a driver error into the IsotypError a Store method throws. */
   toError(error: unknown): IsotypError;
+  /**
+   * What other processes have written, for `Store.stamp`: a value that changes when another
+   * connection commits a write to `table`, or undefined when that cannot be followed right now.
+   */
+  foreignWrites(table: TableName): string | number | undefined;
 }

@@ -46,6 +46,54 @@ describe('openPostgresStore', () => {
     }
   });
 
+  it('has every table announce its writes to the other replicas', async () => {
+    const db = await tempDatabase();
+    const store = await openPostgresStore(db.url);
+    try {
+      await store.migrate();
+      const missing = await queryRows<{ table: string }>(
+        db.url,
+        `SELECT c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname = 'public' AND c.relkind = 'r'
+            AND NOT EXISTS (SELECT 1 FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+                             WHERE t.tgrelid = c.oid AND p.proname = 'isotyp_store_changed')`,
+      );
+      expect(missing).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('trusts no stamp while it cannot hear other replicas, and a new one once it listens again', async () => {
+    const db = await tempDatabase();
+    const store = await openPostgresStore(db.url);
+    try {
+      await store.migrate();
+      const before = store.stamp(['targets']);
+      expect(before).toEqual(expect.any(String));
+      await runSql(
+        db.url,
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      );
+      const seen = new Set<string | undefined>();
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const now = store.stamp(['targets']);
+        seen.add(now);
+        if (now !== undefined && now !== before) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // While the listener was gone nothing was trusted; after, what was read before the gap is not.
+      expect(seen.has(undefined)).toBe(true);
+      const after = store.stamp(['targets']);
+      expect(after).toEqual(expect.any(String));
+      expect(after).not.toBe(before);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('reports a database that does not exist as configuration, without the password', async () => {
     const url = new URL(databaseUrl('isotyp_no_such_database'));
     url.password = 'hunter2-secret';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableName, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -45,14 +45,101 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     await pool.end().catch(() => {});
     throw connectFailure(error, redactUrl(url));
   }
-  return createStore(postgresDriver(pool, drizzle({ client: pool })));
+  const follower = new WriteFollower(url);
+  await follower.start();
+  return createStore(postgresDriver(pool, drizzle({ client: pool }), follower));
 }
 
-function postgresDriver(pool: pg.Pool, db: NodePgDatabase): Driver {
+/** The channel the tables' triggers notify (drizzle/postgres/0003_store_change_notifications.sql). */
+const CHANNEL = 'isotyp_store_changed';
+/** Waits between attempts to listen again after the connection is lost. */
+const RELISTEN_MS = [100, 500, 1000, 5000];
+
+/**
+ * Follows other replicas' writes for `Store.stamp`, on a connection of its own (a pooled one
+ * would lose the LISTEN when handed back): every notification counts one write to its table.
+ * While the connection is down nothing can be followed, so `count` answers undefined and no
+ * cache is trusted; each new connection starts a new epoch, so what was read before the gap is
+ * never trusted again either.
+ */
+class WriteFollower {
+  readonly #url: string;
+  readonly #counts = new Map<string, number>();
+  #client: pg.Client | undefined;
+  #epoch = 0;
+  #attempt = 0;
+  #closed = false;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(url: string) {
+    this.#url = url;
+  }
+
+  count(table: string): string | undefined {
+    return this.#client === undefined ? undefined : `${this.#epoch}:${this.#counts.get(table) ?? 0}`;
+  }
+
+  /** Listens; never throws (a store without a follower still works, only uncached). */
+  async start(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url });
+    let gone = false;
+    const lost = () => {
+      // 'error' and 'end' both come for one loss: one retry for it.
+      if (gone) return;
+      gone = true;
+      if (this.#client === client) this.#client = undefined;
+      client.removeAllListeners('notification');
+      client.end().catch(() => {});
+      this.#schedule();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', (message) => {
+      const table = message.payload ?? '';
+      this.#counts.set(table, (this.#counts.get(table) ?? 0) + 1);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch {
+      lost();
+      return;
+    }
+    if (this.#closed) {
+      await client.end().catch(() => {});
+      return;
+    }
+    this.#epoch++;
+    this.#attempt = 0;
+    this.#client = client;
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#retry !== undefined) return;
+    const wait = RELISTEN_MS[Math.min(this.#attempt++, RELISTEN_MS.length - 1)];
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      void this.start();
+    }, wait);
+    this.#retry.unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+}
+
+function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollower): Driver {
+  const sqlNames = new Map(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
   return {
     dialect: 'postgres',
     tables,
     run: postgresRunner(db),
+    foreignWrites: (table) => follower.count(sqlNames.get(table) ?? table),
     async migrate() {
       // A session lock needs one connection throughout, so the migrator runs on this client.
       const client = await pool.connect();
@@ -81,6 +168,7 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase): Driver {
       }
     },
     async close() {
+      await follower.close();
       if (!pool.ended) await pool.end();
     },
     recordVersion: (version) =>

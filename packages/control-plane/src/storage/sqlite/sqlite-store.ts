@@ -39,14 +39,46 @@ export async function openSqliteStore(path: string): Promise<Store> {
       cause: error,
     });
   }
-  return createStore(sqliteDriver(sqlite, drizzle({ client: sqlite })));
+  return createStore(sqliteDriver(sqlite, drizzle({ client: reusingStatements(sqlite) })));
+}
+
+/** Statements kept compiled, by SQL text; the queries are few and repeat on every request. */
+const STATEMENT_CACHE = 500;
+
+/**
+ * The connection as drizzle sees it, with `prepare` answering a statement compiled earlier for the
+ * same SQL: drizzle prepares on every execution, and compiling costs more than most of the
+ * control plane's queries take to run. A statement comes back out of raw mode (drizzle switches
+ * it on when it maps columns itself), as a freshly prepared one would be.
+ */
+function reusingStatements(sqlite: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (source: string): Database.Statement => {
+    let statement = statements.get(source);
+    if (statement === undefined) {
+      statement = sqlite.prepare(source);
+      if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value as string);
+      statements.set(source, statement);
+    }
+    return statement.reader ? statement.raw(false) : statement;
+  };
+  return new Proxy(sqlite, {
+    get(target, property) {
+      if (property === 'prepare') return prepare;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Driver {
+  // Changes whenever another connection (another process on the same file) commits.
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   return {
     dialect: 'sqlite',
     tables,
     run: sqliteRunner(db),
+    foreignWrites: () => (sqlite.open ? (dataVersion.get() as number) : undefined),
     async migrate() {
       try {
         migrate(db, { migrationsFolder });

@@ -131,3 +131,17 @@ export function visible(error: Error): string {
     error.cause instanceof Error ? error.cause.message : error.cause,
   ]);
 }
+
+/**
+ * `store.stamp(tables)` once no notification of an earlier write is still on its way (PostgreSQL
+ * sends them at commit, and they arrive a little later, also for this store's own writes).
+ */
+export async function quietStamp(store: Store, tables: Parameters<Store['stamp']>[0]): Promise<string> {
+  let last = store.stamp(tables);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const now = store.stamp(tables);
+    if (now !== undefined && now === last) return now;
+    last = now;
+  }
+}

@@ -7,6 +7,7 @@ import { identityCases } from './suite-identity.js';
 import { ledgerCases } from './suite-ledger.js';
 import { lifecycleCases } from './suite-lifecycle.js';
 import { raceCases } from './suite-races.js';
+import { stampCases } from './suite-stamps.js';
 
 export { describeSharedDatabase, type SharedDatabase } from './suite-shared-database.js';
 
@@ -47,5 +48,6 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     auditCheckpointCases(current);
     raceCases(current);
     lifecycleCases(current);
+    stampCases(current);
   });
 }

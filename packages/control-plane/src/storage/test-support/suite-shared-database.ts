@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store.js';
-import { auditEntry, rejectsWith, seedOrg } from './fixtures.js';
+import { auditEntry, quietStamp, rejectsWith, type Seed, seedOrg } from './fixtures.js';
 import { agentCheckpoint, auditCheckpointCases, logKeyRecord } from './suite-audit-checkpoints.js';
 import { raceCases } from './suite-races.js';
 
@@ -45,6 +45,20 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
     });
     afterEach(async () => {
       await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it('changes a replica’s stamp when another replica, or SQL outside any store, writes the table', async () => {
+      const [a, b] = [await replica(), await replica()];
+      await a.migrate();
+      const s = await seedOrg(b);
+      // Another replica's write reaches a replica through the database, not through the process.
+      const before = await settled(a);
+      await b.targets.create({ ...targetRecord(s), id: 'tgt_two', name: 'replica-db' });
+      const afterReplica = await changed(() => a.stamp(['targets']), before.targets);
+      await shared().exec(`UPDATE targets SET name = 'renamed' WHERE id = 'tgt_two'`);
+      await changed(() => a.stamp(['targets']), afterReplica);
+      // What a replica reads from targets is stale now; what it read from users is not.
+      if (name === 'postgres') expect(a.stamp(['users'])).toBe(before.users);
     });
 
     it('migrates from several replicas at once, each finding the schema complete', async () => {
@@ -99,4 +113,35 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
       auditCheckpointCases(() => storeAt(0), storeAt);
     });
   });
+}
+
+function targetRecord(s: Seed) {
+  return {
+    orgId: s.orgId,
+    projectId: s.projectId,
+    environmentId: s.environmentId,
+    dialect: 'postgres' as const,
+    createdAt: new Date(0).toISOString(),
+    updatedAt: new Date(0).toISOString(),
+  };
+}
+
+/** Another replica's writes arrive by notification on PostgreSQL: how long a test waits for one. */
+const NOTIFIED_WITHIN_MS = 5000;
+
+/** Stamps of `targets` and `users` once no notification is still on its way. */
+async function settled(store: Store): Promise<{ targets: string; users: string }> {
+  await quietStamp(store, ['targets', 'users']);
+  return { targets: store.stamp(['targets']) as string, users: store.stamp(['users']) as string };
+}
+
+/** Waits until `stamp()` differs from `from` (and is defined); fails after NOTIFIED_WITHIN_MS. */
+async function changed(stamp: () => string | undefined, from: string): Promise<string> {
+  const deadline = Date.now() + NOTIFIED_WITHIN_MS;
+  for (;;) {
+    const now = stamp();
+    if (now !== undefined && now !== from) return now;
+    if (Date.now() > deadline) throw new Error(`the stamp stayed ${from}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
