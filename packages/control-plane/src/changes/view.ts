@@ -39,3 +39,24 @@ export type ChangeView = z.infer<typeof changeSchema>;
 export function changeView({ orgId: _org, manifest, lint, ...rest }: ChangeRecord): ChangeView {
   return { ...rest, manifest: manifest as unknown as z.infer<typeof manifestSchema>, lint: lint as unknown[] };
 }
+
+/**
+ * A change as lists show it: what a reviewer scans for (state, target, digests, versions, risk),
+ * without what only a single change's page needs — the signed submission, the lint findings and
+ * the manifest's object list and DDL. `GET /v1/changes/{id}` has the whole change.
+ */
+export const changeSummarySchema = changeSchema
+  .omit({ manifest: true, lint: true, submission: true, approvals: true, review: true })
+  .extend({
+    manifest: manifestSchema.omit({ objects: true, ddl: true }),
+    lintCount: z.number().int().nonnegative(),
+  })
+  .openapi('ChangeSummary');
+
+export type ChangeSummary = z.infer<typeof changeSummarySchema>;
+
+export function changeSummaryView(change: ChangeRecord): ChangeSummary {
+  const { manifest, lint, submission: _submission, ...rest } = changeView(change);
+  const { objects: _objects, ddl: _ddl, ...summary } = manifest;
+  return { ...rest, manifest: summary, lintCount: lint.length };
+}

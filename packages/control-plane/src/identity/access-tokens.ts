@@ -111,6 +111,11 @@ export class AccessTokens {
     return this.#claims(payload);
   }
 
+  /** False once a token that expires at `expiresAt` (seconds) would be refused as expired. */
+  stillValid(expiresAt: number): boolean {
+    return this.#now().getTime() / 1000 < expiresAt + CLOCK_SKEW_SECONDS;
+  }
+
   /** Checks jose leaves to the caller: the lifetime bound and the shape of our own claims. */
   #claims(payload: Record<string, unknown>): AccessTokenClaims {
     const { iat, exp, sub, org, email, jti } = payload;

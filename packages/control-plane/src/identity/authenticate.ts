@@ -1,6 +1,7 @@
 import { IsotypError } from '@isotyp/protocol';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, Principal } from '../context.js';
+import { ReadCache } from '../storage/read-cache.js';
 import type { Store } from '../storage/store.js';
 import type { AccessTokens } from './access-tokens.js';
 import { CI_TOKEN_PREFIX, type CiTokens } from './ci-tokens.js';
@@ -11,6 +12,9 @@ export interface AuthenticateOptions {
   tokens: AccessTokens;
   ciTokens: CiTokens;
 }
+
+/** Signed-in callers remembered at most (a few MB). */
+const PRINCIPALS_KEPT = 10_000;
 
 /** RFC 6750 b64token, with a length cap so a 1 MB header is refused before any parsing. */
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -32,6 +36,13 @@ function unauthenticated(message: string, hint = 'Send Authorization: Bearer <to
  */
 export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
   const { store, tokens, ciTokens } = options;
+  // A verified token and the user's grants, kept until a signing key, the user or any grant
+  // changes (here or on another replica) — so that checking a signature and reading the user
+  // on every request does not cost more than the request itself.
+  const users = new ReadCache<{ principal: Principal; expiresAt: number }>(store, {
+    tables: ['signingKeys', 'users', 'roleGrants'],
+    max: PRINCIPALS_KEPT,
+  });
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header !== undefined) c.set('principal', await resolve(header));
@@ -58,13 +69,20 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
         'Exchange it for an access token with POST /v1/auth/refresh.',
       );
     }
+    const known = await users.get(token, () => verifyUser(token));
+    // Past its expiry the token goes through verification again, which refuses it as expired.
+    return tokens.stillValid(known.expiresAt) ? known.principal : (await verifyUser(token)).principal;
+  }
+
+  async function verifyUser(token: string): Promise<{ principal: Principal; expiresAt: number }> {
     const claims = await tokens.verify(token);
-    // The user is read on every request so that disabling an account or changing a grant takes
-    // effect at once, not when the access token expires.
+    // The user is read (or the cache checked against the users table) on every request so that
+    // disabling an account or changing a grant takes effect at once, not when the token expires.
     const user = await store.users.get(claims.orgId, claims.userId);
     if (user === undefined || user.disabled) throw unauthenticated('This account cannot sign in.');
     const grants = await store.grants.forUser(user.orgId, user.id);
-    return { kind: 'user', orgId: user.orgId, userId: user.id, email: user.email, grants };
+    const principal: Principal = { kind: 'user', orgId: user.orgId, userId: user.id, email: user.email, grants };
+    return { principal, expiresAt: claims.expiresAt };
   }
 }
 

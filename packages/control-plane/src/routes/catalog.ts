@@ -5,8 +5,21 @@ import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
 import { can } from '../identity/rbac.js';
 import { newId } from '../ids.js';
+import { ReadCache } from '../storage/read-cache.js';
 import type { EnvironmentRecord, ProjectRecord, TargetRecord } from '../storage/store.js';
-import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
+import {
+  actorOf,
+  allow,
+  authErrors,
+  errorResponse,
+  found,
+  jsonArray,
+  jsonBody,
+  jsonResponse,
+  jsonText,
+  type SerialisedRows,
+  serialiseRows,
+} from './route-kit.js';
 
 const nameSchema = z
   .string()
@@ -55,6 +68,9 @@ export function catalogRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
   const app = createRouter();
+  // An organisation's targets (by filter), until a target changes: the catalog is read far
+  // more often than written. Who may see which is decided per request.
+  const targetLists = new ReadCache<SerialisedRows<TargetRecord>>(store, { tables: ['targets'], max: 1000 });
 
   app.openapi(
     createRoute({
@@ -234,11 +250,14 @@ export function catalogRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = allow(c, 'catalog:read', undefined, true);
       const filter = c.req.valid('query');
-      const all = await store.targets.list(principal.orgId, filter);
-      const visible = all.filter((t) =>
+      const key = `${principal.orgId}\n${filter.projectId ?? ''}\n${filter.environmentId ?? ''}`;
+      const all = await targetLists.get(key, async () =>
+        serialiseRows(await store.targets.list(principal.orgId, filter), targetView),
+      );
+      const visible = jsonArray(all, (t) =>
         can(principal, 'catalog:read', { projectId: t.projectId, environmentId: t.environmentId }),
       );
-      return c.json({ targets: visible.map(targetView) }, 200);
+      return jsonText(c, `{"targets":${visible}}`);
     },
   );
 

@@ -5,6 +5,7 @@ import {
   IsotypError,
   type JsonValue,
   lintFindingSchema,
+  MAX_CLOCK_SKEW_SECONDS,
   manifestSchema,
 } from '@isotyp/protocol';
 import { type AppDeps, createRouter } from '../app.js';
@@ -12,13 +13,26 @@ import { appendAudit } from '../audit/audit-log.js';
 import { invalidState, openStates, requestedStates, requestedTransitions } from '../changes/lifecycle.js';
 import { evaluateChange } from '../changes/review.js';
 import { checkPrivacy, verifySubmission } from '../changes/submission.js';
-import { changeSchema, changeView } from '../changes/view.js';
+import { changeSchema, changeSummarySchema, changeSummaryView, changeView } from '../changes/view.js';
 import type { AppEnv, Principal } from '../context.js';
 import { can } from '../identity/rbac.js';
 import { newId } from '../ids.js';
-import type { ChangeRecord } from '../storage/store.js';
+import { ReadCache } from '../storage/read-cache.js';
+import type { ChangeRecord, Store } from '../storage/store.js';
 import { approvalRoutes } from './approvals.js';
-import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
+import {
+  actorOf,
+  allow,
+  authErrors,
+  errorResponse,
+  found,
+  jsonArray,
+  jsonBody,
+  jsonResponse,
+  jsonText,
+  type SerialisedRows,
+  serialiseRows,
+} from './route-kit.js';
 
 const idParam = z.object({ id: z.string().min(1).max(128) });
 
@@ -31,6 +45,22 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
   const app = createRouter();
+  // Reads are far more frequent than writes (consoles and CLIs poll): pages of changes, and each
+  // change with its review, are kept until what they were read from changes. Who may see what is
+  // still decided on every request.
+  const changePages = new ReadCache<SerialisedRows<ChangeRecord>>(store, { tables: ['changes'], max: 1000 });
+  const changePagesOf = (orgId: string, query: ChangeQuery) =>
+    changePages.get(`${orgId}\n${JSON.stringify(query)}`, async () =>
+      serialiseRows(await store.changes.list(orgId, query), changeSummaryView),
+    );
+  const reviewedChanges = new ReadCache<ReviewedChange>(store, {
+    tables: ['changes', 'approvals', 'trustDocuments', 'environments'],
+    max: 10_000,
+    validUntil: (read) => read.validUntil,
+    now: () => now().getTime(),
+  });
+  const reviewedChange = (orgId: string, id: string) =>
+    reviewedChanges.get(`${orgId}\n${id}`, () => readReviewedChange(store, orgId, id, now()));
 
   app.openapi(
     createRoute({
@@ -181,21 +211,22 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         }),
       },
       responses: {
-        200: jsonResponse(z.object({ changes: z.array(changeSchema), next: z.string().optional() }), 'Newest first.'),
+        200: jsonResponse(
+          z.object({ changes: z.array(changeSummarySchema), next: z.string().optional() }),
+          'Newest first, as summaries: GET /v1/changes/{id} has the whole change.',
+        ),
         ...authErrors,
       },
     }),
     async (c) => {
       const principal = allow(c, 'change:read', undefined, true);
-      const q = c.req.valid('query');
-      const states = q.state === undefined ? undefined : Array.isArray(q.state) ? q.state : [q.state];
-      const rows = await store.changes.list(principal.orgId, { ...q, states, limit: q.limit });
-      const visible = rows.filter((r) => allowsRead(principal, r));
-      const last = rows.at(-1);
-      return c.json(
-        { changes: visible.map(changeView), ...(rows.length === q.limit && last ? { next: last.createdAt } : {}) },
-        200,
-      );
+      const { state, ...q } = c.req.valid('query');
+      const states = state === undefined ? undefined : Array.isArray(state) ? state : [state];
+      const page = await changePagesOf(principal.orgId, { ...q, states });
+      const visible = jsonArray(page, (r) => allowsRead(principal, r));
+      const last = page.rows.at(-1);
+      const next = page.rows.length === q.limit && last ? `,"next":${JSON.stringify(last.createdAt)}` : '';
+      return jsonText(c, `{"changes":${visible}${next}}`);
     },
   );
 
@@ -213,18 +244,10 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = allow(c, 'change:read', undefined, true);
       const { id } = c.req.valid('param');
-      const change = found(await store.changes.get(principal.orgId, id), 'change', id);
+      const read = await reviewedChange(principal.orgId, id);
+      const change = found(read.change, 'change', id);
       allow(c, 'change:read', { projectId: change.projectId, environmentId: change.environmentId });
-      const approvals = await store.approvals.forChange(principal.orgId, id);
-      let review: JsonValue | undefined;
-      try {
-        const evaluation = await evaluateChange(store, change, now(), approvals);
-        review = evaluation as unknown as JsonValue;
-      } catch (error) {
-        if (!(error instanceof IsotypError)) throw error;
-        review = { error: error.code };
-      }
-      return c.json({ ...changeView(change), approvals: approvals.map((a) => a.envelope), review }, 200);
+      return jsonText(c, read.json);
     },
   );
 
@@ -340,4 +363,46 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
 
 function allowsRead(principal: Principal, change: ChangeRecord): boolean {
   return can(principal, 'change:read', { projectId: change.projectId, environmentId: change.environmentId });
+}
+
+type ChangeQuery = Parameters<Store['changes']['list']>[1];
+
+/** A change with its approvals and review, written out once; `validUntil` is when the review may turn. */
+interface ReviewedChange {
+  change: ChangeRecord | undefined;
+  json: string;
+  validUntil: number;
+}
+
+async function readReviewedChange(store: Store, orgId: string, id: string, at: Date): Promise<ReviewedChange> {
+  const [change, approvals] = await Promise.all([store.changes.get(orgId, id), store.approvals.forChange(orgId, id)]);
+  if (change === undefined) return { change, json: '', validUntil: Number.POSITIVE_INFINITY };
+  let review: JsonValue | undefined;
+  try {
+    review = (await evaluateChange(store, change, at, approvals)) as unknown as JsonValue;
+  } catch (error) {
+    if (!(error instanceof IsotypError)) throw error;
+    review = { error: error.code };
+  }
+  const envelopes = approvals.map((a) => a.envelope);
+  const json = JSON.stringify({ ...changeView(change), approvals: envelopes, review });
+  return { change, json, validUntil: reviewTurnsAt(envelopes, at.getTime()) };
+}
+
+/**
+ * The first instant after `now` at which judging these approvals again could come out otherwise
+ * (see verifyApproval's clock rules): one expires, or one signed up to MAX_CLOCK_SKEW_SECONDS
+ * ahead of this clock stops counting as signed in the future.
+ */
+function reviewTurnsAt(envelopes: readonly JsonValue[], now: number): number {
+  let first = Number.POSITIVE_INFINITY;
+  for (const envelope of envelopes) {
+    const e = envelope as { createdAt?: unknown; payload?: { expiresAt?: unknown } } | null;
+    const instants = [
+      Date.parse(String(e?.payload?.expiresAt)),
+      Date.parse(String(e?.createdAt)) - MAX_CLOCK_SKEW_SECONDS * 1000,
+    ];
+    for (const instant of instants) if (instant > now && instant < first) first = instant;
+  }
+  return first;
 }

@@ -66,3 +66,33 @@ export function found<T>(value: T | undefined, kind: string, id: string): T {
   if (value === undefined) throw notFound(kind, id);
   return value;
 }
+
+/**
+ * Records with each one's JSON written once: list routes keep these in a ReadCache and join the
+ * ones a caller may see, instead of serialising the same rows on every request.
+ */
+export interface SerialisedRows<R> {
+  rows: readonly R[];
+  json: readonly string[];
+}
+
+export function serialiseRows<R>(rows: readonly R[], view: (row: R) => unknown): SerialisedRows<R> {
+  return { rows, json: rows.map((row) => JSON.stringify(view(row))) };
+}
+
+/** The JSON array of the rows `keep` lets through. */
+export function jsonArray<R>({ rows, json }: SerialisedRows<R>, keep: (row: R) => boolean): string {
+  const kept: string[] = [];
+  rows.forEach((row, i) => {
+    if (keep(row)) kept.push(json[i] as string);
+  });
+  return `[${kept.join(',')}]`;
+}
+
+/**
+ * A 200 answer whose JSON is already written. Typed as `never` so that an OpenAPI route whose
+ * schema describes that JSON accepts it; the text must match the route's response schema.
+ */
+export function jsonText(c: Context<AppEnv>, text: string): never {
+  return c.body(text, 200, { 'content-type': 'application/json' }) as never;
+}

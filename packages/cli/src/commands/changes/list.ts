@@ -2,7 +2,7 @@ import type { ChangeState } from '@isotyp/protocol';
 import { Flags } from '@oclif/core';
 import { IsotypCommand } from '../../base-command.js';
 import { envFlag, projectFlag, serverFlag } from '../../control-plane-flags.js';
-import type { Change } from '../../services/control-plane/changes.js';
+import type { ChangeSummary } from '../../services/control-plane/changes.js';
 
 // Spelled out rather than imported: commands load when help is built, and the protocol package is
 // loaded only once a command runs.
@@ -44,7 +44,7 @@ export default class ChangesList extends IsotypCommand {
     before: Flags.string({ summary: 'Only changes created before this time (the `next` of a previous page).' }),
   };
 
-  async run(): Promise<{ changes: Change[]; next?: string | undefined }> {
+  async run(): Promise<{ changes: ChangeSummary[]; next?: string | undefined }> {
     const { flags } = await this.parse(ChangesList);
     const [{ listChanges }, { connect }, { renderTable }] = await Promise.all([
       import('../../services/control-plane/changes.js'),

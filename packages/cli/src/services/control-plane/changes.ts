@@ -69,6 +69,10 @@ export const changeSchema = z.looseObject({
 });
 export type Change = z.infer<typeof changeSchema>;
 
+/** A change as the list shows it: no lint findings (their count instead), no submission. */
+export const changeSummarySchema = changeSchema.omit({ lint: true }).extend({ lintCount: z.number() });
+export type ChangeSummary = z.infer<typeof changeSummarySchema>;
+
 export interface SubmitInput {
   planPath: string;
   env: string;
@@ -155,7 +159,7 @@ export interface ListInput {
 export async function listChanges(
   client: ControlPlaneClient,
   input: ListInput,
-): Promise<{ changes: Change[]; next?: string | undefined }> {
+): Promise<{ changes: ChangeSummary[]; next?: string | undefined }> {
   let projectId: string | undefined;
   let environmentId: string | undefined;
   let targetId: string | undefined;
@@ -167,7 +171,7 @@ export async function listChanges(
     if (input.project !== undefined) projectId = (await resolveProject(client, input.project)).id;
     if (input.target !== undefined) targetId = (await findTarget(client, input.target, { projectId })).id;
   }
-  return client.get('/v1/changes', z.object({ changes: z.array(changeSchema), next: z.string().optional() }), {
+  return client.get('/v1/changes', z.object({ changes: z.array(changeSummarySchema), next: z.string().optional() }), {
     state: input.states,
     projectId,
     environmentId,

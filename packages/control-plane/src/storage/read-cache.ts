@@ -1,0 +1,70 @@
+import type { Store, StoreTable } from './store.js';
+
+export interface ReadCacheOptions<V> {
+  /** The tables what is cached was read from: a write to any of them drops every entry. */
+  tables: readonly StoreTable[];
+  /** Entries kept at most; the oldest goes first. */
+  max: number;
+  /**
+   * For values that also depend on the clock (a review turns when an approval expires): the
+   * instant (ms since the epoch) from which a value must be loaded again.
+   */
+  validUntil?: (value: V) => number;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * Values read from the store, kept while `store.stamp(tables)` says none of their tables has been
+ * written since — by this process or, as far as the store can follow, by any other. Concurrent
+ * misses for one key share one load. When the store cannot follow other writers, nothing is
+ * served from memory.
+ *
+ * @example
+ * const principals = new ReadCache<Principal>(store, { tables: ['users', 'roleGrants'], max: 10_000 });
+ * const principal = await principals.get(`${orgId}/${userId}`, () => loadPrincipal(orgId, userId));
+ */
+export class ReadCache<V> {
+  readonly #store: Store;
+  readonly #tables: readonly StoreTable[];
+  readonly #max: number;
+  readonly #validUntil: ((value: V) => number) | undefined;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, { stamp: string; value: Promise<V>; until: number }>();
+
+  constructor(store: Store, options: ReadCacheOptions<V>) {
+    this.#store = store;
+    this.#tables = options.tables;
+    this.#max = options.max;
+    this.#validUntil = options.validUntil;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * The cached value for `key`, or what `load` gives (then kept). The stamp is taken before the
+   * load: a write that lands during it makes the entry stale at once, never served afterwards.
+   * A load that fails is not kept.
+   */
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const stamp = this.#store.stamp(this.#tables);
+    if (stamp === undefined) return load();
+    const hit = this.#entries.get(key);
+    // A load still running has until = Infinity: it is shared, whatever it will turn out to be.
+    if (hit !== undefined && hit.stamp === stamp && this.#now() < hit.until) return hit.value;
+    const value = load();
+    if (hit === undefined && this.#entries.size >= this.#max) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    const entry = { stamp, value, until: Number.POSITIVE_INFINITY };
+    this.#entries.set(key, entry);
+    value.then(
+      (loaded) => {
+        if (this.#validUntil !== undefined) entry.until = this.#validUntil(loaded);
+      },
+      () => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      },
+    );
+    return value;
+  }
+}
