@@ -72,7 +72,7 @@ export default async function bench() {
       `up to ${WAIT_SECONDS} s after the run; req/s = answers / run time; any non-2xx, socket error, connection ` +
       'closed by the server or unanswered request fails the bench',
     'rate limits raised to 10^9 a minute: both limiters stay in the path, only their ceiling is out of reach; ' +
-      'access log at info to /dev/null (the lines are built and written, as `isotyp server start` does)',
+      'access log at info, buffered, to /dev/null (the lines are built and written, as `isotyp server start` writes them to stdout)',
   ];
   try {
     const bare = await startServer(['bare'], servers);

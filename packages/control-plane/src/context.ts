@@ -30,6 +30,8 @@ export interface AppEnv {
     logger: Logger;
     /** Set by the authentication middleware; absent on public routes. */
     principal?: Principal;
+    /** Requests left in the tightest rate limit passed so far (what RateLimit-Remaining says). */
+    rateLimitRemaining?: number;
   };
 }
 

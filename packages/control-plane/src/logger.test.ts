@@ -1,5 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from './logger.js';
+import { createLogger, FLUSH_MS, REDACTED } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -55,5 +59,29 @@ describe('createLogger', () => {
     logger.info(JSON.parse('{"payload":{"__proto__":{"polluted":true}}}') as object, 'odd');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(last().payload).toEqual(JSON.parse('{"__proto__":{"polluted":true}}'));
+  });
+});
+
+describe('createLogger({ buffered })', () => {
+  it('writes lines within FLUSH_MS when the server is quiet, and what is left when the process exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isotyp-log-'));
+    try {
+      const file = join(dir, 'quiet.log');
+      const logger = createLogger({ buffered: file });
+      logger.info({ route: '/healthz' }, 'request');
+      await new Promise((resolve) => setTimeout(resolve, 3 * FLUSH_MS));
+      expect(readFileSync(file, 'utf8')).toContain('"route":"/healthz"');
+
+      // A process that logs and ends at once: the exit hook writes the buffer out.
+      const exiting = join(dir, 'exit.log');
+      const module = new URL('../dist/logger.js', import.meta.url).href;
+      const script = `const { createLogger } = await import(${JSON.stringify(module)});
+        const logger = createLogger({ buffered: ${JSON.stringify(exiting)} });
+        for (let i = 0; i < 3; i++) logger.info({ n: i }, 'line');`;
+      execFileSync(process.execPath, ['--input-type=module', '-e', script]);
+      expect(readFileSync(exiting, 'utf8').trim().split('\n')).toHaveLength(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

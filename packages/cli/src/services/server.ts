@@ -24,10 +24,7 @@ export async function startControlPlane(
   options: ServerOptions,
 ): Promise<{ url: string; bootstrapped: boolean; stopped: Promise<void> }> {
   const env = options.env ?? process.env;
-  const logger = createLogger({
-    level: options.logLevel,
-    ...(options.logToStderr ? { destination: process.stderr } : {}),
-  });
+  const logger = createLogger({ level: options.logLevel, buffered: options.logToStderr ? 2 : 1 });
   const password = options.adminPasswordStdin
     ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
     : env.ISOTYP_ADMIN_PASSWORD;
@@ -52,7 +49,10 @@ export async function startControlPlane(
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      running.close().then(resolve, resolve);
+      running
+        .close()
+        .finally(() => logger.flush())
+        .then(resolve, resolve);
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

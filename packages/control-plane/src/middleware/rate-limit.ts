@@ -98,14 +98,15 @@ export function rateLimit({
     }
     counter.current++;
     const remaining = Math.max(0, Math.floor(limit - used - 1));
-    await next();
-    // With both scopes mounted, the client sees the tighter of the two.
-    const inner = Number(c.res.headers.get('RateLimit-Remaining') ?? Number.POSITIVE_INFINITY);
-    if (remaining <= inner) {
+    // With both scopes mounted, the client sees the tighter of the two. Headers go on before the
+    // answer exists: set on a finished answer, Hono copies the whole response to change them.
+    if (remaining <= (c.get('rateLimitRemaining') ?? Number.POSITIVE_INFINITY)) {
+      c.set('rateLimitRemaining', remaining);
       for (const [name, value] of Object.entries(rateLimitHeaders(limit, remaining, resetSeconds, windowSeconds))) {
         c.header(name, value);
       }
     }
+    await next();
   };
 }
 

@@ -32,7 +32,9 @@ export function requestId({
     const id = offered !== undefined && REQUEST_ID_PATTERN.test(offered) ? offered : generate();
     c.set('requestId', id);
     c.set('logger', logger.child({ requestId: id }));
-    await next();
+    // Before the answer exists, so that every answer (errors too) carries it without Hono copying
+    // a finished response to add a header.
     c.header(headerName, id);
+    await next();
   };
 }

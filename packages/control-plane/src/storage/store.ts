@@ -308,8 +308,9 @@ export interface Store {
   /**
    * What caches are keyed on: a value that is different from every earlier one once a write to
    * any of `tables` may have committed — from this process (counted as each write returns, so a
-   * request sees its own writes) or from another one (SQLite's data_version; PostgreSQL
-   * notifications from triggers on every table). `undefined` when other writers cannot be
+   * request sees its own writes) or from another one (SQLite's data_version, read at most once
+   * a millisecond; PostgreSQL notifications from triggers on every table, which arrive a few
+   * milliseconds after the commit). `undefined` when other writers cannot be
    * followed right now (the notification connection is down): then nothing may be served from
    * a cache. Synchronous and cheap: it is called on every request.
    */

@@ -56,12 +56,10 @@ function trackWrites(driver: Driver): { tracked: Driver; stamp: Store['stamp'] }
     appendAudit: (build) => after(driver.appendAudit(build), 'auditEntries'),
   };
   const stamp = (tables: readonly TableName[]): string | undefined => {
-    let text = '';
-    for (const table of tables) {
-      const foreign = driver.foreignWrites(table);
-      if (foreign === undefined) return undefined;
-      text += `${writes.get(table) ?? 0}.${foreign};`;
-    }
+    const foreign = driver.foreignWrites(tables);
+    if (foreign === undefined) return undefined;
+    let text = foreign;
+    for (const table of tables) text += `;${writes.get(table) ?? 0}`;
     return text;
   };
   return { tracked, stamp };

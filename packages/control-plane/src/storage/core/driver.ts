@@ -54,7 +54,8 @@ export interface Driver {
   toError(error: unknown): IsotypError;
   /**
    * What other processes have written, for `Store.stamp`: a value that changes when another
-   * connection commits a write to `table`, or undefined when that cannot be followed right now.
+   * connection commits a write to one of `tables`, or undefined when that cannot be followed
+   * right now.
    */
-  foreignWrites(table: TableName): string | number | undefined;
+  foreignWrites(tables: readonly TableName[]): string | undefined;
 }

@@ -75,8 +75,12 @@ class WriteFollower {
     this.#url = url;
   }
 
-  count(table: string): string | undefined {
-    return this.#client === undefined ? undefined : `${this.#epoch}:${this.#counts.get(table) ?? 0}`;
+  /** The epoch and each table's count of notifications, or undefined while not listening. */
+  stamp(tables: readonly string[]): string | undefined {
+    if (this.#client === undefined) return undefined;
+    let text = String(this.#epoch);
+    for (const table of tables) text += `:${this.#counts.get(table) ?? 0}`;
+    return text;
   }
 
   /** Listens; never throws (a store without a follower still works, only uncached). */
@@ -134,12 +138,12 @@ class WriteFollower {
 }
 
 function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollower): Driver {
-  const sqlNames = new Map(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
+  const sqlNames = new Map<string, string>(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
   return {
     dialect: 'postgres',
     tables,
     run: postgresRunner(db),
-    foreignWrites: (table) => follower.count(sqlNames.get(table) ?? table),
+    foreignWrites: (names) => follower.stamp(names.map((name) => sqlNames.get(name) ?? name)),
     async migrate() {
       // A session lock needs one connection throughout, so the migrator runs on this client.
       const client = await pool.connect();

@@ -71,14 +71,32 @@ function reusingStatements(sqlite: Database.Database): Database.Database {
   });
 }
 
+/**
+ * How long a reading of data_version is reused. Asking SQLite costs a few microseconds, twice a
+ * request; reusing it for a millisecond means another process's write is seen by this one up
+ * to a millisecond late (this process's own writes are counted exactly, see `Store.stamp`).
+ */
+const DATA_VERSION_REUSE_MS = 1;
+
 function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Driver {
   // Changes whenever another connection (another process on the same file) commits.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  let version = '';
+  let readAt = Number.NEGATIVE_INFINITY;
+  const foreignWrites = (): string | undefined => {
+    if (!sqlite.open) return undefined;
+    const at = performance.now();
+    if (at - readAt >= DATA_VERSION_REUSE_MS) {
+      version = String(dataVersion.get());
+      readAt = at;
+    }
+    return version;
+  };
   return {
     dialect: 'sqlite',
     tables,
     run: sqliteRunner(db),
-    foreignWrites: () => (sqlite.open ? (dataVersion.get() as number) : undefined),
+    foreignWrites,
     async migrate() {
       try {
         migrate(db, { migrationsFolder });
