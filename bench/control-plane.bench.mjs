@@ -1,7 +1,9 @@
 // The control plane's read routes under 1,000 concurrent connections (issue 4): autocannon on
 // the change list, a change read (with its review evaluated) and the target catalog, side by
 // side with a bare Hono route in the same run, on the SQLite store and on PostgreSQL. Goals:
-// p95 < 150 ms and at least half the bare route's requests/s.
+// p95 < 150 ms and at least half the bare route's requests/s. Beside each route runs a reference:
+// the bare route sending a body of the route's (mean) size, so the report shows how much of a
+// route's cost is the bytes it answers with rather than the control plane's own work.
 //
 // Servers run in child processes (bench/cp-server.mjs) and autocannon here, so load generator
 // and server do not share an event loop. Each store gets a fresh control plane, seeded through
@@ -100,6 +102,19 @@ export default async function bench() {
         },
         { name: 'catalog GET /v1/targets', url: cp.url, paths: ['/v1/targets'], auth: true },
       ];
+      // The same framework sending the same number of bytes per answer, doing nothing else: what
+      // of a route's cost is the size of its answer rather than the control plane's work.
+      const reader = await signIn(cp.url, 'reader@acme.test');
+      for (const route of routes.slice(1)) {
+        const bytes = Math.round(await meanBodyBytes(cp.url, route.paths, reader));
+        route.sameSize = routes.length;
+        routes.push({
+          name: `bare Hono route, same ${bytes.toLocaleString('en')} B body`,
+          url: bare.url,
+          paths: [`/sized/${bytes}`],
+          reference: true,
+        });
+      }
       // With CP_BENCH_PROFILE=1, each control-plane route's first run is profiled on its own.
       const profiles = [];
       const profiler = PROFILE && {
@@ -193,6 +208,10 @@ async function measure(autocannon, routes, signIn, profiler) {
   });
   const bare = rows[0].opsPerSec;
   for (const row of rows) row.ofBare = row.opsPerSec / bare;
+  routes.forEach((route, i) => {
+    if (route.sameSize !== undefined) rows[i].ofSameSize = rows[i].opsPerSec / rows[route.sameSize].opsPerSec;
+    if (route.reference) rows[i].reference = true;
+  });
   return rows;
 }
 
@@ -299,6 +318,17 @@ async function load(autocannon, route, token, { connections = CONNECTIONS, secon
 }
 
 /** How many keys of `map` are also in `set`. */
+/** The mean size of the answers to `paths`, as sent (one request each). */
+async function meanBodyBytes(url, paths, token) {
+  let total = 0;
+  for (const path of paths) {
+    const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`GET ${path} → ${response.status}`);
+    total += (await response.arrayBuffer()).byteLength;
+  }
+  return total / paths.length;
+}
+
 function countBoth(map, set) {
   let n = 0;
   for (const key of map.keys()) if (set.has(key)) n++;
@@ -331,10 +361,11 @@ async function settle(route, token) {
 }
 
 function verdict(store, rows) {
-  const [, ...routes] = rows;
+  const routes = rows.slice(1).filter((r) => !r.reference);
   const parts = routes.map(
     (r) =>
-      `${r.task.split(' GET')[0]} p95 ${(r.p95Ms / 1000).toFixed(2)} s, ${(r.ofBare * 100).toFixed(1)}% of bare req/s` +
+      `${r.task.split(' GET')[0]} p95 ${(r.p95Ms / 1000).toFixed(2)} s, ${(r.ofBare * 100).toFixed(1)}% of bare req/s ` +
+      `(${(r.ofSameSize * 100).toFixed(0)}% of a bare route sending the same bytes)` +
       (r.failed ? ' (failed)' : ''),
   );
   const met = routes.every((r) => !r.failed && r.p95Ms < GOAL.p95Ms && r.ofBare >= GOAL.ofBare);

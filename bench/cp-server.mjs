@@ -3,7 +3,7 @@
 // benchmark's process) and the server under load do not share one event loop:
 //
 //   node bench/cp-server.mjs control-plane <sqlite:file | postgres://…>   the control plane, seeded
-//   node bench/cp-server.mjs bare                                           GET /bare → {ok:true}
+//   node bench/cp-server.mjs bare                  GET /bare → {ok:true}; GET /sized/N → N bytes of JSON
 //
 // The control plane is seeded through its HTTP API, as the CLI would (see seed()), before it is
 // announced: one JSON line `{"url", "seeded": {changeIds, summary}}` on stdout (just `{"url"}` for
@@ -50,7 +50,18 @@ async function startControlPlane() {
 async function startBare() {
   const { Hono } = requireFrom('control-plane', 'hono');
   const { serve } = requireFrom('control-plane', '@hono/node-server');
-  const app = new Hono().get('/bare', (c) => c.json({ ok: true }));
+  // /sized/N: a JSON body of exactly N bytes (written once), to compare a control-plane route
+  // with the same framework serving the same number of bytes and doing nothing else.
+  const bodies = new Map();
+  const sized = (bytes) => {
+    if (!bodies.has(bytes)) bodies.set(bytes, JSON.stringify({ pad: 'x'.repeat(Math.max(0, bytes - 10)) }));
+    return bodies.get(bytes);
+  };
+  const app = new Hono()
+    .get('/bare', (c) => c.json({ ok: true }))
+    .get('/sized/:bytes{[0-9]{1,7}}', (c) =>
+      c.body(sized(Number(c.req.param('bytes'))), 200, { 'content-type': 'application/json' }),
+    );
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
       resolve({

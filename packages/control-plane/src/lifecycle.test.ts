@@ -37,16 +37,7 @@ describe.each([
         { name: 'dba', when: 'change.dataLoss || change.bump == "major"', required: 1, role: 'dba' },
       ],
     );
-    const project = await cp.ok('POST', '/v1/projects', { token: admin, body: { name: 'shop' } });
-    const env = await cp.ok('POST', `/v1/projects/${project.id}/environments`, {
-      token: admin,
-      body: { name: 'prod', privacyMode: 'structure' },
-    });
-    const tgt = await cp.ok('POST', '/v1/targets', {
-      token: admin,
-      body: { environmentId: env.id, name: 'orders-db', dialect: 'postgres' },
-    });
-    target = { projectId: project.id, environmentId: env.id, targetId: tgt.id };
+    target = await cp.target(admin);
   }, 60_000);
 
   afterAll(async () => {

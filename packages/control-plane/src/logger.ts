@@ -73,9 +73,18 @@ const SECRET_KEYS: ReadonlySet<string> = new Set([
 ]);
 const SECRET_SUFFIXES = ['password', 'passwd', 'secret', 'token', 'tokens', 'privatekey', 'privatejwk', 'passwordhash'];
 
+/** Verdicts on key names seen so far: a server logs the same few dozen keys over and over. */
+const keyVerdicts = new Map<string, boolean>();
+const KEY_VERDICTS_KEPT = 1024;
+
 function isSecretKey(key: string): boolean {
-  const bare = key.toLowerCase().replace(/[-_]/g, '');
-  return SECRET_KEYS.has(bare) || SECRET_SUFFIXES.some((suffix) => bare.endsWith(suffix));
+  let secret = keyVerdicts.get(key);
+  if (secret === undefined) {
+    const bare = key.toLowerCase().replace(/[-_]/g, '');
+    secret = SECRET_KEYS.has(bare) || SECRET_SUFFIXES.some((suffix) => bare.endsWith(suffix));
+    if (keyVerdicts.size < KEY_VERDICTS_KEPT) keyVerdicts.set(key, secret);
+  }
+  return secret;
 }
 
 /** `scheme://user:password@` → `scheme://user:***@`. */
@@ -108,11 +117,13 @@ export function redact(value: unknown, depth: number): unknown {
 }
 
 function redactRecord(value: object, depth: number): Record<string, unknown> {
-  // fromEntries defines properties, so a `__proto__` key stays a key and sets no prototype.
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
-      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1),
-    ]),
-  );
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const clean = isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redact(item, depth + 1);
+    // Defined, not assigned, so that a `__proto__` key stays a key and sets no prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: clean, enumerable: true, writable: true });
+    else copy[key] = clean;
+  }
+  return copy;
 }

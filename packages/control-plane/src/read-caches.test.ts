@@ -43,16 +43,7 @@ describe.each([
       ],
       [{ name: 'review', required: 1, role: 'approver' }],
     );
-    const project = await a.ok('POST', '/v1/projects', { token: adminA, body: { name: 'shop' } });
-    const env = await a.ok('POST', `/v1/projects/${project.id}/environments`, {
-      token: adminA,
-      body: { name: 'prod', privacyMode: 'structure' },
-    });
-    const tgt = await a.ok('POST', '/v1/targets', {
-      token: adminA,
-      body: { environmentId: env.id, name: 'orders-db', dialect: 'postgres' },
-    });
-    target = { projectId: project.id, environmentId: env.id, targetId: tgt.id };
+    target = await a.target(adminA);
   }, 60_000);
 
   afterAll(async () => {

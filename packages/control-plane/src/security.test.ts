@@ -50,16 +50,7 @@ beforeAll(async () => {
     ],
     [{ name: 'review', required: 1, role: 'approver' }],
   );
-  const project = await cp.ok('POST', '/v1/projects', { token: admin, body: { name: 'shop' } });
-  const env = await cp.ok('POST', `/v1/projects/${project.id}/environments`, {
-    token: admin,
-    body: { name: 'prod', privacyMode: 'digest' },
-  });
-  const tgt = await cp.ok('POST', '/v1/targets', {
-    token: admin,
-    body: { environmentId: env.id, name: 'db', dialect: 'sqlite' },
-  });
-  target = { projectId: project.id, environmentId: env.id, targetId: tgt.id };
+  target = await cp.target(admin, { privacyMode: 'digest', dialect: 'sqlite', name: 'db' });
   changeId = (
     await cp.ok('POST', '/v1/changes', {
       token: author.token,

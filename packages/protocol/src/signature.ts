@@ -108,8 +108,9 @@ export function currentEd25519(): Ed25519Backend {
 
 /** The few members of Node's `node:crypto` the native backend calls (protocol imports no node: module). */
 export interface NodeCryptoLike {
-  createPublicKey(options: { key: Uint8Array; format: 'der'; type: 'spki' }): unknown;
-  createPrivateKey(options: { key: Uint8Array; format: 'der'; type: 'pkcs8' }): unknown;
+  // `never`: Node's own types are what the calls below must satisfy, and they are not in scope here.
+  createPublicKey(options: never): unknown;
+  createPrivateKey(options: never): unknown;
   sign(algorithm: null, data: Uint8Array, key: never): Uint8Array;
   verify(algorithm: null, data: Uint8Array, key: never, signature: Uint8Array): boolean;
 }
@@ -148,14 +149,14 @@ export function nativeEd25519(crypto: NodeCryptoLike): Ed25519Backend {
       const seed = secretKey.subarray(0, SEED_BYTES);
       // Kept under a hash of the secret key, so no copy of it lingers as a string.
       const key = keyOf(secretKeys, KEY_CACHE.secret, toBase64Url(sha256(secretKey)), () =>
-        crypto.createPrivateKey({ key: der(PKCS8_PREFIX, seed), format: 'der', type: 'pkcs8' }),
+        crypto.createPrivateKey({ key: der(PKCS8_PREFIX, seed), format: 'der', type: 'pkcs8' } as never),
       );
       return Uint8Array.from(crypto.sign(null, message, key));
     },
     verify(message, signature, publicKey) {
       try {
         const key = keyOf(publicKeys, KEY_CACHE.public, toBase64Url(publicKey), () =>
-          crypto.createPublicKey({ key: der(SPKI_PREFIX, publicKey), format: 'der', type: 'spki' }),
+          crypto.createPublicKey({ key: der(SPKI_PREFIX, publicKey), format: 'der', type: 'spki' } as never),
         );
         return crypto.verify(null, message, key, signature);
       } catch {

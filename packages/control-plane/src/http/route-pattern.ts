@@ -14,10 +14,21 @@ export const UNMATCHED_ROUTE = '(unmatched)';
  * app.use(async (c, next) => { await next(); console.log(routePattern(c)) }) // '/v1/projects/:id'
  */
 export function routePattern(c: Context): string {
-  const routes = matchedRoutes(c);
-  for (let i = routes.length - 1; i >= 0; i--) {
-    const route = routes[i];
-    if (route && route.method !== 'ALL') return route.path;
+  // Asked by the access log and by the metrics for every request: found once.
+  let pattern = patterns.get(c);
+  if (pattern === undefined) {
+    pattern = UNMATCHED_ROUTE;
+    const routes = matchedRoutes(c);
+    for (let i = routes.length - 1; i >= 0; i--) {
+      const route = routes[i];
+      if (route && route.method !== 'ALL') {
+        pattern = route.path;
+        break;
+      }
+    }
+    patterns.set(c, pattern);
   }
-  return UNMATCHED_ROUTE;
+  return pattern;
 }
+
+const patterns = new WeakMap<Context, string>();

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type Dialect,
   type Ed25519KeyPair,
   encodePublicKey,
   generateKeyPair,
@@ -10,6 +11,7 @@ import {
   keyId,
   ORG_ROOT_ENVELOPE_TYPE,
   type Policy,
+  type PrivacyMode,
   sealEnvelope,
   sealKeyring,
   sealPolicy,
@@ -17,6 +19,7 @@ import {
 import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { type RunningControlPlane, runControlPlane } from '../main.js';
+import type { TargetRef } from './changes.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
 
@@ -163,6 +166,23 @@ export class LiveControlPlane {
       body: { envelope: sealPolicy({ org: 'acme', version: 1, layers }, root.secretKey) },
     });
     return root;
+  }
+
+  /** A project `shop` with one environment and one target in it, as an admin creates them. */
+  async target(
+    adminToken: string,
+    options: { privacyMode?: PrivacyMode; dialect?: Dialect; name?: string } = {},
+  ): Promise<TargetRef> {
+    const project = await this.ok('POST', '/v1/projects', { token: adminToken, body: { name: 'shop' } });
+    const env = await this.ok('POST', `/v1/projects/${project.id}/environments`, {
+      token: adminToken,
+      body: { name: 'prod', privacyMode: options.privacyMode ?? 'structure' },
+    });
+    const target = await this.ok('POST', '/v1/targets', {
+      token: adminToken,
+      body: { environmentId: env.id, name: options.name ?? 'orders-db', dialect: options.dialect ?? 'postgres' },
+    });
+    return { projectId: project.id, environmentId: env.id, targetId: target.id };
   }
 
   async close(): Promise<void> {
