@@ -278,6 +278,20 @@ export const errorCodes = {
     retryable: false,
     meaning: 'The CLI has no session for this control plane; run isotyp login.',
   },
+  ISOTYP_NOT_APPROVED: {
+    http: 403,
+    exit: 8,
+    retryable: false,
+    meaning:
+      'Judged by the agent itself, the change is not approved: a layer lacks valid approvals or an eligible signer rejected it.',
+  },
+  ISOTYP_TRUST_MISMATCH: {
+    http: 403,
+    exit: 77,
+    retryable: false,
+    meaning:
+      'Trust documents the agent does not accept: another org root than the one it pinned, or an older keyring than one it already used.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** What the catalogue knows about each code. */

@@ -39,6 +39,8 @@ export interface AcceptedApproval {
   layer: string;
   decision: ApprovalPayload['decision'];
   expiresAt: string;
+  /** The approver's nonce: an agent records it, and refuses it again for another change. */
+  nonce: string;
 }
 
 export interface PreparedLayer {
@@ -173,6 +175,7 @@ export function admitApproval(review: Review, approval: VerifiedApproval): Accep
     layer: payload.layer,
     decision: payload.decision,
     expiresAt: payload.expiresAt,
+    nonce: payload.nonce,
   };
 }
 

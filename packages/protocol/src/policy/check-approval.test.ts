@@ -20,6 +20,7 @@ describe('checkApproval (one approval on receipt)', () => {
       layer: 'dba',
       decision: 'approve',
       expiresAt: approval.payload.expiresAt,
+      nonce: approval.payload.nonce,
     });
   });
 
