@@ -2,6 +2,14 @@ export { type ApplyResult, applyPlan, verifyPlanFile } from './apply/apply.js';
 export { changedObjects, type DriftReport, detectDrift } from './apply/drift.js';
 export { type RollbackResult, rollbackLatest } from './apply/rollback.js';
 export type { ChangeRunner, HistoryRecord, StepKey, StepRecord, StepStart, TargetSession } from './apply/session.js';
+export { type ApprovedApplyOptions, type ApprovedApplyResult, applyApprovedChange } from './approval/apply-approved.js';
+export { openTrustState, type TrustState } from './approval/trust-state.js';
+export {
+  type ApprovalEvidence,
+  type LocalFacts,
+  type VerifiedChange,
+  verifyApprovedChange,
+} from './approval/verify-approved-change.js';
 export {
   type AuditCheckpoint,
   type AuditLog,
