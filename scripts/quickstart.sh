@@ -104,7 +104,10 @@ admin envs create prod --project shop --privacy-mode structure
 admin targets create chinook --env prod --project shop --dialect sqlite
 
 say "isotyp submit: the plan as digests and a manifest, signed by its author"
-isotyp plan --target "sqlite:$DB" --schema examples/chinook-sqlite/schema.sql --out "$WORK/plan.json" >/dev/null
+echo "A fresh copy of Chinook stands in for the production database."
+PROD_DB="$WORK/chinook-prod.db"
+node examples/chinook-sqlite/create-db.mjs "$PROD_DB" >/dev/null
+isotyp plan --target "sqlite:$PROD_DB" --schema examples/chinook-sqlite/schema.sql --out "$WORK/plan.json" >/dev/null
 CHANGE=$(admin submit --plan "$WORK/plan.json" --env prod --project shop --target chinook --json |
   node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).id))')
 admin changes show "$CHANGE"
@@ -115,6 +118,20 @@ admin approve "$CHANGE" || echo "(exit code $?)"
 say "isotyp approve: the reviewer signs the approval with their own key"
 reviewer approve "$CHANGE"
 admin changes list
+
+say "isotyp apply --change: a CI job applies it, after verifying every signature itself"
+echo "The job holds a token scoped to apply in prod, the target's id and the pinned org root key id;"
+echo "it plans against the database, checks that exactly this plan is approved, then applies."
+CI_TOKEN=$(admin tokens create --name quickstart-deploy --env prod --project shop --actions apply --json |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')
+TARGET_ID=$(admin targets list --project shop --env prod --json |
+  node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].id))')
+ORG_ROOT=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).keyId)' "$WORK/admin-home/keys/org-root.key")
+rm -rf "$WORK/ci-home"
+ISOTYP_HOME="$WORK/ci-home" ISOTYP_SERVER="$CP_URL" ISOTYP_TOKEN="$CI_TOKEN" isotyp apply --change "$CHANGE" \
+  --target "sqlite:$PROD_DB" --schema examples/chinook-sqlite/schema.sql --target-id "$TARGET_ID" --env prod \
+  --org-root "$ORG_ROOT" --yes --actor ci:quickstart
+admin changes show "$CHANGE"
 kill "$CP_PID" 2>/dev/null || true
 wait "$CP_PID" 2>/dev/null || true
 trap - EXIT

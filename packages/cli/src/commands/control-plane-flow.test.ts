@@ -1,5 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
+import { openAuditLog } from '@isotyp/agent';
 import {
   CHANGE_SUBMISSION_ENVELOPE_TYPE,
   changeSubmissionSchema,
@@ -463,6 +465,147 @@ describe('isotyp submit, changes, approve, reject', () => {
     });
   });
 
+  describe('isotyp apply --change (zero-trust, as a CI job)', () => {
+    let ci: { token: string; targetId: string; rootKeyId: string; rejectedId: string };
+    const db = () => join(homes.ana, 'orders.db');
+    const applyArgs = (id: string) => [
+      'apply',
+      '--change',
+      id,
+      '--target',
+      `sqlite:${db()}`,
+      '--schema',
+      join(homes.ana, 'schema.sql'),
+      '--target-id',
+      ci.targetId,
+      '--env',
+      'prod',
+      '--org-root',
+      ci.rootKeyId,
+      '--yes',
+      '--json',
+    ];
+    const tables = () => {
+      const conn = new Database(db(), { readonly: true });
+      try {
+        return conn.prepare("SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'isotyp%' ORDER BY name").all();
+      } finally {
+        conn.close();
+      }
+    };
+    const auditActions = (home: string) => {
+      const log = openAuditLog(join(home, '.isotyp', 'audit.db'));
+      try {
+        return log
+          .list()
+          .map((e) => `${e.action} ${e.entity.id}`)
+          .reverse();
+      } finally {
+        log.close();
+      }
+    };
+
+    beforeAll(async () => {
+      const created = await json('ana', [
+        'tokens',
+        'create',
+        '--name',
+        'deploy-orders',
+        '--env',
+        'prod',
+        '--actions',
+        'apply',
+      ]);
+      const { targets } = await cp.ok('GET', '/v1/targets', { token: adminToken });
+      const root = await cp.ok('GET', '/v1/trust/root', { token: adminToken });
+      const { changes } = await cp.ok('GET', '/v1/changes?state=rejected', { token: adminToken });
+      ci = {
+        token: created.token,
+        targetId: targets.find((t: { name: string }) => t.name === 'orders').id,
+        rootKeyId: root.document.payload.keyId,
+        rejectedId: changes[0].id,
+      };
+    });
+
+    it('refuses a rejected change through a control plane that swaps in another change’s approvals (exit 8)', async () => {
+      // A compromised control plane: the rejected change served as approved, with the approvals
+      // of the approved change. Everything else passes through untouched.
+      const approved = await cp.ok('GET', `/v1/changes/${changeId}`, { token: adminToken });
+      const hostile = await hostileProxy(cp.url, (path, body) =>
+        path === `/v1/changes/${ci.rejectedId}` ? { ...body, state: 'approved', approvals: approved.approvals } : body,
+      );
+      try {
+        const before = tables();
+        const home = scratchHome();
+        const result = await runCliAsync(applyArgs(ci.rejectedId), {
+          home,
+          env: { ISOTYP_SERVER: hostile.url, ISOTYP_TOKEN: ci.token },
+        });
+        expect(result.status, result.stdout).toBe(8);
+        const error = JSON.parse(result.stdout).error;
+        expect(error.code).toBe('ISOTYP_NOT_APPROVED');
+        // Neither the swapped-in approvals nor the real rejection count for anything but refusal.
+        expect(error.details.refused.map((r: { code: string }) => r.code)).toEqual([
+          'ISOTYP_APPROVAL_INVALID',
+          'ISOTYP_APPROVAL_INVALID',
+        ]);
+        expect(tables()).toEqual(before);
+        expect(auditActions(home)).toEqual([`change.refused:ISOTYP_NOT_APPROVED ${ci.rejectedId}`]);
+        expect((await cp.store.changes.get(org, ci.rejectedId))?.state).toBe('rejected');
+      } finally {
+        await hostile.close();
+      }
+    });
+
+    it('refuses a control plane whose org root is not the pinned one (exit 77), and a pin that is no key id (64)', async () => {
+      const home = scratchHome();
+      const before = tables();
+      const env = { ISOTYP_SERVER: cp.url, ISOTYP_TOKEN: ci.token };
+      const notAKey = await runCliAsync(
+        applyArgs(changeId).map((a) => (a === ci.rootKeyId ? 'acme-root' : a)),
+        { home, env },
+      );
+      expect(notAKey.status).toBe(64);
+      expect(JSON.parse(notAKey.stdout).error.code).toBe('ISOTYP_USAGE');
+      const wrongRoot = await runCliAsync(
+        applyArgs(changeId).map((a) => (a === ci.rootKeyId ? seedOf('ana').keyId : a)),
+        { home, env },
+      );
+      expect(wrongRoot.status).toBe(77);
+      expect(JSON.parse(wrongRoot.stdout).error.code).toBe('ISOTYP_TRUST_MISMATCH');
+      expect(tables()).toEqual(before);
+      expect((await cp.store.changes.get(org, changeId))?.state).toBe('approved');
+    });
+
+    it('applies the approved change after verifying it here; the control plane hears applying, then applied', async () => {
+      const home = scratchHome();
+      const result = await runCliAsync(applyArgs(changeId), {
+        home,
+        env: { ISOTYP_SERVER: cp.url, ISOTYP_TOKEN: ci.token },
+      });
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+      const out = JSON.parse(result.stdout);
+      expect(out.approvals.map((a: { userId: string; layer: string }) => [a.userId, a.layer])).toEqual([
+        [ids.ben, 'review'],
+        [ids.carl, 'dba'],
+      ]);
+      expect(tables().map((t) => (t as { name: string }).name)).toEqual(['payroll_ledger', 'staff_member']);
+      expect(JSON.stringify(tables())).not.toContain('secret_salary');
+      const stored = await cp.store.changes.get(org, changeId);
+      expect(stored?.state).toBe('applied');
+      const target = await cp.store.targets.get(org, ci.targetId);
+      expect(target).toMatchObject({ digest: out.toDigest, version: '1.0.0' });
+      expect(auditActions(home)).toEqual([`change.apply ${changeId}`]);
+      // The same change again: the live database no longer gives the approved plan.
+      const again = await runCliAsync(applyArgs(changeId), {
+        home,
+        env: { ISOTYP_SERVER: cp.url, ISOTYP_TOKEN: ci.token },
+      });
+      expect(again.status).toBe(3);
+      expect(JSON.parse(again.stdout).error.code).toBe('ISOTYP_DIGEST_MISMATCH');
+    });
+  });
+
   it('logout revokes the session on the server and deletes it here', async () => {
     const { refreshToken } = JSON.parse(readFileSync(join(isotypHome('dave'), 'session.json'), 'utf8'));
     const out = await json('dave', ['logout']);
@@ -474,3 +617,48 @@ describe('isotyp submit, changes, approve, reject', () => {
     expect(after.stderr).toContain('ISOTYP_NOT_SIGNED_IN');
   });
 });
+
+/**
+ * A compromised control plane: forwards every request to the real one and hands each JSON answer
+ * to `tamper` (with the request path) before passing it on.
+ */
+async function hostileProxy(
+  upstream: string,
+  // biome-ignore lint/suspicious/noExplicitAny: it rewrites arbitrary JSON answers.
+  tamper: (path: string, body: any) => unknown,
+): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(
+        ([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k),
+      ),
+    ) as Record<string, string>;
+    const answer = await fetch(`${upstream}${req.url}`, {
+      method: req.method ?? 'GET',
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const text = await answer.text();
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    let out = text;
+    try {
+      out = JSON.stringify(tamper(path, JSON.parse(text)));
+    } catch {
+      // Not JSON: passed on as it is.
+    }
+    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+    res.end(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -44,7 +44,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
 const ciActionPermissions: Record<CiAction, readonly Permission[]> = {
   read: ['catalog:read', 'change:read'],
   submit: ['change:submit', 'catalog:read', 'change:read'],
-  apply: ['change:apply', 'catalog:read', 'change:read'],
+  // Applying means verifying the approvals on the agent's side: it reads the signed trust documents.
+  apply: ['change:apply', 'catalog:read', 'change:read', 'trust:read'],
 };
 
 /** Where the object a request touches lives. Absent ids mean "organisation-wide". */

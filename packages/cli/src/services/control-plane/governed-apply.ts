@@ -1,0 +1,127 @@
+import { join } from 'node:path';
+import {
+  type ApprovalEvidence,
+  type ApprovedApplyResult,
+  applyApprovedChange,
+  openAuditLog,
+  openTrustState,
+} from '@isotyp/agent';
+import { IsotypError, isIsotypError, KEY_ID_PATTERN, type KeyId } from '@isotyp/protocol';
+import { z } from 'zod';
+import { isotypHome, loadProjectConfig } from '../../config.js';
+import { auditLogPath } from '../audit.js';
+import type { ControlPlaneClient } from './client.js';
+
+export interface GovernedApplyInput {
+  changeId: string;
+  /** The database, as a target URL. */
+  target: string;
+  /** The desired schema the change was planned from. */
+  schema: string;
+  /** This target's id in the control plane: approvals must name it. */
+  targetId: string;
+  /** The environment's name: the policy's conditions are judged for it. */
+  environment: string;
+  /** The org root key id this machine trusts (pinned; never taken from the control plane). */
+  orgRoot: string;
+  actor: string;
+  devUrl?: string | undefined;
+  config?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A change as read for evidence: only what is needed to fetch the rest; all of it is checked later. */
+const changeHead = z.looseObject({ projectId: z.string(), environmentId: z.string(), policyVersion: z.number() });
+const trustAnswer = z.looseObject({ document: z.unknown() });
+const environments = z.object({ environments: z.array(z.looseObject({ id: z.string() })) });
+
+/**
+ * `isotyp apply --change ID`: fetches what the control plane says about the change, then lets
+ * the agent plan against the live database and verify on its own that this very plan is
+ * approved (see applyApprovedChange) — only then does it tell the control plane `applying`,
+ * run the plan, and report `applied` with the new schema digest (or `failed`).
+ *
+ * @example
+ * await applyGovernedChange(client, { changeId, target, schema, targetId, environment: 'prod', orgRoot, actor: 'ci:deploy' });
+ */
+export async function applyGovernedChange(
+  client: ControlPlaneClient,
+  input: GovernedApplyInput,
+): Promise<ApprovedApplyResult> {
+  if (!KEY_ID_PATTERN.test(input.orgRoot)) {
+    throw new IsotypError('ISOTYP_USAGE', `--org-root must be a key id (ed25519:…), got "${input.orgRoot}".`, {
+      hint: 'Copy it from isotyp org init, or from the enrolment of this agent.',
+    });
+  }
+  const evidence = await fetchEvidence(client, input.changeId);
+  const config = loadProjectConfig(input.config);
+  const home = isotypHome(input.env);
+  const trust = openTrustState(join(home, 'trust.db'));
+  const audit = openAuditLog(auditLogPath(input.env));
+  const path = `/v1/changes/${encodeURIComponent(input.changeId)}/transitions`;
+  try {
+    let started = false;
+    try {
+      const result = await applyApprovedChange({
+        target: input.target,
+        plan: {
+          schema: input.schema,
+          cacheDir: join(home, 'cache', 'desired'),
+          ...(input.devUrl === undefined ? {} : { devUrl: input.devUrl }),
+          ...(config.lint === undefined ? {} : { lint: config.lint }),
+        },
+        evidence,
+        local: {
+          changeId: input.changeId,
+          targetId: input.targetId,
+          environment: input.environment,
+          rootKeyId: input.orgRoot as KeyId,
+        },
+        trust,
+        audit,
+        actor: input.actor,
+        beforeApply: async () => {
+          await client.post(path, { to: 'applying' }, z.unknown());
+          started = true;
+        },
+      });
+      await client.post(path, { to: 'applied', digest: result.toDigest }, z.unknown());
+      return result;
+    } catch (error) {
+      // Told `applying` and then failed: say so, so the change does not hang in `applying`.
+      if (started && !(isIsotypError(error) && error.code === 'ISOTYP_UNAVAILABLE')) {
+        const reason = isIsotypError(error) ? `${error.code}: ${error.message}` : 'unexpected failure';
+        await client.post(path, { to: 'failed', reason: reason.slice(0, 500) }, z.unknown()).catch(() => {});
+      }
+      throw error;
+    }
+  } finally {
+    trust.close();
+    audit.close();
+  }
+}
+
+/** The change, the org root, the latest keyring, the change's policy version and its environment. */
+async function fetchEvidence(client: ControlPlaneClient, changeId: string): Promise<ApprovalEvidence> {
+  const change = await client.get(`/v1/changes/${encodeURIComponent(changeId)}`, z.unknown());
+  const head = changeHead.safeParse(change);
+  if (!head.success) {
+    throw new IsotypError('ISOTYP_APPROVAL_INVALID', 'The control plane answered with no readable change.', {
+      hint: 'Nothing was applied. Check the change id and the control plane.',
+    });
+  }
+  const { projectId, environmentId, policyVersion } = head.data;
+  const [root, keyring, policy, envs] = await Promise.all([
+    client.get('/v1/trust/root', trustAnswer),
+    client.get('/v1/trust/keyring', trustAnswer),
+    client.get('/v1/trust/policy', trustAnswer, { version: String(policyVersion) }),
+    client.get(`/v1/projects/${encodeURIComponent(projectId)}/environments`, environments),
+  ]);
+  return {
+    change,
+    root: root.document,
+    keyring: keyring.document,
+    policy: policy.document,
+    environment: envs.environments.find((e) => e.id === environmentId),
+  };
+}
