@@ -32,9 +32,10 @@ log() { printf '\n==> %s\n' "$*"; }
 # prebuilt binaries are downloaded from GitHub, which is unreachable here. postgresql and sqlite3
 # are used by the test suites (a throwaway PostgreSQL server; the sqlite3 CLI).
 APT_PACKAGES=(python3 make g++ postgresql sqlite3)
-# keytar (OS keychain) compiles against libsecret; only needed once it is in the lockfile.
+# keytar (OS keychain) compiles against libsecret; its tests talk to a real Secret Service:
+# gnome-keyring on a D-Bus session bus of their own (dbus-run-session).
 if grep -q "^  keytar@" pnpm-lock.yaml 2>/dev/null; then
-  APT_PACKAGES+=(libsecret-1-dev)
+  APT_PACKAGES+=(libsecret-1-dev gnome-keyring dbus-daemon)
 fi
 
 missing_apt_packages() {

@@ -11,13 +11,24 @@ export const globalFlags = {
   }),
 };
 
-/** `--target`: the database a command works on. */
-export const targetFlag = Flags.string({
+const targetUrl = {
   char: 't',
-  summary: 'Database: sqlite:<path> or postgres://user@host:port/db (password from PGPASSWORD).',
+  summary:
+    'Database: sqlite:<path> or postgres://user@host:port/db (password from PGPASSWORD, or ?password=keychain:NAME from isotyp secrets).',
   env: 'ISOTYP_TARGET',
-  required: true,
-});
+  // A password named by reference is looked up only when there is one: other commands never
+  // load the keychain.
+  parse: async (input: string) =>
+    /[?&]password=keychain(:|%3A)/i.test(input)
+      ? (await import('./services/secrets.js')).withTargetSecrets(input)
+      : input,
+} as const;
+
+/** `--target`: the database a command works on. */
+export const targetFlag = Flags.string({ ...targetUrl, required: true });
+
+/** `--target` where a command can also work without a database (lint --rules). */
+export const optionalTargetFlag = Flags.string(targetUrl);
 
 /** `--yes`: confirms a command that changes the target. */
 export const yesFlag = Flags.boolean({

@@ -1,5 +1,5 @@
-import { Flags } from '@oclif/core';
 import { IsotypCommand } from '../base-command.js';
+import { targetFlag } from '../flags.js';
 import type { InspectOutput } from '../services/inspect.js';
 
 export default class Inspect extends IsotypCommand {
@@ -17,12 +17,7 @@ export default class Inspect extends IsotypCommand {
     },
   ];
   static override flags = {
-    target: Flags.string({
-      char: 't',
-      summary: 'Database to inspect: sqlite:<path> or postgres://user@host:port/db.',
-      env: 'ISOTYP_TARGET',
-      required: true,
-    }),
+    target: targetFlag,
   };
 
   async run(): Promise<InspectOutput> {

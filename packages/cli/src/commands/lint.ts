@@ -1,7 +1,7 @@
 import type { Finding } from '@isotyp/agent';
 import { Flags } from '@oclif/core';
 import { IsotypCommand } from '../base-command.js';
-import { configFlag } from '../flags.js';
+import { configFlag, optionalTargetFlag } from '../flags.js';
 
 interface LintOutput {
   findings: Finding[];
@@ -21,7 +21,7 @@ export default class Lint extends IsotypCommand {
     { description: 'List every rule.', command: '<%= config.bin %> <%= command.id %> --rules' },
   ];
   static override flags = {
-    target: Flags.string({ char: 't', summary: 'Database: sqlite:<path> or postgres://…', env: 'ISOTYP_TARGET' }),
+    target: optionalTargetFlag,
     schema: Flags.string({ char: 's', summary: 'Desired state: a .sql file or a directory of .sql files.' }),
     rules: Flags.boolean({ summary: 'List the rules with their codes, severities and docs.' }),
     config: configFlag,
