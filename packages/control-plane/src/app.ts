@@ -9,6 +9,7 @@ import { createIdentity, identityRoutes } from './identity/index.js';
 import { createMetrics } from './metrics.js';
 import { accessLog, idempotency, jsonBody, rateLimit, requestId } from './middleware/index.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
+import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { changeRoutes } from './routes/changes.js';
@@ -138,6 +139,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', trustRoutes(deps));
   app.route('/', changeRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', agentRoutes(deps));
   documentApi(app);
   return app;
 }

@@ -42,6 +42,17 @@ export const controlPlaneConfigSchema = z.strictObject({
       orgId: z.string().min(1),
     })
     .optional(),
+  /**
+   * Encrypts the agent CA's private key at rest (ISOTYP_CA_PASSPHRASE). Without it agents cannot
+   * enrol; `isotyp server start` keeps a generated one beside an embedded SQLite database.
+   */
+  caPassphrase: z.string().min(16).optional(),
+  /** Lifetime of an agent's client certificate, in hours (renewed at about half of it). */
+  agentCertificateHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30),
 });
 export type ControlPlaneConfig = z.infer<typeof controlPlaneConfigSchema>;
 
@@ -54,6 +65,7 @@ export const defaultConfig: ControlPlaneConfig = {
   rateLimit: { perPrincipal: 600, perIp: 1200, windowSeconds: 60 },
   accessTokenSeconds: 900,
   refreshTokenSeconds: 30 * 24 * 3600,
+  agentCertificateHours: 24,
 };
 
 /** Defaults overlaid with `overrides`, validated; a bad value is ISOTYP_CONFIG_INVALID. */

@@ -66,6 +66,12 @@ export {
   openNote,
   signNote,
 } from './merkle/signed-note.js';
+export {
+  AGENT_IDENTITY_ENVELOPE_TYPE,
+  type AgentIdentity,
+  agentIdentitySchema,
+  ENROLMENT_TOKEN_PATTERN,
+} from './messages/agent.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {
   bumpVersion,

@@ -89,6 +89,47 @@ export interface CiTokenRecord {
   lastUsedAt?: string;
 }
 
+/** The deployment's certificate authority for agents (node-forge; the key encrypted at rest). */
+export interface CertificateAuthorityRecord {
+  id: string;
+  /** PEM of the self-signed CA certificate. */
+  certificatePem: string;
+  /** PEM of the CA's private key, encrypted (PKCS#8, AES-256) with the server's CA passphrase. */
+  encryptedKeyPem: string;
+  createdAt: string;
+  notAfter: string;
+  /** Set when a newer CA took over; its certificates stay trusted until they expire. */
+  retiredAt?: string;
+}
+
+/** A one-time enrolment token: at most 30 minutes, stored hashed, redeemed once. */
+export interface EnrolmentTokenRecord {
+  /** SHA-256 (hex) of the token; the token itself is shown once. */
+  tokenHash: string;
+  orgId: string;
+  /** The agent's name, fixed when the token is made. */
+  name: string;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+  usedAt?: string;
+  agentId?: string;
+}
+
+/** An enrolled agent: its Ed25519 identity and its current client certificate. */
+export interface AgentRecord {
+  id: string;
+  orgId: string;
+  name: string;
+  identityKeyId: string;
+  identityPublicKey: string;
+  certificateSerial: string;
+  certificateNotAfter: string;
+  createdAt: string;
+  revokedAt?: string;
+  lastSeenAt?: string;
+}
+
 /** The server's JWT signing keys (EdDSA). Old keys stay published until their tokens expire. */
 export interface SigningKeyRecord {
   kid: string;
@@ -355,6 +396,27 @@ export interface Store {
     list(orgId: string): Promise<CiTokenRecord[]>;
     revoke(orgId: string, id: string, now: string): Promise<boolean>;
     touch(id: string, now: string): Promise<void>;
+  };
+  authorities: {
+    /** The newest CA not retired, if any. */
+    active(): Promise<CertificateAuthorityRecord | undefined>;
+    /** False when a CA with this id exists already (another replica made it first). */
+    create(ca: CertificateAuthorityRecord): Promise<boolean>;
+  };
+  enrolmentTokens: {
+    create(token: EnrolmentTokenRecord): Promise<void>;
+    /**
+     * Marks an unused, unexpired token used by `agentId`, as one compare-and-set: of two
+     * concurrent redemptions exactly one gets the record, the other undefined.
+     */
+    redeem(tokenHash: string, now: string, agentId: string): Promise<EnrolmentTokenRecord | undefined>;
+  };
+  agents: {
+    create(agent: AgentRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<AgentRecord | undefined>;
+    list(orgId: string): Promise<AgentRecord[]>;
+    /** False when there is no such agent; revoking twice keeps the first time. */
+    revoke(orgId: string, id: string, now: string): Promise<boolean>;
   };
   signingKeys: {
     add(key: SigningKeyRecord): Promise<void>;

@@ -22,6 +22,8 @@ import { type RunningControlPlane, runControlPlane } from '../main.js';
 import type { TargetRef } from './changes.js';
 
 export const ADMIN_PASSWORD = 'correct horse battery staple';
+/** Encrypts the test control plane's agent CA key. */
+export const CA_PASSPHRASE = 'test-ca-passphrase-0f3b2a91';
 
 export interface Answer {
   status: number;
@@ -60,6 +62,7 @@ export async function liveControlPlane(database?: string): Promise<LiveControlPl
     port: 0,
     publicUrl: 'http://127.0.0.1:7300',
     rateLimit: { perIp: 100_000, perPrincipal: 100_000, windowSeconds: 60 },
+    caPassphrase: CA_PASSPHRASE,
   });
   const running = await runControlPlane({
     config,
@@ -77,6 +80,11 @@ export class LiveControlPlane {
 
   get url(): string {
     return this.server.url;
+  }
+
+  /** The SQLite file of a control plane started without a database URL. */
+  get databaseFile(): string {
+    return join(this.dir, 'cp.db');
   }
 
   async call(method: string, path: string, options: CallOptions = {}): Promise<Answer> {

@@ -1,4 +1,5 @@
 import type { Store } from '../store.js';
+import { agentStore } from './agents.js';
 import { catalogStore } from './catalog.js';
 import { changeStore } from './changes.js';
 import type { Driver, Runner } from './driver.js';
@@ -20,6 +21,7 @@ export function createStore(driver: Driver): Store {
     ...catalogStore(tracked),
     ...changeStore(tracked),
     ...ledgerStore(tracked),
+    ...agentStore(tracked),
   };
   return guardStore(store, (error) => driver.toError(error));
 }

@@ -1,10 +1,13 @@
 import type {
   AgentCheckpointRecord,
+  AgentRecord,
   ApprovalRecord,
   ApproverKeyRecord,
   AuditEntryRecord,
+  CertificateAuthorityRecord,
   ChangeRecord,
   CiTokenRecord,
+  EnrolmentTokenRecord,
   EnvironmentRecord,
   LogKeyRecord,
   OrgRecord,
@@ -60,6 +63,9 @@ export interface Stored {
   auditEntries: AuditEntryRecord;
   auditLogKeys: LogKeyRecord;
   agentCheckpoints: AgentCheckpointRecord;
+  certificateAuthorities: CertificateAuthorityRecord;
+  enrolmentTokens: EnrolmentTokenRecord;
+  agents: AgentRecord;
 }
 
 export type TableName = keyof Stored;

@@ -364,3 +364,44 @@ export const agentCheckpoints = pgTable(
   },
   (t) => [primaryKey({ name: 'agent_checkpoints_pk', columns: [t.orgId, t.agentId, t.ordinal] })],
 );
+
+export const certificateAuthorities = pgTable('certificate_authorities', {
+  id: text('id').primaryKey(),
+  certificatePem: text('certificate_pem').notNull(),
+  encryptedKeyPem: text('encrypted_key_pem').notNull(),
+  createdAt: createdAt(),
+  notAfter: time('not_after').notNull(),
+  retiredAt: time('retired_at'),
+});
+
+export const enrolmentTokens = pgTable(
+  'enrolment_tokens',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    orgId: orgId().references(() => orgs.id),
+    name: text('name').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    expiresAt: time('expires_at').notNull(),
+    usedAt: time('used_at'),
+    agentId: text('agent_id'),
+  },
+  (t) => [index('enrolment_tokens_org').on(t.orgId, t.createdAt)],
+);
+
+export const agents = pgTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId().references(() => orgs.id),
+    name: text('name').notNull(),
+    identityKeyId: text('identity_key_id').notNull(),
+    identityPublicKey: text('identity_public_key').notNull(),
+    certificateSerial: text('certificate_serial').notNull(),
+    certificateNotAfter: time('certificate_not_after').notNull(),
+    createdAt: createdAt(),
+    revokedAt: time('revoked_at'),
+    lastSeenAt: time('last_seen_at'),
+  },
+  (t) => [unique('agents_org_name').on(t.orgId, t.name), index('agents_org').on(t.orgId, t.createdAt)],
+);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Store } from '../store.js';
+import { agentCases } from './suite-agents.js';
 import { auditCheckpointCases } from './suite-audit-checkpoints.js';
 import { catalogCases } from './suite-catalog.js';
 import { changeCases } from './suite-changes.js';
@@ -49,5 +50,6 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     raceCases(current);
     lifecycleCases(current);
     stampCases(current);
+    agentCases(current);
   });
 }

@@ -1,0 +1,221 @@
+import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { IsotypError } from '@isotyp/protocol';
+import forge from 'node-forge';
+import type { CertificateAuthorityRecord, Store } from '../storage/store.js';
+
+/** How long the CA itself is valid; rotation (a new CA beside the old one) comes well before. */
+const CA_YEARS = 10;
+/** Certificates start this much in the past, for agents whose clocks run a little behind. */
+const BACKDATE_MS = 5 * 60 * 1000;
+const MIN_RSA_BITS = 2048;
+const MAX_CSR_CHARS = 16 * 1024;
+const CA_ID = 'ca_1';
+
+export interface IssuedCertificate {
+  pem: string;
+  /** Hex, as in the certificate. */
+  serial: string;
+  notAfter: Date;
+}
+
+/**
+ * The deployment's certificate authority for agents, built with node-forge. Its key is stored
+ * only encrypted (PKCS#8, AES-256, under the server's CA passphrase) and decrypted in memory
+ * when the control plane starts. It issues client certificates bound to one agent of one
+ * organisation (`urn:isotyp:agent:<org>:<agent>` as the URI name) and server certificates for
+ * the control plane's own host names; verification is Node's TLS, never done by hand here.
+ *
+ * @example
+ * const ca = await CertificateAuthority.open(store, passphrase, new Date());
+ * const cert = ca.issueAgentCertificate(checkCertificateRequest(csrPem), { orgId, agentId, hours: 24, now: new Date() });
+ */
+export class CertificateAuthority {
+  readonly certificatePem: string;
+  /** SHA-256 of the CA certificate's DER, hex with colons, as `openssl x509 -fingerprint` prints it. */
+  readonly fingerprint: string;
+  readonly #certificate: forge.pki.Certificate;
+  readonly #key: forge.pki.rsa.PrivateKey;
+
+  private constructor(record: CertificateAuthorityRecord, passphrase: string) {
+    const key = forge.pki.decryptRsaPrivateKey(record.encryptedKeyPem, passphrase);
+    if (key === null) {
+      throw new IsotypError('ISOTYP_CONFIG_INVALID', 'The CA passphrase does not decrypt the stored CA key.', {
+        hint: 'Start the control plane with the ISOTYP_CA_PASSPHRASE it was first started with.',
+      });
+    }
+    this.#key = key;
+    this.#certificate = forge.pki.certificateFromPem(record.certificatePem);
+    this.certificatePem = record.certificatePem;
+    this.fingerprint = new X509Certificate(record.certificatePem).fingerprint256;
+  }
+
+  /** The active CA, made (once, whichever replica is first) when there is none yet. */
+  static async open(store: Store, passphrase: string, now: Date): Promise<CertificateAuthority> {
+    if (passphrase.length < 16) {
+      throw new IsotypError('ISOTYP_CONFIG_INVALID', 'The CA passphrase is too short (at least 16 characters).', {
+        hint: 'Set ISOTYP_CA_PASSPHRASE, e.g. from head -c 32 /dev/urandom | base64.',
+      });
+    }
+    let record = await store.authorities.active();
+    if (record === undefined) {
+      await store.authorities.create(newCa(passphrase, now));
+      record = await store.authorities.active();
+    }
+    if (record === undefined) throw new IsotypError('ISOTYP_INTERNAL', 'The CA could not be stored.');
+    return new CertificateAuthority(record, passphrase);
+  }
+
+  /**
+   * A client certificate for an agent, for the public key of its certificate request (see
+   * checkCertificateRequest), valid `hours` from `now`.
+   */
+  issueAgentCertificate(
+    request: CheckedRequest,
+    options: { orgId: string; agentId: string; hours: number; now: Date },
+  ): IssuedCertificate {
+    return this.#issue(request.publicKey, {
+      subject: [
+        { name: 'commonName', value: options.agentId },
+        { name: 'organizationName', value: options.orgId },
+      ],
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        { name: 'extKeyUsage', clientAuth: true },
+        { name: 'subjectAltName', altNames: [{ type: 6, value: agentUri(options.orgId, options.agentId) }] },
+      ],
+      hours: options.hours,
+      now: options.now,
+    });
+  }
+
+  /** A server certificate (and its new key) for the control plane's host names and addresses. */
+  issueServerCertificate(hosts: readonly string[], options: { hours: number; now: Date }) {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const forgeKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const altNames = hosts.map((host) =>
+      /^[\d.]+$/.test(host) || host.includes(':') ? { type: 7, ip: host } : { type: 2, value: host },
+    );
+    const certificate = this.#issue(forgeKey, {
+      subject: [{ name: 'commonName', value: hosts[0] ?? 'isotyp-control-plane' }],
+      extensions: [
+        { name: 'basicConstraints', cA: false, critical: true },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        { name: 'extKeyUsage', serverAuth: true },
+        { name: 'subjectAltName', altNames },
+      ],
+      hours: options.hours,
+      now: options.now,
+    });
+    return { ...certificate, keyPem };
+  }
+
+  #issue(
+    publicKey: forge.pki.PublicKey,
+    spec: { subject: forge.pki.CertificateField[]; extensions: object[]; hours: number; now: Date },
+  ): IssuedCertificate {
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = publicKey;
+    cert.serialNumber = serialNumber();
+    cert.validity.notBefore = new Date(spec.now.getTime() - BACKDATE_MS);
+    cert.validity.notAfter = new Date(spec.now.getTime() + spec.hours * 3600 * 1000);
+    cert.setSubject(spec.subject);
+    cert.setIssuer(this.#certificate.subject.attributes);
+    cert.setExtensions([
+      ...spec.extensions,
+      { name: 'subjectKeyIdentifier' },
+      { name: 'authorityKeyIdentifier', keyIdentifier: this.#certificate.generateSubjectKeyIdentifier().getBytes() },
+    ]);
+    cert.sign(this.#key, forge.md.sha256.create());
+    return { pem: forge.pki.certificateToPem(cert), serial: cert.serialNumber, notAfter: cert.validity.notAfter };
+  }
+}
+
+/** The URI name an agent's certificate carries: what mTLS routes read the agent's identity from. */
+export function agentUri(orgId: string, agentId: string): string {
+  return `urn:isotyp:agent:${orgId}:${agentId}`;
+}
+
+function newCa(passphrase: string, now: Date): CertificateAuthorityRecord {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+  cert.serialNumber = serialNumber();
+  cert.validity.notBefore = new Date(now.getTime() - BACKDATE_MS);
+  cert.validity.notAfter = new Date(now.getTime());
+  cert.validity.notAfter.setUTCFullYear(now.getUTCFullYear() + CA_YEARS);
+  const subject = [
+    { name: 'commonName', value: 'Isotyp agent CA' },
+    { name: 'organizationName', value: 'Isotyp' },
+  ];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, pathLenConstraint: 0, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(key, forge.md.sha256.create());
+  return {
+    id: CA_ID,
+    certificatePem: forge.pki.certificateToPem(cert),
+    encryptedKeyPem: forge.pki.encryptRsaPrivateKey(key, passphrase, { algorithm: 'aes256' }),
+    createdAt: now.toISOString(),
+    notAfter: cert.validity.notAfter.toISOString(),
+  };
+}
+
+/** A certificate request whose signature and key were checked. */
+export interface CheckedRequest {
+  readonly publicKey: forge.pki.PublicKey;
+}
+
+/**
+ * Checks a PEM PKCS#10 request: well formed, signed by its own key, RSA of at least 2048 bits.
+ * Done before an enrolment token is spent, so a bad request does not burn it.
+ */
+export function checkCertificateRequest(csrPem: string): CheckedRequest {
+  return { publicKey: requestKey(csrPem) };
+}
+
+function requestKey(csrPem: string): forge.pki.PublicKey {
+  let csr: ReturnType<typeof forge.pki.certificationRequestFromPem>;
+  try {
+    if (csrPem.length > MAX_CSR_CHARS) throw new Error('too long');
+    csr = forge.pki.certificationRequestFromPem(csrPem);
+  } catch {
+    throw badRequest('The certificate request is not a PEM PKCS#10 request with an RSA key.');
+  }
+  let signed = false;
+  try {
+    signed = csr.verify();
+  } catch {
+    // A signature forge cannot even parse is as bad as a wrong one.
+  }
+  if (!signed) throw badRequest('The certificate request is not signed by its own key.');
+  const key = csr.publicKey as forge.pki.rsa.PublicKey | null;
+  if (key === null || key.n.bitLength() < MIN_RSA_BITS) {
+    throw badRequest(`The certificate request's key must be RSA of at least ${MIN_RSA_BITS} bits.`);
+  }
+  return key;
+}
+
+function badRequest(message: string): IsotypError {
+  return new IsotypError('ISOTYP_INVALID_INPUT', message, {
+    hint: 'isotyp agent enroll makes a valid request; send what it sends.',
+  });
+}
+
+/** 16 random bytes, positive (high bit clear), as hex: unique and unguessable serials. */
+function serialNumber(): string {
+  const bytes = randomBytes(16);
+  bytes[0] = (bytes[0] as number) & 0x7f;
+  return bytes.toString('hex');
+}
+
+/** `sha256:` hex of an enrolment token: the form stored, and the one the agent's proof binds. */
+export function enrolmentDigest(token: string): string {
+  return `sha256:${createHash('sha256').update(token).digest('hex')}`;
+}

@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  AGENT_IDENTITY_ENVELOPE_TYPE,
+  agentIdentitySchema,
+  ENROLMENT_TOKEN_PATTERN,
+  type Envelope,
+  IsotypError,
+} from '@isotyp/protocol';
+import { CertificateAuthority, checkCertificateRequest, enrolmentDigest } from '../agents/certificate-authority.js';
+import { type AppDeps, createRouter } from '../app.js';
+import { appendAudit } from '../audit/audit-log.js';
+import type { AppEnv } from '../context.js';
+import { objectId } from '../identity/schemas.js';
+import { newId } from '../ids.js';
+import type { AgentRecord } from '../storage/store.js';
+import { openSelfSigned } from '../trust/trust-documents.js';
+import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
+
+/** Enrolment tokens live at most this long. */
+const MAX_TOKEN_MINUTES = 30;
+const agentName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, . _ -; up to 63 characters');
+
+const agentView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    identityKeyId: z.string(),
+    certificateSerial: z.string(),
+    certificateNotAfter: z.string(),
+    createdAt: z.string(),
+    revokedAt: z.string().optional(),
+    lastSeenAt: z.string().optional(),
+  })
+  .openapi('Agent');
+const toAgentView = ({ orgId: _org, identityPublicKey: _key, ...rest }: AgentRecord) => rest;
+
+/**
+ * Agent enrolment: an admin makes a one-time token for a named agent (at most 30 minutes, stored
+ * hashed); the agent redeems it once with a certificate request and a proof of its Ed25519
+ * identity, and gets a client certificate from the CA bound to its id, the CA certificate to
+ * pin and the org root to pin. Listing and revoking agents need an admin.
+ */
+export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const { store, config } = deps;
+  const now = deps.now ?? (() => new Date());
+  const app = createRouter();
+  let authority: Promise<CertificateAuthority> | undefined;
+  const ca = () => {
+    const passphrase = config.caPassphrase;
+    if (passphrase === undefined) {
+      throw new IsotypError('ISOTYP_CONFIG_INVALID', 'This control plane has no CA passphrase: agents cannot enrol.', {
+        hint: 'Start it with ISOTYP_CA_PASSPHRASE set (at least 16 characters), kept like any other server secret.',
+      });
+    }
+    authority ??= CertificateAuthority.open(store, passphrase, now()).catch((error: unknown) => {
+      authority = undefined;
+      throw error;
+    });
+    return authority;
+  };
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/agents/enrolment-tokens',
+      tags: ['agents'],
+      summary: 'Make a one-time enrolment token for an agent (shown once).',
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            name: agentName,
+            expiresInMinutes: z.number().int().min(1).max(MAX_TOKEN_MINUTES).default(MAX_TOKEN_MINUTES),
+          }),
+        ),
+      },
+      responses: {
+        201: jsonResponse(
+          z.object({ name: z.string(), token: z.string(), expiresAt: z.string() }),
+          'The token: pass it to isotyp agent enroll once.',
+        ),
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'tokens:manage');
+      const { name, expiresInMinutes } = c.req.valid('json');
+      const token = `isotyp_enrol_${randomBytes(32).toString('base64url')}`;
+      const created = now();
+      const expiresAt = new Date(created.getTime() + expiresInMinutes * 60_000).toISOString();
+      await store.enrolmentTokens.create({
+        tokenHash: hashOf(token),
+        orgId: principal.orgId,
+        name,
+        createdBy: actorOf(principal),
+        createdAt: created.toISOString(),
+        expiresAt,
+      });
+      await appendAudit(
+        store,
+        {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+          action: 'agent.enrolment-token.create',
+          entity: { kind: 'agent', id: name },
+          details: { expiresAt },
+        },
+        created,
+      );
+      return c.json({ name, token, expiresAt }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/agents/enroll',
+      tags: ['agents'],
+      summary:
+        'Redeem an enrolment token: a client certificate for the agent (no bearer token; the enrolment token is the credential).',
+      request: {
+        body: jsonBody(
+          z.strictObject({
+            token: z.string().max(100),
+            csr: z
+              .string()
+              .max(16 * 1024)
+              .openapi({ description: 'PEM PKCS#10 request, RSA ≥ 2048 bits.' }),
+            identity: z
+              .unknown()
+              .openapi({ description: 'isotyp.agent-identity envelope, signed by the identity key.' }),
+          }),
+        ),
+      },
+      responses: {
+        201: jsonResponse(
+          z.object({
+            agentId: z.string(),
+            orgId: z.string(),
+            name: z.string(),
+            certificate: z.string(),
+            certificateNotAfter: z.string(),
+            ca: z.object({ certificate: z.string(), fingerprint: z.string() }),
+            orgRoot: z
+              .unknown()
+              .openapi({ description: 'The org root envelope to pin, or null before isotyp org init.' }),
+          }),
+          'Enrolled.',
+        ),
+        400: errorResponse,
+        401: errorResponse,
+        409: errorResponse,
+      },
+    }),
+    async (c) => {
+      const { token, csr, identity } = c.req.valid('json');
+      if (!ENROLMENT_TOKEN_PATTERN.test(token)) throw refusedToken();
+      // Everything the agent sends is checked before the token is spent on it.
+      const request = checkCertificateRequest(csr);
+      const proof = openSelfSigned(identity, AGENT_IDENTITY_ENVELOPE_TYPE, agentIdentitySchema, 'keyId and publicKey');
+      if (proof.enrolment !== enrolmentDigest(token)) {
+        throw new IsotypError('ISOTYP_INVALID_INPUT', 'The identity proof is for another enrolment.', {
+          hint: 'Sign the proof over this enrolment token, as isotyp agent enroll does.',
+        });
+      }
+      const authority = await ca();
+      const at = now();
+      const agentId = newId('agt');
+      // One compare-and-set: of two concurrent redemptions exactly one gets the token.
+      const redeemed = await store.enrolmentTokens.redeem(hashOf(token), at.toISOString(), agentId);
+      if (redeemed === undefined) throw refusedToken();
+      const issued = authority.issueAgentCertificate(request, {
+        orgId: redeemed.orgId,
+        agentId,
+        hours: config.agentCertificateHours,
+        now: at,
+      });
+      await store.agents.create({
+        id: agentId,
+        orgId: redeemed.orgId,
+        name: redeemed.name,
+        identityKeyId: proof.keyId,
+        identityPublicKey: proof.publicKey,
+        certificateSerial: issued.serial,
+        certificateNotAfter: issued.notAfter.toISOString(),
+        createdAt: at.toISOString(),
+      });
+      await appendAudit(
+        store,
+        {
+          orgId: redeemed.orgId,
+          actor: `agent:${agentId}`,
+          action: 'agent.enroll',
+          entity: { kind: 'agent', id: agentId },
+          details: { name: redeemed.name, identityKeyId: proof.keyId, certificateSerial: issued.serial },
+        },
+        at,
+      );
+      const root = await store.trust.latest(redeemed.orgId, 'root');
+      return c.json(
+        {
+          agentId,
+          orgId: redeemed.orgId,
+          name: redeemed.name,
+          certificate: issued.pem,
+          certificateNotAfter: issued.notAfter.toISOString(),
+          ca: { certificate: authority.certificatePem, fingerprint: authority.fingerprint },
+          orgRoot: (root?.document as Envelope | undefined) ?? null,
+        },
+        201,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/agents',
+      tags: ['agents'],
+      summary: 'The organisation’s agents.',
+      responses: { 200: jsonResponse(z.object({ agents: z.array(agentView) }), 'Oldest first.'), ...authErrors },
+    }),
+    async (c) => {
+      const principal = allow(c, 'org:read', undefined, true);
+      return c.json({ agents: (await store.agents.list(principal.orgId)).map(toAgentView) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/agents/{id}/revoke',
+      tags: ['agents'],
+      summary: 'Revoke an agent: its certificate is refused from its next request on.',
+      request: { params: z.object({ id: objectId }) },
+      responses: { 200: jsonResponse(agentView, 'Revoked (also when it already was).'), ...authErrors },
+    }),
+    async (c) => {
+      const principal = allow(c, 'tokens:manage');
+      const { id } = c.req.valid('param');
+      const at = now();
+      if (!(await store.agents.revoke(principal.orgId, id, at.toISOString()))) found(undefined, 'agent', id);
+      await appendAudit(
+        store,
+        { orgId: principal.orgId, actor: actorOf(principal), action: 'agent.revoke', entity: { kind: 'agent', id } },
+        at,
+      );
+      return c.json(toAgentView(found(await store.agents.get(principal.orgId, id), 'agent', id)), 200);
+    },
+  );
+
+  return app;
+}
+
+function hashOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** One answer for a token that is unknown, expired or used: nothing to tell them apart. */
+function refusedToken(): IsotypError {
+  return new IsotypError(
+    'ISOTYP_UNAUTHENTICATED',
+    'The enrolment token is not valid: unknown, expired or already used.',
+    {
+      hint: 'Ask an admin for a new one: isotyp agents token NAME (tokens live 30 minutes and work once).',
+    },
+  );
+}

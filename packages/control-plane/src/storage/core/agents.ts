@@ -1,0 +1,45 @@
+import { asc, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Store } from '../store.js';
+import type { Driver } from './driver.js';
+import { allOf, first } from './query.js';
+
+type Agents = Pick<Store, 'authorities' | 'enrolmentTokens' | 'agents'>;
+
+/** The agents' CA, enrolment tokens and enrolled agents. */
+export function agentStore({ tables: t, run }: Driver): Agents {
+  return {
+    authorities: {
+      active: () =>
+        first(
+          run.select('certificateAuthorities', isNull(t.certificateAuthorities.retiredAt), {
+            orderBy: [desc(t.certificateAuthorities.createdAt), desc(t.certificateAuthorities.id)],
+            limit: 1,
+          }),
+        ),
+      create: (ca) => run.insert('certificateAuthorities', ca, [t.certificateAuthorities.id]),
+    },
+    enrolmentTokens: {
+      create: async (token) => void (await run.insert('enrolmentTokens', token)),
+      async redeem(tokenHash, now, agentId) {
+        // One statement: the first redemption sets used_at, every later one matches no row.
+        const usable = allOf(
+          eq(t.enrolmentTokens.tokenHash, tokenHash),
+          isNull(t.enrolmentTokens.usedAt),
+          gt(t.enrolmentTokens.expiresAt, now),
+        );
+        const [token] = await run.update('enrolmentTokens', { usedAt: now, agentId }, usable);
+        return token;
+      },
+    },
+    agents: {
+      create: async (agent) => void (await run.insert('agents', agent)),
+      get: (orgId, id) => first(run.select('agents', allOf(eq(t.agents.orgId, orgId), eq(t.agents.id, id)))),
+      list: (orgId) =>
+        run.select('agents', eq(t.agents.orgId, orgId), { orderBy: [asc(t.agents.createdAt), asc(t.agents.id)] }),
+      async revoke(orgId, id, now) {
+        const set = { revokedAt: sql`coalesce(${t.agents.revokedAt}, ${now})` };
+        return (await run.update('agents', set, allOf(eq(t.agents.orgId, orgId), eq(t.agents.id, id)))).length > 0;
+      },
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { keyIdSchema } from '../signature.js';
+import { publicKeyTextSchema } from './trust.js';
+
+export const AGENT_IDENTITY_ENVELOPE_TYPE = 'isotyp.agent-identity';
+
+/**
+ * Payload of the envelope an agent signs with its own Ed25519 identity key when it enrols:
+ * proof that it holds the private half of the key the control plane records for it.
+ */
+export const agentIdentitySchema = z.strictObject({
+  keyId: keyIdSchema,
+  publicKey: publicKeyTextSchema,
+  /** The enrolment token's digest (`sha256:` hex), binding the proof to one enrolment. */
+  enrolment: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+});
+export type AgentIdentity = z.infer<typeof agentIdentitySchema>;
+
+/** Agent enrolment tokens: `isotyp_enrol_` and 43 base64url characters (32 random bytes). */
+export const ENROLMENT_TOKEN_PATTERN = /^isotyp_enrol_[A-Za-z0-9_-]{43}$/;
