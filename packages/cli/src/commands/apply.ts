@@ -49,7 +49,7 @@ export default class Apply extends IsotypCommand {
       dependsOn: ['change'],
     }),
     'org-root': Flags.string({
-      summary: 'With --change: the org root key id to trust (ed25519:…).',
+      summary: 'With --change: the org root key id to trust (ed25519:…); default: the one pinned by isotyp agent enroll.',
       env: 'ISOTYP_ORG_ROOT',
       dependsOn: ['change'],
     }),
@@ -90,6 +90,11 @@ export default class Apply extends IsotypCommand {
       actor?: string | undefined;
     },
   ): Promise<ApplyResult> {
+    // An enrolled agent pinned its org root at enrolment: that pin stands in for --org-root.
+    if (flags['org-root'] === undefined) {
+      const { readAgentState } = await import('../services/agent/enrolment.js');
+      flags['org-root'] = readAgentState()?.orgRoot?.keyId;
+    }
     const missing = (['schema', 'target-id', 'env', 'org-root'] as const).filter((name) => flags[name] === undefined);
     if (missing.length > 0) {
       const { IsotypError } = await import('@isotyp/protocol');

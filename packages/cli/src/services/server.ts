@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createLogger, type FirstAdmin, resolveConfig, runControlPlane } from '@isotyp/control-plane';
 import { IsotypError } from '@isotyp/protocol';
 
@@ -37,10 +38,12 @@ export async function startControlPlane(
     options.adminEmail === undefined || password === undefined
       ? undefined
       : { orgId: options.org, orgName: options.org, email: options.adminEmail, password };
+  const caPassphrase = env.ISOTYP_CA_PASSPHRASE || embeddedCaPassphrase(options.db);
   const config = resolveConfig({
     port: options.port,
     host: options.host,
     database: options.db,
+    ...(caPassphrase === undefined ? {} : { caPassphrase }),
     publicUrl:
       options.publicUrl ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
   });
@@ -58,4 +61,25 @@ export async function startControlPlane(
     process.on('SIGTERM', stop);
   });
   return { url: running.url, bootstrapped: running.bootstrapped, stopped };
+}
+
+/**
+ * The embedded default keeps the agent CA's passphrase beside its SQLite file (0600), made on
+ * first start, so agents can enrol with no set-up; that is only as safe as the file's directory.
+ * Deployments set ISOTYP_CA_PASSPHRASE from their secret store instead (PostgreSQL requires it).
+ */
+function embeddedCaPassphrase(database: string): string | undefined {
+  if (!database.startsWith('sqlite:')) return undefined;
+  const path = database.slice('sqlite:'.length).replace(/^\/\//, '');
+  if (path === '' || path === ':memory:') return undefined;
+  const file = `${path}.ca-passphrase`;
+  if (!existsSync(file)) {
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    } catch (error) {
+      // Another process starting on the same file wrote it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
 }

@@ -115,7 +115,7 @@ describe('agent enrolment', () => {
   });
 
   it('refuses an unknown or malformed token the same way, and tokens that would outlive 30 minutes', async () => {
-    for (const token of ['isotyp_enrol_' + 'x'.repeat(43), 'not-a-token']) {
+    for (const token of [`isotyp_enrol_${'x'.repeat(43)}`, 'not-a-token']) {
       const answer = await cp.call('POST', '/v1/agents/enroll', { body: enrolment(token).body });
       expect([answer.status, answer.body.error.code]).toEqual([401, 'ISOTYP_UNAUTHENTICATED']);
     }

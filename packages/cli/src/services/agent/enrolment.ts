@@ -1,0 +1,151 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AGENT_IDENTITY_ENVELOPE_TYPE,
+  decodePublicKey,
+  ENROLMENT_TOKEN_PATTERN,
+  encodePublicKey,
+  generateKeyPair,
+  IsotypError,
+  keyId,
+  ORG_ROOT_ENVELOPE_TYPE,
+  orgRootSchema,
+  sealEnvelope,
+  toBase64Url,
+  verifyEnvelope,
+} from '@isotyp/protocol';
+import forge from 'node-forge';
+import { z } from 'zod';
+import { isotypHome } from '../../config.js';
+import { ControlPlaneClient } from '../control-plane/client.js';
+import { writePrivateFile } from '../control-plane/files.js';
+import { normalizeServer } from '../control-plane/session.js';
+
+/** What an enrolled agent keeps about itself (agent.json): nothing secret. */
+export const agentStateSchema = z.object({
+  agentId: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  server: z.string(),
+  certificateNotAfter: z.string(),
+  caFingerprint: z.string(),
+  /** The org root pinned at enrolment; null when the organisation had none yet. */
+  orgRoot: z.object({ keyId: z.string(), publicKey: z.string() }).nullable(),
+  enrolledAt: z.string(),
+});
+export type AgentState = z.infer<typeof agentStateSchema>;
+
+const enrolledSchema = z.object({
+  agentId: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  certificate: z.string(),
+  certificateNotAfter: z.string(),
+  ca: z.object({ certificate: z.string(), fingerprint: z.string() }),
+  orgRoot: z.unknown(),
+});
+
+/** $ISOTYP_HOME/agent: identity, TLS key and certificates, pinned CA and root. */
+export function agentDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(isotypHome(env), 'agent');
+}
+
+/** The enrolled agent's state, or undefined when this machine has not enrolled. */
+export function readAgentState(env: NodeJS.ProcessEnv = process.env): AgentState | undefined {
+  const file = join(agentDir(env), 'agent.json');
+  if (!existsSync(file)) return undefined;
+  return agentStateSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/**
+ * `isotyp agent enroll`: makes this machine's Ed25519 identity and an RSA TLS key (both stay
+ * here), redeems the one-time token for a client certificate, and pins the CA certificate and the
+ * org root the control plane answered with. Everything lands in $ISOTYP_HOME/agent, keys 0600.
+ *
+ * @example
+ * const state = await enrollAgent({ url: 'https://isotyp.example.com', token });
+ */
+export async function enrollAgent(input: {
+  url: string;
+  token: string;
+  force?: boolean;
+  env?: NodeJS.ProcessEnv;
+}): Promise<AgentState> {
+  if (!ENROLMENT_TOKEN_PATTERN.test(input.token)) {
+    throw new IsotypError('ISOTYP_USAGE', 'That is not an enrolment token (isotyp_enrol_…).', {
+      hint: 'An admin makes one with isotyp agents token NAME; it works once, for 30 minutes.',
+    });
+  }
+  const dir = agentDir(input.env);
+  if (!input.force && existsSync(join(dir, 'agent.json'))) {
+    throw new IsotypError('ISOTYP_CONFLICT', `This machine is already enrolled (${dir}).`, {
+      hint: 'Pass --force to enrol again with a new identity (the old agent should be revoked).',
+    });
+  }
+  const server = normalizeServer(input.url);
+  const identity = generateKeyPair();
+  const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  csr.setSubject([{ name: 'commonName', value: 'isotyp-agent' }]);
+  csr.sign(
+    forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+    forge.md.sha256.create(),
+  );
+  const proof = sealEnvelope({
+    type: AGENT_IDENTITY_ENVELOPE_TYPE,
+    payload: {
+      keyId: keyId(identity.publicKey),
+      publicKey: encodePublicKey(identity.publicKey),
+      enrolment: `sha256:${createHash('sha256').update(input.token).digest('hex')}`,
+    },
+    secretKey: identity.secretKey,
+  });
+  const client = new ControlPlaneClient({ server });
+  const enrolled = await client.post(
+    '/v1/agents/enroll',
+    { token: input.token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
+    enrolledSchema,
+  );
+  const state: AgentState = {
+    agentId: enrolled.agentId,
+    orgId: enrolled.orgId,
+    name: enrolled.name,
+    server,
+    certificateNotAfter: enrolled.certificateNotAfter,
+    caFingerprint: enrolled.ca.fingerprint,
+    orgRoot: pinnedRoot(enrolled.orgRoot, enrolled.orgId),
+    enrolledAt: new Date().toISOString(),
+  };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const write = (name: string, text: string) => writePrivateFile(join(dir, name), text, { overwrite: true });
+  write(
+    'identity.key',
+    JSON.stringify({
+      keyId: keyId(identity.publicKey),
+      publicKey: encodePublicKey(identity.publicKey),
+      seed: toBase64Url(identity.secretKey.subarray(0, 32)),
+    }),
+  );
+  write('tls.key', tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+  write('tls.crt', enrolled.certificate);
+  write('ca.crt', enrolled.ca.certificate);
+  write('agent.json', `${JSON.stringify(state, null, 2)}\n`);
+  return state;
+}
+
+/** The org root from the enrolment answer, checked to be self-signed and of this organisation. */
+function pinnedRoot(envelope: unknown, orgId: string): AgentState['orgRoot'] {
+  if (envelope === null || envelope === undefined) return null;
+  const claimed = orgRootSchema.safeParse((envelope as { payload?: unknown }).payload);
+  if (!claimed.success || claimed.data.org !== orgId) {
+    throw new IsotypError('ISOTYP_TRUST_MISMATCH', 'The control plane answered with an unreadable org root.');
+  }
+  verifyEnvelope(envelope, {
+    type: ORG_ROOT_ENVELOPE_TYPE,
+    keys: new Map([[claimed.data.keyId, decodePublicKey(claimed.data.publicKey)]]),
+    payload: orgRootSchema,
+  });
+  return { keyId: claimed.data.keyId, publicKey: claimed.data.publicKey };
+}
