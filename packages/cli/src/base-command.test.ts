@@ -5,8 +5,10 @@ describe('isotyp (binary)', () => {
   it('--help lists the topics and root commands', () => {
     const { status, stdout } = runCli(['--help']);
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^TOPICS\n {2}audit +/m);
-    for (const topic of ['audit', 'errors', 'migrate']) expect(stdout).toMatch(new RegExp(`^ {2}${topic} +\\S`, 'm'));
+    expect(stdout).toMatch(/^TOPICS\n {2}agent +/m);
+    for (const topic of ['agent', 'agents', 'audit', 'errors', 'migrate', 'secrets']) {
+      expect(stdout).toMatch(new RegExp(`^ {2}${topic} +\\S`, 'm'));
+    }
     expect(stdout).toMatch(/^ {2}errors +Look up error codes/m);
     for (const command of ['inspect', 'plan', 'lint', 'apply', 'rollback', 'drift']) {
       expect(stdout).toMatch(new RegExp(`^ {2}${command} +\\S`, 'm'));

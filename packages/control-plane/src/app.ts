@@ -119,7 +119,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // a password must not be stored in an idempotency record). One mount: Hono's `/x/*` also
   // matches `/x`, so two overlapping mounts would claim the same key twice.
   const retrySafe = idempotency({ store, ...(deps.now ? { now: deps.now } : {}) });
-  app.use('/v1/*', (c, next) => (c.req.path.startsWith('/v1/auth/') ? next() : retrySafe(c, next)));
+  // Heartbeats are last-writer-wins reports, sent every few seconds by every agent: repeating
+  // one is harmless, and keeping an answer per heartbeat would fill the idempotency table.
+  const notRetried = (path: string) => path.startsWith('/v1/auth/') || path === '/v1/agent/heartbeat';
+  app.use('/v1/*', (c, next) => (notRetried(c.req.path) ? next() : retrySafe(c, next)));
 
   app.route('/', healthRoutes({ store, registry: metrics.registry }));
   app.route('/', identityRoutes(identity));

@@ -53,6 +53,11 @@ export const controlPlaneConfigSchema = z.strictObject({
     .int()
     .min(1)
     .max(24 * 30),
+  /**
+   * Serve HTTPS with a certificate from the agent CA (for the public URL's host, 127.0.0.1 and
+   * localhost), and accept agents' client certificates. Needs `caPassphrase`.
+   */
+  tls: z.boolean(),
 });
 export type ControlPlaneConfig = z.infer<typeof controlPlaneConfigSchema>;
 
@@ -66,6 +71,7 @@ export const defaultConfig: ControlPlaneConfig = {
   accessTokenSeconds: 900,
   refreshTokenSeconds: 30 * 24 * 3600,
   agentCertificateHours: 24,
+  tls: false,
 };
 
 /** Defaults overlaid with `overrides`, validated; a bad value is ISOTYP_CONFIG_INVALID. */

@@ -20,6 +20,12 @@ export type Principal =
       projectId: string;
       environmentId: string;
       actions: CiAction[];
+    }
+  | {
+      /** An enrolled agent, known by the client certificate it presented over TLS. */
+      kind: 'agent';
+      orgId: string;
+      agentId: string;
     };
 
 /** Hono's environment for every route and middleware of the control plane. */
@@ -37,5 +43,12 @@ export interface AppEnv {
 
 /** A stable string for rate limiting and idempotency: one per user or CI token. */
 export function principalKey(principal: Principal): string {
-  return principal.kind === 'user' ? `user:${principal.userId}` : `ci:${principal.tokenId}`;
+  switch (principal.kind) {
+    case 'user':
+      return `user:${principal.userId}`;
+    case 'ci':
+      return `ci:${principal.tokenId}`;
+    case 'agent':
+      return `agent:${principal.agentId}`;
+  }
 }

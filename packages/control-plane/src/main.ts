@@ -1,5 +1,6 @@
 import { IsotypError } from '@isotyp/protocol';
 import type { Logger } from 'pino';
+import { CertificateAuthority } from './agents/certificate-authority.js';
 import { createApp } from './app.js';
 import type { ControlPlaneConfig } from './config.js';
 import { bootstrapOrg } from './identity/bootstrap.js';
@@ -73,14 +74,39 @@ export async function runControlPlane(options: {
       ...(options.now ? { now: options.now } : {}),
       ...(options.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
     });
-    const server = await startServer({ app, host: config.host, port: config.port, logger });
-    const pruner = startIdempotencyPruner(store, logger, options.now ?? (() => new Date()));
+    const now = options.now ?? (() => new Date());
+    const tls = config.tls ? await serverTls(store, config, now) : undefined;
+    const server = await startServer({
+      app,
+      host: config.host,
+      port: config.port,
+      logger,
+      ...(tls === undefined ? {} : { tls: tls.current() }),
+    });
+    const pruner = startIdempotencyPruner(store, logger, now);
+    // The server certificate lives SERVER_CERT_DAYS; a fresh one every day keeps it far from expiry.
+    const renewal =
+      tls === undefined
+        ? undefined
+        : setInterval(
+            () => {
+              try {
+                server.setTls?.(tls.renew());
+                logger.info('server certificate renewed');
+              } catch (error) {
+                logger.error({ err: error }, 'renewing the server certificate failed');
+              }
+            },
+            24 * 3600 * 1000,
+          );
+    renewal?.unref();
     return {
       ...server,
       bootstrapped,
       store,
       async close() {
         clearInterval(pruner);
+        clearInterval(renewal);
         await server.close();
         await store.close();
       },
@@ -113,4 +139,36 @@ function startIdempotencyPruner(store: Store, logger: Logger, now: () => Date): 
   }, PENDING_FOR_MS);
   timer.unref();
   return timer;
+}
+
+/** How long the control plane's own TLS certificate is valid. */
+const SERVER_CERT_DAYS = 30;
+
+/** The server's certificate from the agent CA, for its public host name and loopback. */
+async function serverTls(store: Store, config: ControlPlaneConfig, now: () => Date) {
+  if (config.caPassphrase === undefined) {
+    throw new IsotypError(
+      'ISOTYP_CONFIG_INVALID',
+      'HTTPS needs the CA passphrase (the CA issues the server certificate).',
+      {
+        hint: 'Set ISOTYP_CA_PASSPHRASE (at least 16 characters).',
+      },
+    );
+  }
+  const ca = await CertificateAuthority.open(store, config.caPassphrase, now());
+  const hosts = [
+    ...new Set([new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''), config.host, '127.0.0.1', 'localhost']),
+  ].filter((host) => host !== '0.0.0.0' && host !== '::' && host !== '');
+  const issue = () => {
+    const issued = ca.issueServerCertificate(hosts, { hours: SERVER_CERT_DAYS * 24, now: now() });
+    return { key: issued.keyPem, cert: issued.pem, ca: [ca.certificatePem] };
+  };
+  let current = issue();
+  return {
+    current: () => current,
+    renew: () => {
+      current = issue();
+      return current;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { type ServerType, serve } from '@hono/node-server';
 import { IsotypError } from '@isotyp/protocol';
@@ -18,6 +19,19 @@ export interface StartServerOptions {
   requestTimeoutMs?: number;
   /** Idle time before a kept-alive connection is closed. */
   keepAliveTimeoutMs?: number;
+  /**
+   * Serve HTTPS. Clients may present a certificate (agents do, people and CI jobs do not): it is
+   * checked against `ca` by Node's TLS and routes read the outcome from the socket; a missing
+   * or foreign certificate does not end the handshake, it just authenticates nobody.
+   */
+  tls?: TlsOptions;
+}
+
+export interface TlsOptions {
+  key: string;
+  cert: string;
+  /** CA certificates that client certificates must chain to. */
+  ca: string[];
 }
 
 export interface RunningServer {
@@ -25,6 +39,8 @@ export interface RunningServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), then resolves. */
   close(): Promise<void>;
+  /** Swaps the server certificate (or CA list) for new connections; open ones keep theirs. */
+  setTls?(tls: TlsOptions): void;
 }
 
 /**
@@ -45,6 +61,7 @@ export function startServer({
   headersTimeoutMs = 10_000,
   requestTimeoutMs = 30_000,
   keepAliveTimeoutMs = 5_000,
+  tls,
 }: StartServerOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     let server: ServerType;
@@ -61,7 +78,9 @@ export function startServer({
         fetch: app.fetch,
         hostname: host,
         port,
+        ...(tls === undefined ? {} : { createServer: createHttpsServer }),
         serverOptions: {
+          ...(tls === undefined ? {} : { ...tls, requestCert: true, rejectUnauthorized: false }),
           headersTimeout: headersTimeoutMs,
           requestTimeout: requestTimeoutMs,
           keepAliveTimeout: keepAliveTimeoutMs,
@@ -72,9 +91,17 @@ export function startServer({
       (info) => {
         server.off('error', onError);
         const address = info as AddressInfo;
-        const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+        const scheme = tls === undefined ? 'http' : 'https';
+        const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
         logger.info({ url }, 'control plane listening');
-        resolve({ url, port: address.port, close: closer(server, shutdownTimeoutMs, logger) });
+        resolve({
+          url,
+          port: address.port,
+          close: closer(server, shutdownTimeoutMs, logger),
+          ...(tls === undefined
+            ? {}
+            : { setTls: (next: TlsOptions) => (server as import('node:https').Server).setSecureContext(next) }),
+        });
       },
     );
     server.once('error', onError);

@@ -49,7 +49,8 @@ export default class Apply extends IsotypCommand {
       dependsOn: ['change'],
     }),
     'org-root': Flags.string({
-      summary: 'With --change: the org root key id to trust (ed25519:…); default: the one pinned by isotyp agent enroll.',
+      summary:
+        'With --change: the org root key id to trust (ed25519:…); default: the one pinned by isotyp agent enroll.',
       env: 'ISOTYP_ORG_ROOT',
       dependsOn: ['change'],
     }),

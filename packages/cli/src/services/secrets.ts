@@ -1,4 +1,4 @@
-import { type OpenedSecretStore, openSecretStore, resolveTargetSecrets } from '@isotyp/agent';
+import { hasSecretReference, type OpenedSecretStore, openSecretStore, resolveTargetSecrets } from '@isotyp/agent';
 import { isotypHome } from '../config.js';
 
 /** The machine's secret store; its notice (the keychain fallback) goes to stderr, once. */
@@ -10,6 +10,8 @@ export async function secretStore(env: NodeJS.ProcessEnv = process.env): Promise
 
 /** A target URL with `?password=keychain:NAME` resolved from the secret store (see --target). */
 export async function withTargetSecrets(targetUrl: string): Promise<string> {
+  // No reference, no secret store: a machine without one still works with plain URLs.
+  if (!hasSecretReference(targetUrl)) return targetUrl;
   const { store } = await secretStore();
   return resolveTargetSecrets(targetUrl, store);
 }

@@ -14,6 +14,8 @@ export interface ServerOptions {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
   /** With --json, stdout carries only the result: logs go to stderr. */
   logToStderr?: boolean;
+  /** HTTPS, with agents' client certificates accepted (see ControlPlaneConfig.tls). */
+  tls?: boolean;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -44,8 +46,10 @@ export async function startControlPlane(
     host: options.host,
     database: options.db,
     ...(caPassphrase === undefined ? {} : { caPassphrase }),
+    ...(options.tls ? { tls: true } : {}),
     publicUrl:
-      options.publicUrl ?? `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
+      options.publicUrl ??
+      `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
   });
   const running = await runControlPlane({ config, logger, ...(firstAdmin ? { firstAdmin } : {}) });
   const stopped = new Promise<void>((resolve) => {

@@ -36,7 +36,9 @@ export async function verifySubmission(
   const author =
     principal.kind === 'user'
       ? principal.userId
-      : (await store.ciTokens.get(principal.orgId, principal.tokenId))?.createdBy;
+      : principal.kind === 'ci'
+        ? (await store.ciTokens.get(principal.orgId, principal.tokenId))?.createdBy
+        : undefined;
   if (key.userId !== author) {
     throw new IsotypError('ISOTYP_FORBIDDEN', 'The submission is signed with somebody else’s key.', {
       hint:

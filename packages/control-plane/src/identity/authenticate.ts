@@ -1,8 +1,9 @@
+import type { TLSSocket } from 'node:tls';
 import { IsotypError } from '@isotyp/protocol';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, Principal } from '../context.js';
 import { ReadCache } from '../storage/read-cache.js';
-import type { Store } from '../storage/store.js';
+import type { AgentRecord, Store } from '../storage/store.js';
 import type { AccessTokens } from './access-tokens.js';
 import { CI_TOKEN_PREFIX, type CiTokens } from './ci-tokens.js';
 import { REFRESH_TOKEN_PREFIX } from './refresh-tokens.js';
@@ -12,6 +13,12 @@ export interface AuthenticateOptions {
   tokens: AccessTokens;
   ciTokens: CiTokens;
 }
+
+/** The URI name the agent CA puts in every agent certificate (agents/certificate-authority.ts). */
+const AGENT_URI = /(?:^|, )URI:urn:isotyp:agent:([A-Za-z0-9_-]+):([A-Za-z0-9_-]+)(?:,|$)/;
+
+/** Certificate serials compared as numbers: hex, lower-case, no leading zeros. */
+const serial = (hex: string) => hex.toLowerCase().replace(/^0+/, '');
 
 /** Signed-in callers remembered at most (a few MB). */
 const PRINCIPALS_KEPT = 10_000;
@@ -43,11 +50,42 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     tables: ['signingKeys', 'users', 'roleGrants'],
     max: PRINCIPALS_KEPT,
   });
+  // Agents, by their certificate's URI name, until an agent is revoked or re-certified.
+  const agents = new ReadCache<AgentRecord | undefined>(store, { tables: ['agents'], max: PRINCIPALS_KEPT });
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header !== undefined) c.set('principal', await resolve(header));
+    else {
+      const agent = await agentOf(c.env);
+      if (agent !== undefined) c.set('principal', agent);
+    }
     await next();
   };
+
+  /**
+   * The agent whose client certificate Node's TLS accepted for this connection (it chains to the
+   * agent CA), named by its URI; refused when revoked or when the certificate is not the agent's
+   * current one. No certificate, or one the handshake did not accept: nobody.
+   */
+  async function agentOf(env: unknown): Promise<Principal | undefined> {
+    const socket = (env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket as TLSSocket | undefined;
+    if (socket === undefined || !('authorized' in socket) || !socket.authorized) return undefined;
+    const certificate = socket.getPeerCertificate();
+    const named = AGENT_URI.exec(certificate.subjectaltname ?? '');
+    if (named === null) return undefined;
+    const [, orgId = '', agentId = ''] = named;
+    const agent = await agents.get(`${orgId}\n${agentId}`, () => store.agents.get(orgId, agentId));
+    if (agent === undefined || agent.revokedAt !== undefined) {
+      throw unauthenticated('This agent is revoked.', 'Enrol the machine again with a new token: isotyp agent enroll.');
+    }
+    if (serial(agent.certificateSerial) !== serial(certificate.serialNumber)) {
+      throw unauthenticated(
+        'This certificate is not the agent’s current one.',
+        'Use the newest certificate in $ISOTYP_HOME/agent.',
+      );
+    }
+    return { kind: 'agent', orgId, agentId };
+  }
 
   async function resolve(header: string): Promise<Principal> {
     const token = header.length <= MAX_TOKEN_CHARS + 16 ? BEARER.exec(header)?.[1] : undefined;

@@ -81,6 +81,9 @@ export function can(principal: Principal, permission: Permission, scope: ObjectS
     if (scope.environmentId !== undefined && scope.environmentId !== principal.environmentId) return false;
     return principal.actions.some((action) => ciActionPermissions[action].includes(permission));
   }
+  // An agent holds the agent role across its organisation (which targets it serves is for the
+  // routes to decide).
+  if (principal.kind === 'agent') return rolePermissions.agent.includes(permission);
   return principal.grants.some(
     (grant) => grantCovers(grant, scope) && rolePermissions[grant.role].includes(permission),
   );
@@ -93,12 +96,14 @@ export function can(principal: Principal, permission: Permission, scope: ObjectS
 export function canAnywhere(principal: Principal, permission: Permission): boolean {
   if (principal.kind === 'ci')
     return principal.actions.some((action) => ciActionPermissions[action].includes(permission));
+  if (principal.kind === 'agent') return rolePermissions.agent.includes(permission);
   return principal.grants.some((grant) => rolePermissions[grant.role].includes(permission));
 }
 
 /** Roles `principal` holds at `scope` (used by approvals: the signer's role must match the layer). */
 export function rolesAt(principal: Principal, scope: ObjectScope): Role[] {
   if (principal.kind === 'ci') return ['ci'];
+  if (principal.kind === 'agent') return ['agent'];
   return [...new Set(principal.grants.filter((g) => grantCovers(g, scope)).map((g) => g.role))];
 }
 

@@ -23,6 +23,11 @@ const agentName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, . _ -; up to 63 characters');
 
+/** An agent that has not been heard from for this long is flagged stale in the fleet view. */
+export const STALE_AFTER_MS = 3 * 60 * 1000;
+/** How often agents are asked to send a heartbeat. */
+export const HEARTBEAT_SECONDS = 30;
+
 const agentView = z
   .object({
     id: z.string(),
@@ -33,9 +38,29 @@ const agentView = z
     createdAt: z.string(),
     revokedAt: z.string().optional(),
     lastSeenAt: z.string().optional(),
+    version: z.string().optional(),
+    report: z.unknown().optional(),
+    stale: z.boolean().optional(),
   })
   .openapi('Agent');
 const toAgentView = ({ orgId: _org, identityPublicKey: _key, ...rest }: AgentRecord) => rest;
+
+const heartbeatBody = z.strictObject({
+  version: z.string().min(1).max(64),
+  targets: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(128),
+        dialect: z.enum(['sqlite', 'postgres']),
+        digest: z
+          .string()
+          .regex(/^sha256:[0-9a-f]{64}$/)
+          .optional(),
+        drift: z.boolean().optional(),
+      }),
+    )
+    .max(200),
+});
 
 /**
  * Agent enrolment: an admin makes a one-time token for a named agent (at most 30 minutes, stored
@@ -78,8 +103,8 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       },
       responses: {
         201: jsonResponse(
-          z.object({ name: z.string(), token: z.string(), expiresAt: z.string() }),
-          'The token: pass it to isotyp agent enroll once.',
+          z.object({ name: z.string(), token: z.string(), expiresAt: z.string(), caFingerprint: z.string() }),
+          'The token: pass it to isotyp agent enroll once, with the CA fingerprint to check.',
         ),
         ...authErrors,
       },
@@ -109,7 +134,24 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         },
         created,
       );
-      return c.json({ name, token, expiresAt }, 201);
+      return c.json({ name, token, expiresAt, caFingerprint: (await ca()).fingerprint }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/agents/ca',
+      tags: ['agents'],
+      summary: 'The agent CA certificate, for a new agent to check against the fingerprint it was given.',
+      responses: {
+        200: jsonResponse(z.object({ certificate: z.string(), fingerprint: z.string() }), 'The CA certificate.'),
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const authority = await ca();
+      return c.json({ certificate: authority.certificatePem, fingerprint: authority.fingerprint }, 200);
     },
   );
 
@@ -224,7 +266,59 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = allow(c, 'org:read', undefined, true);
-      return c.json({ agents: (await store.agents.list(principal.orgId)).map(toAgentView) }, 200);
+      const [agents, heartbeats] = await Promise.all([
+        store.agents.list(principal.orgId),
+        store.heartbeats.list(principal.orgId),
+      ]);
+      const latest = new Map(heartbeats.map((h) => [h.agentId, h]));
+      const at = now().getTime();
+      const fleet = agents.map((agent) => {
+        const heard = latest.get(agent.id);
+        const seen = heard?.lastSeenAt ?? agent.lastSeenAt;
+        return {
+          ...toAgentView(agent),
+          ...(heard === undefined
+            ? {}
+            : { lastSeenAt: heard.lastSeenAt, version: heard.version, report: heard.report }),
+          stale: agent.revokedAt === undefined && (seen === undefined || at - Date.parse(seen) > STALE_AFTER_MS),
+        };
+      });
+      return c.json({ agents: fleet }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/agent/heartbeat',
+      tags: ['agents'],
+      summary: 'An agent reports in (over mutual TLS: its client certificate is its credential).',
+      request: { body: jsonBody(heartbeatBody) },
+      responses: {
+        200: jsonResponse(
+          z.object({ serverTime: z.string(), nextHeartbeatSeconds: z.number() }),
+          'Heard; when to report next.',
+        ),
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'agent:report', undefined, true);
+      if (principal.kind !== 'agent') {
+        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents send heartbeats.', {
+          hint: 'Agents authenticate with the client certificate they got at enrolment.',
+        });
+      }
+      const { version, targets } = c.req.valid('json');
+      const at = now();
+      await store.heartbeats.record({
+        agentId: principal.agentId,
+        orgId: principal.orgId,
+        lastSeenAt: at.toISOString(),
+        version,
+        report: { targets },
+      });
+      return c.json({ serverTime: at.toISOString(), nextHeartbeatSeconds: HEARTBEAT_SECONDS }, 200);
     },
   );
 

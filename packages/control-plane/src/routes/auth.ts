@@ -48,7 +48,7 @@ const logout = createRoute({
 
 const whoamiSchema = z
   .object({
-    kind: z.enum(['user', 'ci']),
+    kind: z.enum(['user', 'ci', 'agent']),
     orgId: z.string(),
     userId: z.string().optional(),
     email: z.string().optional(),
@@ -61,6 +61,7 @@ const whoamiSchema = z
         actions: z.array(z.enum(ciActions)),
       })
       .optional(),
+    agent: z.object({ agentId: z.string() }).optional(),
   })
   .openapi('Whoami');
 
@@ -104,6 +105,9 @@ export function authRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
     if (principal.kind === 'ci') {
       const { orgId, tokenId, projectId, environmentId, actions } = principal;
       return c.json({ kind: 'ci' as const, orgId, ci: { tokenId, projectId, environmentId, actions } }, 200);
+    }
+    if (principal.kind === 'agent') {
+      return c.json({ kind: 'agent' as const, orgId: principal.orgId, agent: { agentId: principal.agentId } }, 200);
     }
     const { orgId, userId, email, grants } = principal;
     return c.json({ kind: 'user' as const, orgId, userId, email, grants: grants.map(toGrantView) }, 200);

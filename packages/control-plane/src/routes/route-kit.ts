@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
 import type { Context } from 'hono';
-import type { AppEnv, Principal } from '../context.js';
+import { type AppEnv, type Principal, principalKey } from '../context.js';
 import { authorize, type ObjectScope, type Permission } from '../identity/rbac.js';
 
 /** The error body every route answers with, for the OpenAPI document. */
@@ -50,7 +50,7 @@ export function allow(c: Context<AppEnv>, permission: Permission, scope?: Object
 
 /** The caller's actor string for audit entries. */
 export function actorOf(principal: Principal): string {
-  return principal.kind === 'user' ? `user:${principal.userId}` : `ci:${principal.tokenId}`;
+  return principalKey(principal);
 }
 
 /** ISOTYP_NOT_FOUND for an object that does not exist in the caller's organisation. */

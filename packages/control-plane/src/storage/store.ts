@@ -130,6 +130,17 @@ export interface AgentRecord {
   lastSeenAt?: string;
 }
 
+/** The latest heartbeat of an agent: kept apart from AgentRecord, which is read on every agent request. */
+export interface AgentHeartbeatRecord {
+  agentId: string;
+  orgId: string;
+  lastSeenAt: string;
+  /** The agent's software version. */
+  version: string;
+  /** What it reported: its targets with their live schema digests and drift. */
+  report: JsonValue;
+}
+
 /** The server's JWT signing keys (EdDSA). Old keys stay published until their tokens expire. */
 export interface SigningKeyRecord {
   kid: string;
@@ -410,6 +421,11 @@ export interface Store {
      * concurrent redemptions exactly one gets the record, the other undefined.
      */
     redeem(tokenHash: string, now: string, agentId: string): Promise<EnrolmentTokenRecord | undefined>;
+  };
+  heartbeats: {
+    /** Keeps only the latest heartbeat per agent. */
+    record(heartbeat: AgentHeartbeatRecord): Promise<void>;
+    list(orgId: string): Promise<AgentHeartbeatRecord[]>;
   };
   agents: {
     create(agent: AgentRecord): Promise<void>;

@@ -16,13 +16,22 @@ export default class AgentEnroll extends IsotypCommand {
   static override flags = {
     url: Flags.string({ summary: 'The control plane’s URL.', required: true, env: 'ISOTYP_SERVER' }),
     token: Flags.string({ summary: 'The one-time enrolment token.', required: true, env: 'ISOTYP_ENROLMENT_TOKEN' }),
+    'ca-fingerprint': Flags.string({
+      summary: 'SHA-256 fingerprint of the control plane’s CA, from isotyp agents token (required over https).',
+      env: 'ISOTYP_CA_FINGERPRINT',
+    }),
     force: Flags.boolean({ summary: 'Enrol again, replacing this machine’s identity.' }),
   };
 
   async run(): Promise<AgentState> {
     const { flags } = await this.parse(AgentEnroll);
     const { enrollAgent } = await import('../../services/agent/enrolment.js');
-    const state = await enrollAgent({ url: flags.url, token: flags.token, force: flags.force });
+    const state = await enrollAgent({
+      url: flags.url,
+      token: flags.token,
+      caFingerprint: flags['ca-fingerprint'],
+      force: flags.force,
+    });
     this.log(`Enrolled agent ${state.name} (${state.agentId}) in organisation ${state.orgId}.`);
     this.log(`Client certificate valid until ${state.certificateNotAfter}; CA ${state.caFingerprint} pinned.`);
     this.log(

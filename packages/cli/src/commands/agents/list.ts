@@ -9,10 +9,13 @@ interface AgentRow {
   createdAt: string;
   revokedAt?: string | undefined;
   lastSeenAt?: string | undefined;
+  version?: string | undefined;
+  report?: unknown;
+  stale?: boolean | undefined;
 }
 
 export default class AgentsList extends IsotypCommand {
-  static override summary = 'The organisation’s agents: certificate expiry, revocation, last seen.';
+  static override summary = 'The fleet: each agent’s certificate expiry, version, last heartbeat; stale ones flagged.';
   static override examples = [{ description: 'All agents.', command: '<%= config.bin %> <%= command.id %>' }];
   static override flags = { server: serverFlag };
 
@@ -31,6 +34,9 @@ export default class AgentsList extends IsotypCommand {
       createdAt: z.string(),
       revokedAt: z.string().optional(),
       lastSeenAt: z.string().optional(),
+      version: z.string().optional(),
+      report: z.unknown().optional(),
+      stale: z.boolean().optional(),
     });
     const { agents } = await connect({ server: flags.server }).get('/v1/agents', z.object({ agents: z.array(row) }));
     if (agents.length === 0) this.log('No agents enrolled.');
@@ -40,8 +46,9 @@ export default class AgentsList extends IsotypCommand {
           { header: 'ID', value: (a) => a.id },
           { header: 'NAME', value: (a) => a.name },
           { header: 'CERTIFICATE UNTIL', value: (a) => a.certificateNotAfter },
-          { header: 'STATUS', value: (a) => (a.revokedAt ? `revoked ${a.revokedAt}` : 'active') },
-          { header: 'LAST SEEN', value: (a) => a.lastSeenAt ?? '-' },
+          { header: 'STATUS', value: (a) => (a.revokedAt ? 'revoked' : a.stale ? 'STALE' : 'active') },
+          { header: 'VERSION', value: (a) => a.version ?? '-' },
+          { header: 'LAST SEEN', value: (a) => a.lastSeenAt ?? 'never' },
         ]),
       );
     return agents;

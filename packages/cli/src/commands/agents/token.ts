@@ -17,7 +17,7 @@ export default class AgentsToken extends IsotypCommand {
     server: serverFlag,
   };
 
-  async run(): Promise<{ name: string; token: string; expiresAt: string }> {
+  async run(): Promise<{ name: string; token: string; expiresAt: string; caFingerprint: string }> {
     const { args, flags } = await this.parse(AgentsToken);
     const [{ connect }, { z }] = await Promise.all([
       import('../../services/control-plane/connection.js'),
@@ -26,10 +26,11 @@ export default class AgentsToken extends IsotypCommand {
     const answer = await connect({ server: flags.server }).post(
       '/v1/agents/enrolment-tokens',
       { name: args.name, expiresInMinutes: flags['expires-in'] },
-      z.object({ name: z.string(), token: z.string(), expiresAt: z.string() }),
+      z.object({ name: z.string(), token: z.string(), expiresAt: z.string(), caFingerprint: z.string() }),
     );
     this.log(answer.token);
     this.logToStderr(`One-time enrolment token for ${answer.name}, valid until ${answer.expiresAt}.`);
+    this.logToStderr(`CA fingerprint (for isotyp agent enroll --ca-fingerprint): ${answer.caFingerprint}`);
     return answer;
   }
 }

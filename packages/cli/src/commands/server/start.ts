@@ -44,6 +44,10 @@ export default class ServerStart extends IsotypCommand {
       env: 'ISOTYP_ADMIN_EMAIL',
     }),
     'admin-password-stdin': Flags.boolean({ summary: 'Read the first admin’s password from stdin.' }),
+    tls: Flags.boolean({
+      summary: 'Serve HTTPS with a certificate from the agent CA, and accept agents’ client certificates.',
+      env: 'ISOTYP_TLS',
+    }),
     'log-level': Flags.option({
       options: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const,
       default: 'info',
@@ -64,6 +68,7 @@ export default class ServerStart extends IsotypCommand {
       adminPasswordStdin: flags['admin-password-stdin'],
       logLevel: flags['log-level'],
       logToStderr: this.jsonEnabled(),
+      tls: flags.tls,
     });
     if (!this.jsonEnabled()) {
       this.logToStderr(

@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -69,6 +69,8 @@ export function readAgentState(env: NodeJS.ProcessEnv = process.env): AgentState
 export async function enrollAgent(input: {
   url: string;
   token: string;
+  /** SHA-256 fingerprint of the CA (from `isotyp agents token`): required for an https URL. */
+  caFingerprint?: string | undefined;
   force?: boolean;
   env?: NodeJS.ProcessEnv;
 }): Promise<AgentState> {
@@ -102,12 +104,19 @@ export async function enrollAgent(input: {
     },
     secretKey: identity.secretKey,
   });
-  const client = new ControlPlaneClient({ server });
+  // Over HTTPS the server's certificate comes from the CA this agent is about to pin: fetch it
+  // unverified, accept it only if it is the one the admin's fingerprint names, then talk to the
+  // server trusting that CA alone.
+  const ca = server.startsWith('https:') ? await fetchPinnedCa(server, input.caFingerprint) : undefined;
+  const client = new ControlPlaneClient({ server, ...(ca === undefined ? {} : { tls: { ca } }) });
   const enrolled = await client.post(
     '/v1/agents/enroll',
     { token: input.token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
     enrolledSchema,
   );
+  if (input.caFingerprint !== undefined && sameFingerprint(enrolled.ca.fingerprint, input.caFingerprint) === false) {
+    throw caMismatch(enrolled.ca.fingerprint);
+  }
   const state: AgentState = {
     agentId: enrolled.agentId,
     orgId: enrolled.orgId,
@@ -148,4 +157,46 @@ function pinnedRoot(envelope: unknown, orgId: string): AgentState['orgRoot'] {
     payload: orgRootSchema,
   });
   return { keyId: claimed.data.keyId, publicKey: claimed.data.publicKey };
+}
+
+/** Fingerprints compared as hex, whatever the case and the colons. */
+function sameFingerprint(a: string, b: string): boolean {
+  const hex = (text: string) => text.replace(/[^0-9a-f]/gi, '').toLowerCase();
+  return hex(a) === hex(b);
+}
+
+function caMismatch(got: string): IsotypError {
+  return new IsotypError(
+    'ISOTYP_TRUST_MISMATCH',
+    `The control plane's CA is ${got}, not the fingerprint you were given.`,
+    {
+      hint: 'Do not enrol: something between you and the control plane is answering for it. Check the URL and the fingerprint with your admin.',
+    },
+  );
+}
+
+async function fetchPinnedCa(server: string, fingerprint: string | undefined): Promise<string> {
+  if (fingerprint === undefined) {
+    throw new IsotypError('ISOTYP_USAGE', 'Enrolling over HTTPS needs the CA fingerprint.', {
+      hint: 'Pass --ca-fingerprint (isotyp agents token prints it with the token).',
+    });
+  }
+  const { Agent, fetch } = await import('undici');
+  // Not verified on purpose: what is checked is the fingerprint of the CA it serves.
+  const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+  let pem: string;
+  try {
+    const answer = await fetch(`${server}/v1/agents/ca`, { dispatcher, signal: AbortSignal.timeout(15_000) });
+    pem = z.object({ certificate: z.string() }).parse(await answer.json()).certificate;
+  } catch (cause) {
+    throw new IsotypError('ISOTYP_UNAVAILABLE', `Cannot read the CA certificate from ${server}.`, {
+      hint: 'Check the URL and that the control plane runs with --tls.',
+      cause,
+    });
+  } finally {
+    await dispatcher.close();
+  }
+  const served = new X509Certificate(pem).fingerprint256;
+  if (!sameFingerprint(served, fingerprint)) throw caMismatch(served);
+  return pem;
 }

@@ -21,6 +21,11 @@ export interface ClientOptions {
   /** Extra attempts after a network error or a retryable answer. Default 2. */
   retries?: number;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * HTTPS to a control plane with its own CA (agents): trust only `ca`, and present `cert` with
+   * `key` as the client certificate when given. Node's TLS checks the chain and the host name.
+   */
+  tls?: { ca: string; cert?: string; key?: string };
 }
 
 export interface RequestOptions {
@@ -64,8 +69,11 @@ export class ControlPlaneClient {
   readonly #timeoutMs: number;
   readonly #retries: number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #tls: ClientOptions['tls'];
+  #dispatcher: Promise<{ fetch: typeof fetch; dispatcher: unknown }> | undefined;
 
   constructor(options: ClientOptions) {
+    this.#tls = options.tls;
     this.server = options.server;
     this.#credentials = options.credentials ?? { kind: 'none' };
     this.#timeoutMs = options.timeoutMs ?? 30_000;
@@ -75,6 +83,17 @@ export class ControlPlaneClient {
 
   get credentials(): Credentials {
     return this.#credentials;
+  }
+
+  /** Global fetch; with `tls`, undici's own fetch and an agent holding the CA and client certificate. */
+  #transport(): Promise<{ fetch: typeof fetch; dispatcher: unknown }> {
+    const tls = this.#tls;
+    if (tls === undefined) return Promise.resolve({ fetch, dispatcher: undefined });
+    this.#dispatcher ??= import('undici').then((undici) => ({
+      fetch: undici.fetch as unknown as typeof fetch,
+      dispatcher: new undici.Agent({ connect: tls }),
+    }));
+    return this.#dispatcher;
   }
 
   async get<S extends z.ZodType>(path: string, schema: S, query?: RequestOptions['query']): Promise<z.output<S>> {
@@ -114,12 +133,14 @@ export class ControlPlaneClient {
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
-        response = await fetch(this.#url(path, options.query), {
+        const transport = await this.#transport();
+        response = await transport.fetch(this.#url(path, options.query), {
           method,
           headers: this.#headers(options, key),
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
           signal: AbortSignal.timeout(this.#timeoutMs),
-        });
+          ...(transport.dispatcher === undefined ? {} : { dispatcher: transport.dispatcher }),
+        } as RequestInit);
       } catch (cause) {
         const error = this.#transportError(cause);
         if (attempt >= retries) throw error;

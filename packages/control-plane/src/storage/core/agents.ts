@@ -3,7 +3,7 @@ import type { Store } from '../store.js';
 import type { Driver } from './driver.js';
 import { allOf, first } from './query.js';
 
-type Agents = Pick<Store, 'authorities' | 'enrolmentTokens' | 'agents'>;
+type Agents = Pick<Store, 'authorities' | 'enrolmentTokens' | 'agents' | 'heartbeats'>;
 
 /** The agents' CA, enrolment tokens and enrolled agents. */
 export function agentStore({ tables: t, run }: Driver): Agents {
@@ -30,6 +30,17 @@ export function agentStore({ tables: t, run }: Driver): Agents {
         const [token] = await run.update('enrolmentTokens', { usedAt: now, agentId }, usable);
         return token;
       },
+    },
+    heartbeats: {
+      async record(heartbeat) {
+        const { agentId, ...rest } = heartbeat;
+        const mine = eq(t.agentHeartbeats.agentId, agentId);
+        // Update, else insert; an insert that loses a race to another replica's updates instead.
+        if ((await run.update('agentHeartbeats', rest, mine)).length > 0) return;
+        if (await run.insert('agentHeartbeats', heartbeat, [t.agentHeartbeats.agentId])) return;
+        await run.update('agentHeartbeats', rest, mine);
+      },
+      list: (orgId) => run.select('agentHeartbeats', eq(t.agentHeartbeats.orgId, orgId)),
     },
     agents: {
       create: async (agent) => void (await run.insert('agents', agent)),

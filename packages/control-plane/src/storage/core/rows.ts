@@ -1,5 +1,6 @@
 import type {
   AgentCheckpointRecord,
+  AgentHeartbeatRecord,
   AgentRecord,
   ApprovalRecord,
   ApproverKeyRecord,
@@ -66,6 +67,7 @@ export interface Stored {
   certificateAuthorities: CertificateAuthorityRecord;
   enrolmentTokens: EnrolmentTokenRecord;
   agents: AgentRecord;
+  agentHeartbeats: AgentHeartbeatRecord;
 }
 
 export type TableName = keyof Stored;

@@ -405,3 +405,15 @@ export const agents = pgTable(
   },
   (t) => [unique('agents_org_name').on(t.orgId, t.name), index('agents_org').on(t.orgId, t.createdAt)],
 );
+
+export const agentHeartbeats = pgTable(
+  'agent_heartbeats',
+  {
+    agentId: text('agent_id').primaryKey(),
+    orgId: orgId().references(() => orgs.id),
+    lastSeenAt: time('last_seen_at').notNull(),
+    version: text('version').notNull(),
+    report: json<JsonValue>('report'),
+  },
+  (t) => [index('agent_heartbeats_org').on(t.orgId)],
+);

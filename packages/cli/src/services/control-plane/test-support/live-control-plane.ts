@@ -19,6 +19,8 @@ export interface LiveOptions {
   oidc?: NonNullable<ControlPlaneConfig['oidc']>;
   /** The public URL (token issuer); an OIDC client registers its callback under it. */
   publicUrl?: string;
+  /** Serve HTTPS (certificate from the agent CA) and accept agents' client certificates. */
+  tls?: boolean;
 }
 
 export interface Answer {
@@ -54,6 +56,7 @@ export async function startLiveControlPlane(options: LiveOptions): Promise<LiveC
     rateLimit: { perIp: 100_000, perPrincipal: 100_000, windowSeconds: 60 },
     // Agents enrol against it: the CA key is encrypted under this test passphrase.
     caPassphrase: 'cli-test-ca-passphrase-7a1e',
+    ...(options.tls ? { tls: true } : {}),
     ...(options.oidc === undefined ? {} : { oidc: options.oidc }),
   });
   try {

@@ -1,0 +1,92 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LiveControlPlane,
+  startLiveControlPlane,
+} from '../../services/control-plane/test-support/live-control-plane.js';
+import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
+
+/*
+ * An agent's life over HTTPS, with the built binary: the control plane serves TLS with a
+ * certificate from its own CA; the admin's CLI trusts that CA (NODE_EXTRA_CA_CERTS), the agent
+ * trusts nothing until the CA it is served matches the fingerprint the admin handed over, then
+ * authenticates with its client certificate alone.
+ */
+const admin = { email: 'ana@acme.test', password: 'ana-s3cret-passphrase' };
+
+describe('isotyp agent over mutual TLS', () => {
+  let cp: LiveControlPlane;
+  const adminHome = scratchHome();
+  const agentHome = scratchHome();
+  let caFile: string;
+  const asAdmin = async (args: string[], input = '') => {
+    const result = await runCliAsync([...args, '--json'], {
+      home: adminHome,
+      input,
+      env: { ISOTYP_SERVER: cp.url, NODE_EXTRA_CA_CERTS: caFile },
+    });
+    return { status: result.status, body: JSON.parse(result.stdout || 'null'), stderr: result.stderr };
+  };
+  const asAgent = async (args: string[], env: Record<string, string> = {}) => {
+    const result = await runCliAsync([...args, '--json'], { home: agentHome, env });
+    return { status: result.status, body: JSON.parse(result.stdout || 'null'), stderr: result.stderr };
+  };
+
+  beforeAll(async () => {
+    cp = await startLiveControlPlane({ org: 'acme', admin, tls: true });
+    caFile = join(adminHome, 'isotyp-ca.crt');
+    writeFileSync(caFile, (await cp.store.authorities.active())?.certificatePem ?? '');
+    const login = await asAdmin(['login', '--org', 'acme', '--email', admin.email, '--password-stdin'], admin.password);
+    expect(login.status, login.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await cp?.close();
+  });
+
+  it('enrols only against the CA whose fingerprint the admin gave, then reports in with its certificate', async () => {
+    expect(cp.url).toMatch(/^https:/);
+    const made = await asAdmin(['agents', 'token', 'edge-1']);
+    expect(made.status, made.stderr).toBe(0);
+    const { token, caFingerprint } = made.body;
+
+    const wrong = await asAgent(['agent', 'enroll', '--url', cp.url, '--ca-fingerprint', 'AB'.repeat(32)], {
+      ISOTYP_ENROLMENT_TOKEN: token,
+    });
+    expect(wrong.status).toBe(77);
+    expect(wrong.body.error.code).toBe('ISOTYP_TRUST_MISMATCH');
+    expect(existsSync(join(agentHome, '.isotyp', 'agent', 'agent.json'))).toBe(false);
+    const without = await asAgent(['agent', 'enroll', '--url', cp.url], { ISOTYP_ENROLMENT_TOKEN: token });
+    expect(without.status).toBe(64);
+
+    const enrolled = await asAgent(['agent', 'enroll', '--url', cp.url, '--ca-fingerprint', caFingerprint], {
+      ISOTYP_ENROLMENT_TOKEN: token,
+    });
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(0);
+
+    const db = join(agentHome, 'orders.db');
+    const conn = new Database(db);
+    conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)');
+    conn.close();
+    const heard = await asAgent(['agent', 'heartbeat', '--target', `orders=sqlite:${db}`]);
+    expect(heard.status, JSON.stringify(heard.body)).toBe(0);
+    expect(heard.body.nextHeartbeatSeconds).toBe(30);
+    const digest = (await asAgent(['inspect', '--target', `sqlite:${db}`])).body.digest;
+
+    const fleet = await asAdmin(['agents', 'list']);
+    expect(fleet.body).toHaveLength(1);
+    expect(fleet.body[0]).toMatchObject({
+      name: 'edge-1',
+      stale: false,
+      version: expect.any(String),
+      report: { targets: [{ name: 'orders', dialect: 'sqlite', digest }] },
+    });
+
+    const revoked = await asAdmin(['agents', 'revoke', enrolled.body.agentId]);
+    expect(revoked.status, revoked.stderr).toBe(0);
+    const refused = await asAgent(['agent', 'heartbeat']);
+    expect(refused.status).toBe(77);
+    expect(refused.body.error.code).toBe('ISOTYP_UNAUTHENTICATED');
+  });
+});

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { inspectTarget, parseTargetUrl } from '@isotyp/agent';
+import { IsotypError } from '@isotyp/protocol';
+import { z } from 'zod';
+import { ControlPlaneClient } from '../control-plane/client.js';
+import { agentDir, readAgentState } from './enrolment.js';
+
+const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
+
+export interface HeartbeatTarget {
+  name: string;
+  url: string;
+}
+
+/** A client that speaks to the control plane as this agent: the pinned CA, the client certificate. */
+export function agentClient(env: NodeJS.ProcessEnv = process.env): ControlPlaneClient {
+  const state = readAgentState(env);
+  if (state === undefined) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', 'This machine is not enrolled as an agent.', {
+      hint: 'Enrol it first: isotyp agent enroll --url … --token … (an admin makes the token with isotyp agents token).',
+    });
+  }
+  const dir = agentDir(env);
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  return new ControlPlaneClient({
+    server: state.server,
+    tls: { ca: read('ca.crt'), cert: read('tls.crt'), key: read('tls.key') },
+  });
+}
+
+/**
+ * One heartbeat: this agent's version and, for each target, its live schema digest (read here;
+ * only the digest leaves). `isotyp agent start` will send these on a timer; this sends one now.
+ */
+export async function sendHeartbeat(targets: readonly HeartbeatTarget[], env: NodeJS.ProcessEnv = process.env) {
+  const client = agentClient(env);
+  const report = [];
+  for (const target of targets) {
+    const inspected = await inspectTarget(target.url);
+    report.push({ name: target.name, dialect: parseTargetUrl(target.url).dialect, digest: inspected.digest });
+  }
+  return client.post(
+    '/v1/agent/heartbeat',
+    { version: VERSION, targets: report },
+    z.object({ serverTime: z.string(), nextHeartbeatSeconds: z.number() }),
+  );
+}

@@ -1,0 +1,151 @@
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { AGENT_IDENTITY_ENVELOPE_TYPE, encodePublicKey, generateKeyPair, keyId, sealEnvelope } from '@isotyp/protocol';
+import forge from 'node-forge';
+import { Agent, fetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
+
+/*
+ * The control plane over HTTPS (its certificate from the agent CA), with agents authenticated by
+ * the client certificate they got at enrolment — Node's TLS does the chain check; the control
+ * plane reads who it is from the certificate and refuses revoked agents.
+ */
+describe('agents over mutual TLS', () => {
+  let cp: LiveControlPlane;
+  let caPem: string;
+  let admin: string;
+
+  /** An HTTPS call trusting only the agent CA, with a client certificate when given. */
+  const call = async (
+    path: string,
+    options: { method?: string; token?: string; body?: unknown; cert?: { cert: string; key: string } } = {},
+  ) => {
+    const dispatcher = new Agent({ connect: { ca: caPem, ...(options.cert ?? {}) } });
+    try {
+      const response = await fetch(`${cp.url}${path}`, {
+        method: options.method ?? 'GET',
+        dispatcher,
+        headers: {
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+          ...(options.method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+        },
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      });
+      const text = await response.text();
+      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
+      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+    } finally {
+      await dispatcher.close();
+    }
+  };
+
+  /** Enrols an agent as isotyp agent enroll does; its TLS key and certificate. */
+  const enrol = async (name: string) => {
+    const { token } = (await call('/v1/agents/enrolment-tokens', { method: 'POST', token: admin, body: { name } }))
+      .body;
+    const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const csr = forge.pki.createCertificationRequest();
+    csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    csr.sign(
+      forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+      forge.md.sha256.create(),
+    );
+    const identity = generateKeyPair();
+    const proof = sealEnvelope({
+      type: AGENT_IDENTITY_ENVELOPE_TYPE,
+      payload: {
+        keyId: keyId(identity.publicKey),
+        publicKey: encodePublicKey(identity.publicKey),
+        enrolment: `sha256:${createHash('sha256').update(token).digest('hex')}`,
+      },
+      secretKey: identity.secretKey,
+    });
+    const enrolled = await call('/v1/agents/enroll', {
+      method: 'POST',
+      body: { token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
+    });
+    expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
+    return {
+      agentId: enrolled.body.agentId as string,
+      cert: {
+        cert: enrolled.body.certificate as string,
+        key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      },
+    };
+  };
+
+  const heartbeat = {
+    version: '0.1.0',
+    targets: [{ name: 'orders', dialect: 'postgres', digest: `sha256:${'a'.repeat(64)}`, drift: false }],
+  };
+
+  beforeAll(async () => {
+    cp = await liveControlPlane(undefined, { tls: true });
+    expect(cp.url).toMatch(/^https:\/\//);
+    caPem = (await cp.server.store.authorities.active())?.certificatePem as string;
+    admin = (
+      await call('/v1/auth/login', {
+        method: 'POST',
+        body: { org: 'acme', email: 'admin@acme.test', password: 'correct horse battery staple' },
+      })
+    ).body.accessToken;
+  });
+  afterAll(async () => {
+    await cp?.close();
+  });
+
+  it('serves people over HTTPS with a certificate from the CA; the CA and its fingerprint are public', async () => {
+    const ca = await call('/v1/agents/ca');
+    expect(ca.body.certificate).toBe(caPem);
+    expect(ca.body.fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect((await call('/v1/auth/whoami', { token: admin })).body.kind).toBe('user');
+  });
+
+  it('knows an agent by its certificate, takes its heartbeat, and shows it in the fleet view', async () => {
+    const edge = await enrol('edge-1');
+    await enrol('edge-quiet');
+    const who = await call('/v1/auth/whoami', { cert: edge.cert });
+    expect(who.body).toEqual({ kind: 'agent', orgId: 'acme', agent: { agentId: edge.agentId } });
+    const heard = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert });
+    expect(heard.status, JSON.stringify(heard.body)).toBe(200);
+    expect(heard.body.nextHeartbeatSeconds).toBe(30);
+
+    const { agents } = (await call('/v1/agents', { token: admin })).body;
+    const byName = Object.fromEntries(agents.map((a: { name: string }) => [a.name, a]));
+    expect(byName['edge-1']).toMatchObject({ version: '0.1.0', stale: false, report: { targets: heartbeat.targets } });
+    expect(byName['edge-quiet']).toMatchObject({ stale: true });
+    expect(byName['edge-quiet'].lastSeenAt).toBeUndefined();
+  });
+
+  it('refuses heartbeats from nobody, from people, and from a revoked agent (its next request)', async () => {
+    const edge = await enrol('edge-2');
+    expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat })).status).toBe(401);
+    expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, token: admin })).status).toBe(403);
+    expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert })).status).toBe(200);
+    await call(`/v1/agents/${edge.agentId}/revoke`, { method: 'POST', token: admin, body: {} });
+    const refused = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert });
+    expect([refused.status, refused.body.error.code]).toEqual([401, 'ISOTYP_UNAUTHENTICATED']);
+    expect(refused.body.error.message).toContain('revoked');
+  });
+
+  it('authenticates nobody with a certificate from another issuer (the handshake still serves people)', async () => {
+    const key = forge.pki.rsa.generateKeyPair(2048);
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = key.publicKey;
+    cert.serialNumber = '01';
+    cert.validity.notBefore = new Date(Date.now() - 60_000);
+    cert.validity.notAfter = new Date(Date.now() + 3_600_000);
+    const name = [{ name: 'commonName', value: 'forged' }];
+    cert.setSubject(name);
+    cert.setIssuer(name);
+    cert.setExtensions([
+      { name: 'subjectAltName', altNames: [{ type: 6, value: 'urn:isotyp:agent:acme:agt_forged' }] },
+    ]);
+    cert.sign(key.privateKey, forge.md.sha256.create());
+    const forged = { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(key.privateKey) };
+    const answer = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: forged });
+    expect(answer.status).toBe(401);
+    expect((await call('/v1/auth/whoami', { cert: forged, token: admin })).body.kind).toBe('user');
+  });
+});
