@@ -3,6 +3,7 @@
 // benchmark's process) and the server under load do not share one event loop:
 //
 //   node bench/cp-server.mjs control-plane <sqlite:file | postgres://…>   the control plane, seeded
+//   node bench/cp-server.mjs control-plane-tls <sqlite:file>   HTTPS + agents' certificates, unseeded (+ `caPem`)
 //   node bench/cp-server.mjs bare                  GET /bare → {ok:true}; GET /sized/N → N bytes of JSON
 //
 // The control plane is seeded through its HTTP API, as the CLI would (see seed()), before it is
@@ -45,6 +46,24 @@ async function startControlPlane() {
   const running = await cp.runControlPlane({ config, logger, firstAdmin: ADMIN });
   const seeded = await seed(new Api(running.url), await importBuilt('protocol'));
   return { url: running.url, seeded, close: () => running.close() };
+}
+
+/** The control plane over HTTPS with agents' client certificates, unseeded: the heartbeat bench enrols its own agents. */
+async function startControlPlaneTls() {
+  const cp = await importBuilt('control-plane');
+  const logger = cp.createLogger({ level: process.env.CP_BENCH_LOG_LEVEL ?? 'info', buffered: '/dev/null' });
+  const config = cp.resolveConfig({
+    database,
+    port: 0,
+    host: '127.0.0.1',
+    publicUrl: 'https://127.0.0.1:7300',
+    tls: true,
+    caPassphrase: randomBytes(24).toString('base64url'),
+    rateLimit: { perIp: 1e9, perPrincipal: 1e9, windowSeconds: 60 },
+  });
+  const running = await cp.runControlPlane({ config, logger, firstAdmin: ADMIN });
+  const caPem = (await running.store.authorities.active()).certificatePem;
+  return { url: running.url, caPem, close: () => running.close() };
 }
 
 async function startBare() {
@@ -270,11 +289,18 @@ function submission(p, author, target, { dataLoss, fromDigest }) {
 
 // --- main ---------------------------------------------------------------------------------------
 
-if ((mode !== 'control-plane' || !database || !ADMIN.password) && mode !== 'bare') {
-  console.error('usage: CP_BENCH_ADMIN_PASSWORD=… node bench/cp-server.mjs control-plane <database-url> | bare');
+if ((!['control-plane', 'control-plane-tls'].includes(mode) || !database || !ADMIN.password) && mode !== 'bare') {
+  console.error(
+    'usage: CP_BENCH_ADMIN_PASSWORD=… node bench/cp-server.mjs control-plane|control-plane-tls <database-url> | bare',
+  );
   process.exit(2);
 }
-const server = mode === 'bare' ? await startBare() : await startControlPlane();
+const server =
+  mode === 'bare'
+    ? await startBare()
+    : mode === 'control-plane-tls'
+      ? await startControlPlaneTls()
+      : await startControlPlane();
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
@@ -307,4 +333,4 @@ lines.on('line', async (line) => {
   process.stdout.write('ok\n');
 });
 lines.on('close', stop);
-process.stdout.write(`${JSON.stringify({ url: server.url, seeded: server.seeded })}\n`);
+process.stdout.write(`${JSON.stringify({ url: server.url, seeded: server.seeded, caPem: server.caPem })}\n`);

@@ -27,6 +27,8 @@ export interface AppDeps {
   oidcStateSecret?: Uint8Array;
   /** Tests only: lets the OIDC client talk to a plain-http provider on loopback. */
   allowInsecureIdp?: boolean;
+  /** Called with work to finish when the control plane stops (before the store closes). */
+  onClose?: (work: () => Promise<void>) => void;
 }
 
 /** The OpenAPIHono every resource router is built with: failed validation is ISOTYP_INVALID_INPUT. */

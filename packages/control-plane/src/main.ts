@@ -67,10 +67,12 @@ export async function runControlPlane(options: {
       bootstrapped = true;
       logger.info({ org: admin.orgId }, 'created the first organisation and its admin');
     }
+    const closing: (() => Promise<void>)[] = [];
     const app = createApp({
       store,
       logger,
       config,
+      onClose: (work) => closing.push(work),
       ...(options.now ? { now: options.now } : {}),
       ...(options.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
     });
@@ -108,6 +110,7 @@ export async function runControlPlane(options: {
         clearInterval(pruner);
         clearInterval(renewal);
         await server.close();
+        for (const work of closing) await work();
         await store.close();
       },
     };

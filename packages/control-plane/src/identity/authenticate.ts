@@ -52,6 +52,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   });
   // Agents, by their certificate's URI name, until an agent is revoked or re-certified.
   const agents = new ReadCache<AgentRecord | undefined>(store, { tables: ['agents'], max: PRINCIPALS_KEPT });
+  const peers = new WeakMap<TLSSocket, { orgId: string; agentId: string; serial: string } | null>();
   return async (c, next) => {
     const header = c.req.header('authorization');
     if (header !== undefined) c.set('principal', await resolve(header));
@@ -70,10 +71,18 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   async function agentOf(env: unknown): Promise<Principal | undefined> {
     const socket = (env as { incoming?: { socket?: unknown } } | undefined)?.incoming?.socket as TLSSocket | undefined;
     if (socket === undefined || !('authorized' in socket) || !socket.authorized) return undefined;
-    const certificate = socket.getPeerCertificate();
-    const named = AGENT_URI.exec(certificate.subjectaltname ?? '');
-    if (named === null) return undefined;
-    const [, orgId = '', agentId = ''] = named;
+    // The certificate is the connection's: read and parsed once per connection, not per request.
+    let peer = peers.get(socket);
+    if (peer === undefined) {
+      const certificate = socket.getPeerCertificate();
+      const named = AGENT_URI.exec(certificate.subjectaltname ?? '');
+      peer =
+        named === null ? null : { orgId: named[1] ?? '', agentId: named[2] ?? '', serial: certificate.serialNumber };
+      peers.set(socket, peer);
+    }
+    if (peer === null) return undefined;
+    const { orgId, agentId } = peer;
+    const certificate = { serialNumber: peer.serial };
     const agent = await agents.get(`${orgId}\n${agentId}`, () => store.agents.get(orgId, agentId));
     if (agent === undefined || agent.revokedAt !== undefined) {
       throw unauthenticated('This agent is revoked.', 'Enrol the machine again with a new token: isotyp agent enroll.');

@@ -8,6 +8,7 @@ import {
   IsotypError,
 } from '@isotyp/protocol';
 import { CertificateAuthority, checkCertificateRequest, enrolmentDigest } from '../agents/certificate-authority.js';
+import { HeartbeatBuffer } from '../agents/heartbeat-buffer.js';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
@@ -72,6 +73,8 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { store, config } = deps;
   const now = deps.now ?? (() => new Date());
   const app = createRouter();
+  const heartbeats = new HeartbeatBuffer(store, deps.logger);
+  deps.onClose?.(() => heartbeats.close());
   let authority: Promise<CertificateAuthority> | undefined;
   const ca = () => {
     const passphrase = config.caPassphrase;
@@ -266,11 +269,11 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     }),
     async (c) => {
       const principal = allow(c, 'org:read', undefined, true);
-      const [agents, heartbeats] = await Promise.all([
+      const [agents, written] = await Promise.all([
         store.agents.list(principal.orgId),
         store.heartbeats.list(principal.orgId),
       ]);
-      const latest = new Map(heartbeats.map((h) => [h.agentId, h]));
+      const latest = new Map([...written, ...heartbeats.pending(principal.orgId)].map((h) => [h.agentId, h]));
       const at = now().getTime();
       const fleet = agents.map((agent) => {
         const heard = latest.get(agent.id);
@@ -311,7 +314,7 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       }
       const { version, targets } = c.req.valid('json');
       const at = now();
-      await store.heartbeats.record({
+      heartbeats.add({
         agentId: principal.agentId,
         orgId: principal.orgId,
         lastSeenAt: at.toISOString(),

@@ -423,8 +423,8 @@ export interface Store {
     redeem(tokenHash: string, now: string, agentId: string): Promise<EnrolmentTokenRecord | undefined>;
   };
   heartbeats: {
-    /** Keeps only the latest heartbeat per agent. */
-    record(heartbeat: AgentHeartbeatRecord): Promise<void>;
+    /** Keeps only the latest heartbeat per agent; many agents' in one statement. */
+    record(heartbeats: readonly AgentHeartbeatRecord[]): Promise<void>;
     list(orgId: string): Promise<AgentHeartbeatRecord[]>;
   };
   agents: {

@@ -32,14 +32,8 @@ export function agentStore({ tables: t, run }: Driver): Agents {
       },
     },
     heartbeats: {
-      async record(heartbeat) {
-        const { agentId, ...rest } = heartbeat;
-        const mine = eq(t.agentHeartbeats.agentId, agentId);
-        // Update, else insert; an insert that loses a race to another replica's updates instead.
-        if ((await run.update('agentHeartbeats', rest, mine)).length > 0) return;
-        if (await run.insert('agentHeartbeats', heartbeat, [t.agentHeartbeats.agentId])) return;
-        await run.update('agentHeartbeats', rest, mine);
-      },
+      record: (heartbeats) =>
+        run.upsert('agentHeartbeats', heartbeats, [t.agentHeartbeats.agentId], ['lastSeenAt', 'version', 'report']),
       list: (orgId) => run.select('agentHeartbeats', eq(t.agentHeartbeats.orgId, orgId)),
     },
     agents: {

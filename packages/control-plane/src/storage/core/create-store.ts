@@ -49,6 +49,7 @@ function trackWrites(driver: Driver): { tracked: Driver; stamp: Store['stamp'] }
     ...driver.run,
     insert: (table, values, skip) => after(driver.run.insert(table, values, skip), table),
     update: (table, set, where) => after(driver.run.update(table, set, where), table),
+    upsert: (table, rows, conflictOn, replace) => after(driver.run.upsert(table, rows, conflictOn, replace), table),
     delete: (table, where) => after(driver.run.delete(table, where), table),
   };
   const tracked: Driver = {

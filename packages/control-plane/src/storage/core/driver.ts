@@ -32,6 +32,16 @@ export interface Runner {
    * (`ON CONFLICT DO NOTHING`) and the result is false; any other violation throws.
    */
   insert<K extends TableName>(table: K, values: Stored[K], skipConflictOn?: AnyColumn[]): Promise<boolean>;
+  /**
+   * Inserts rows in one statement; a row that conflicts on `conflictOn` replaces the stored
+   * row's `replace` columns instead (`ON CONFLICT … DO UPDATE SET col = excluded.col`).
+   */
+  upsert<K extends TableName>(
+    table: K,
+    rows: readonly Stored[K][],
+    conflictOn: AnyColumn[],
+    replace: readonly (keyof Stored[K] & string)[],
+  ): Promise<void>;
   /** `UPDATE … WHERE … RETURNING *`. */
   update<K extends TableName>(table: K, set: SetOf<K>, where: SQL): Promise<Stored[K][]>;
   /** Number of rows deleted. */

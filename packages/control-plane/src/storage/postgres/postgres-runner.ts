@@ -1,4 +1,4 @@
-import { count, type SQL } from 'drizzle-orm';
+import { count, type SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Runner, SelectOptions, Tables } from '../core/driver.js';
@@ -30,6 +30,17 @@ export function postgresRunner(db: NodePgDatabase): Runner {
         ? insert
         : insert.onConflictDoNothing({ target: skipConflictOn as PgColumn[] }));
       return (rowCount ?? 0) > 0;
+    },
+    async upsert(name, rows, conflictOn, replace) {
+      if (rows.length === 0) return;
+      const target = table(name) as unknown as Record<string, { name: string }>;
+      const set = Object.fromEntries(
+        replace.map((column) => [column, sql.raw(`excluded."${(target[column] as { name: string }).name}"`)]),
+      );
+      await db
+        .insert(table(name))
+        .values(rows as never)
+        .onConflictDoUpdate({ target: conflictOn as PgColumn[], set });
     },
     async update<K extends TableName>(name: K, set: object, where: SQL) {
       return recordsOf<K>(await db.update(table(name)).set(set).where(where).returning());

@@ -1,4 +1,4 @@
-import { count, type SQL } from 'drizzle-orm';
+import { count, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Runner, SelectOptions, Tables } from '../core/driver.js';
@@ -34,6 +34,17 @@ export function sqliteRunner(db: BetterSQLite3Database): Runner {
           ? insert.run()
           : insert.onConflictDoNothing({ target: skipConflictOn as SQLiteColumn[] }).run();
       return result.changes > 0;
+    },
+    async upsert(name, rows, conflictOn, replace) {
+      if (rows.length === 0) return;
+      const target = table(name) as unknown as Record<string, { name: string }>;
+      const set = Object.fromEntries(
+        replace.map((column) => [column, sql.raw(`excluded."${(target[column] as { name: string }).name}"`)]),
+      );
+      db.insert(table(name))
+        .values(rows as never)
+        .onConflictDoUpdate({ target: conflictOn as SQLiteColumn[], set })
+        .run();
     },
     async update<K extends TableName>(name: K, set: object, where: SQL) {
       return recordsOf<K>(db.update(table(name)).set(set).where(where).returning().all());

@@ -46,6 +46,23 @@ export function agentCases(store: CurrentStore): void {
       expect(await store().authorities.active()).toStrictEqual(ca);
     });
 
+    it('keeps the latest heartbeat per agent, written many at once', async () => {
+      const s = await seedOrg(store());
+      const beat = (agentId: string, second: number, version = '1.0.0') => ({
+        agentId,
+        orgId: s.orgId,
+        lastSeenAt: at(second),
+        version,
+        report: { targets: [{ name: 'orders', n: second }] },
+      });
+      await store().heartbeats.record([beat('agt_a', 1), beat('agt_b', 2)]);
+      await store().heartbeats.record([beat('agt_a', 3, '1.1.0')]);
+      await store().heartbeats.record([]);
+      const listed = (await store().heartbeats.list(s.orgId)).sort((x, y) => x.agentId.localeCompare(y.agentId));
+      expect(listed).toStrictEqual([beat('agt_a', 3, '1.1.0'), beat('agt_b', 2)]);
+      expect(await store().heartbeats.list('org_other')).toEqual([]);
+    });
+
     it('lists an organisation’s agents, revokes once, and keeps other tenants apart', async () => {
       const a = await seedOrg(store(), 'acme');
       const b = await seedOrg(store(), 'beta');
