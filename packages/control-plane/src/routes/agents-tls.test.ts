@@ -129,6 +129,36 @@ describe('agents over mutual TLS', () => {
     expect(refused.body.error.message).toContain('revoked');
   });
 
+  it('renews an agent’s certificate over mutual TLS; the old one is refused from then on', async () => {
+    const edge = await enrol('edge-renew');
+    const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const csr = forge.pki.createCertificationRequest();
+    csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    csr.sign(
+      forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+      forge.md.sha256.create(),
+    );
+    const renewed = await call('/v1/agent/certificate', {
+      method: 'POST',
+      body: { csr: forge.pki.certificationRequestToPem(csr) },
+      cert: edge.cert,
+    });
+    expect(renewed.status, JSON.stringify(renewed.body)).toBe(200);
+    const next = {
+      cert: renewed.body.certificate,
+      key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+    expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: next })).status).toBe(200);
+    const old = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert });
+    expect([old.status, old.body.error.message]).toEqual([401, expect.stringContaining('not the agent’s current one')]);
+    // A person cannot ask for an agent certificate.
+    expect((await call('/v1/agent/certificate', { method: 'POST', token: admin, body: { csr: 'x' } })).status).toBe(
+      403,
+    );
+    const audit = await cp.server.store.audit.byEntity('acme', 'agent', edge.agentId);
+    expect(audit.map((e) => e.action)).toEqual(['agent.enroll', 'agent.certificate.renew']);
+  });
+
   it('authenticates nobody with a certificate from another issuer (the handshake still serves people)', async () => {
     const key = forge.pki.rsa.generateKeyPair(2048);
     const cert = forge.pki.createCertificate();

@@ -293,6 +293,68 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openapi(
     createRoute({
       method: 'post',
+      path: '/v1/agent/certificate',
+      tags: ['agents'],
+      summary: 'An agent renews its client certificate (over mutual TLS, with the one it has).',
+      request: {
+        body: jsonBody(z.strictObject({ csr: z.string().max(16 * 1024) })),
+      },
+      responses: {
+        200: jsonResponse(
+          z.object({ certificate: z.string(), certificateNotAfter: z.string() }),
+          'The new certificate: from now on the only one this agent is known by.',
+        ),
+        ...authErrors,
+        409: errorResponse,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'agent:report', undefined, true);
+      if (principal.kind !== 'agent') {
+        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents renew agent certificates.', {
+          hint: 'Agents authenticate with the client certificate they got at enrolment.',
+        });
+      }
+      const request = checkCertificateRequest(c.req.valid('json').csr);
+      const agent = found(await store.agents.get(principal.orgId, principal.agentId), 'agent', principal.agentId);
+      const at = now();
+      const issued = (await ca()).issueAgentCertificate(request, {
+        orgId: principal.orgId,
+        agentId: principal.agentId,
+        hours: config.agentCertificateHours,
+        now: at,
+      });
+      const renewed = await store.agents.renewCertificate(principal.orgId, principal.agentId, agent.certificateSerial, {
+        serial: issued.serial,
+        notAfter: issued.notAfter.toISOString(),
+      });
+      if (!renewed) {
+        throw new IsotypError(
+          'ISOTYP_CONFLICT',
+          'The certificate changed meanwhile (another renewal won, or the agent was revoked).',
+          {
+            hint: 'Use the newest certificate in $ISOTYP_HOME/agent, or enrol again if the agent was revoked.',
+          },
+        );
+      }
+      await appendAudit(
+        store,
+        {
+          orgId: principal.orgId,
+          actor: `agent:${principal.agentId}`,
+          action: 'agent.certificate.renew',
+          entity: { kind: 'agent', id: principal.agentId },
+          details: { previousSerial: agent.certificateSerial, serial: issued.serial },
+        },
+        at,
+      );
+      return c.json({ certificate: issued.pem, certificateNotAfter: issued.notAfter.toISOString() }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
       path: '/v1/agent/heartbeat',
       tags: ['agents'],
       summary: 'An agent reports in (over mutual TLS: its client certificate is its credential).',

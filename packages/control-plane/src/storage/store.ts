@@ -433,6 +433,16 @@ export interface Store {
     list(orgId: string): Promise<AgentRecord[]>;
     /** False when there is no such agent; revoking twice keeps the first time. */
     revoke(orgId: string, id: string, now: string): Promise<boolean>;
+    /**
+     * Makes a new certificate the agent's current one, only while `previousSerial` still is (one
+     * compare-and-set: of two concurrent renewals one wins) and the agent is not revoked.
+     */
+    renewCertificate(
+      orgId: string,
+      id: string,
+      previousSerial: string,
+      next: { serial: string; notAfter: string },
+    ): Promise<boolean>;
   };
   signingKeys: {
     add(key: SigningKeyRecord): Promise<void>;

@@ -83,6 +83,19 @@ describe('isotyp agent over mutual TLS', () => {
       report: { targets: [{ name: 'orders', dialect: 'sqlite', digest }] },
     });
 
+    // Renewal: not before half the certificate's life with --if-due; on demand, a new key and
+    // certificate, which the next heartbeat then authenticates with.
+    const notDue = await asAgent(['agent', 'renew', '--if-due']);
+    expect(notDue.body).toMatchObject({ renewed: false });
+    const renewed = await asAgent(['agent', 'renew']);
+    expect(renewed.status, JSON.stringify(renewed.body)).toBe(0);
+    expect(renewed.body.renewed).toBe(true);
+    const serials = await cp.store.agents.get('acme', enrolled.body.agentId);
+    expect((await asAgent(['agent', 'heartbeat'])).status).toBe(0);
+    expect((await cp.store.agents.get('acme', enrolled.body.agentId))?.certificateSerial).toBe(
+      serials?.certificateSerial,
+    );
+
     const revoked = await asAdmin(['agents', 'revoke', enrolled.body.agentId]);
     expect(revoked.status, revoked.stderr).toBe(0);
     const refused = await asAgent(['agent', 'heartbeat']);

@@ -60,10 +60,12 @@ describe('isotyp agent enroll', () => {
     expect(enrolled.status, enrolled.stderr).toBe(0);
     expect(enrolled.body).toMatchObject({ orgId: 'acme', name: 'edge-1', orgRoot: { keyId: rootKeyId } });
     const dir = join(home, '.isotyp', 'agent');
-    for (const file of ['identity.key', 'tls.key', 'tls.crt', 'ca.crt', 'agent.json']) {
+    for (const file of ['identity.key', 'tls.pem', 'ca.crt', 'agent.json']) {
       expect(statSync(join(dir, file)).mode & 0o777).toBe(0o600);
     }
-    expect(readFileSync(join(dir, 'tls.key'), 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(readFileSync(join(dir, 'tls.pem'), 'utf8')).toMatch(
+      /^-----BEGIN PRIVATE KEY-----[\s\S]+-----BEGIN CERTIFICATE-----/,
+    );
     // Nothing secret went out: the server knows the identity's public half only.
     const stored = await cp.store.agents.get('acme', enrolled.body.agentId);
     const identity = JSON.parse(readFileSync(join(dir, 'identity.key'), 'utf8'));

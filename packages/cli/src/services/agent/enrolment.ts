@@ -33,6 +33,8 @@ export const agentStateSchema = z.object({
   /** The org root pinned at enrolment; null when the organisation had none yet. */
   orgRoot: z.object({ keyId: z.string(), publicKey: z.string() }).nullable(),
   enrolledAt: z.string(),
+  /** When the current certificate was received (renewal is due at about half its life). */
+  certificateIssuedAt: z.string(),
 });
 export type AgentState = z.infer<typeof agentStateSchema>;
 
@@ -87,14 +89,7 @@ export async function enrollAgent(input: {
   }
   const server = normalizeServer(input.url);
   const identity = generateKeyPair();
-  const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  csr.setSubject([{ name: 'commonName', value: 'isotyp-agent' }]);
-  csr.sign(
-    forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-    forge.md.sha256.create(),
-  );
+  const tls = newTlsRequest();
   const proof = sealEnvelope({
     type: AGENT_IDENTITY_ENVELOPE_TYPE,
     payload: {
@@ -111,7 +106,7 @@ export async function enrollAgent(input: {
   const client = new ControlPlaneClient({ server, ...(ca === undefined ? {} : { tls: { ca } }) });
   const enrolled = await client.post(
     '/v1/agents/enroll',
-    { token: input.token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
+    { token: input.token, csr: tls.csrPem, identity: proof },
     enrolledSchema,
   );
   if (input.caFingerprint !== undefined && sameFingerprint(enrolled.ca.fingerprint, input.caFingerprint) === false) {
@@ -126,6 +121,7 @@ export async function enrollAgent(input: {
     caFingerprint: enrolled.ca.fingerprint,
     orgRoot: pinnedRoot(enrolled.orgRoot, enrolled.orgId),
     enrolledAt: new Date().toISOString(),
+    certificateIssuedAt: new Date().toISOString(),
   };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const write = (name: string, text: string) => writePrivateFile(join(dir, name), text, { overwrite: true });
@@ -137,8 +133,7 @@ export async function enrollAgent(input: {
       seed: toBase64Url(identity.secretKey.subarray(0, 32)),
     }),
   );
-  write('tls.key', tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-  write('tls.crt', enrolled.certificate);
+  write(TLS_FILE, `${tls.keyPem}${enrolled.certificate}`);
   write('ca.crt', enrolled.ca.certificate);
   write('agent.json', `${JSON.stringify(state, null, 2)}\n`);
   return state;
@@ -199,4 +194,31 @@ async function fetchPinnedCa(server: string, fingerprint: string | undefined): P
   const served = new X509Certificate(pem).fingerprint256;
   if (!sameFingerprint(served, fingerprint)) throw caMismatch(served);
   return pem;
+}
+
+/**
+ * The agent's TLS key and its certificate, in one file (0600) so that a renewal replaces both
+ * in one rename: never a new key beside an old certificate.
+ */
+export const TLS_FILE = 'tls.pem';
+
+/** A fresh RSA 2048 key and a PKCS#10 request for it, signed by it. */
+export function newTlsRequest(): { keyPem: string; csrPem: string } {
+  const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const csr = forge.pki.createCertificationRequest();
+  csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  csr.setSubject([{ name: 'commonName', value: 'isotyp-agent' }]);
+  csr.sign(
+    forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+    forge.md.sha256.create(),
+  );
+  return {
+    keyPem: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    csrPem: forge.pki.certificationRequestToPem(csr),
+  };
+}
+
+/** Writes agent.json again (after a renewal). */
+export function writeAgentState(state: AgentState, env: NodeJS.ProcessEnv = process.env): void {
+  writePrivateFile(join(agentDir(env), 'agent.json'), `${JSON.stringify(state, null, 2)}\n`, { overwrite: true });
 }

@@ -5,7 +5,7 @@ import { inspectTarget, parseTargetUrl } from '@isotyp/agent';
 import { IsotypError } from '@isotyp/protocol';
 import { z } from 'zod';
 import { ControlPlaneClient } from '../control-plane/client.js';
-import { agentDir, readAgentState } from './enrolment.js';
+import { agentDir, readAgentState, TLS_FILE } from './enrolment.js';
 
 const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
 
@@ -24,10 +24,9 @@ export function agentClient(env: NodeJS.ProcessEnv = process.env): ControlPlaneC
   }
   const dir = agentDir(env);
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
-  return new ControlPlaneClient({
-    server: state.server,
-    tls: { ca: read('ca.crt'), cert: read('tls.crt'), key: read('tls.key') },
-  });
+  // tls.pem holds the key and then the certificate: Node's TLS takes the PEM blocks it needs.
+  const pem = read(TLS_FILE);
+  return new ControlPlaneClient({ server: state.server, tls: { ca: read('ca.crt'), cert: pem, key: pem } });
 }
 
 /**

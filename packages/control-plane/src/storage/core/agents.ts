@@ -41,6 +41,16 @@ export function agentStore({ tables: t, run }: Driver): Agents {
       get: (orgId, id) => first(run.select('agents', allOf(eq(t.agents.orgId, orgId), eq(t.agents.id, id)))),
       list: (orgId) =>
         run.select('agents', eq(t.agents.orgId, orgId), { orderBy: [asc(t.agents.createdAt), asc(t.agents.id)] }),
+      async renewCertificate(orgId, id, previousSerial, next) {
+        const current = allOf(
+          eq(t.agents.orgId, orgId),
+          eq(t.agents.id, id),
+          eq(t.agents.certificateSerial, previousSerial),
+          isNull(t.agents.revokedAt),
+        );
+        const set = { certificateSerial: next.serial, certificateNotAfter: next.notAfter };
+        return (await run.update('agents', set, current)).length > 0;
+      },
       async revoke(orgId, id, now) {
         const set = { revokedAt: sql`coalesce(${t.agents.revokedAt}, ${now})` };
         return (await run.update('agents', set, allOf(eq(t.agents.orgId, orgId), eq(t.agents.id, id)))).length > 0;
