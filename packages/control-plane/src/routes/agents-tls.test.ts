@@ -3,6 +3,7 @@ import { AGENT_IDENTITY_ENVELOPE_TYPE, encodePublicKey, generateKeyPair, keyId, 
 import forge from 'node-forge';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalOf, submissionBody } from '../test-support/changes.js';
 import { type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
 /*
@@ -157,6 +158,52 @@ describe('agents over mutual TLS', () => {
     );
     const audit = await cp.server.store.audit.byEntity('acme', 'agent', edge.agentId);
     expect(audit.map((e) => e.action)).toEqual(['agent.enroll', 'agent.certificate.renew']);
+  });
+
+  it('hands an agent the approved changes of the targets in its care, as soon as one is approved', async () => {
+    const edge = await enrol('edge-work');
+    const author = await cp.person(admin, 'author@acme.test', ['dba', 'approver']);
+    const reviewer = await cp.person(admin, 'reviewer@acme.test', ['approver']);
+    await cp.initTrust(
+      admin,
+      [
+        { person: author, roles: ['dba', 'approver'] },
+        { person: reviewer, roles: ['approver'] },
+      ],
+      [{ name: 'review', required: 1, role: 'approver' }],
+    );
+    const target = await cp.target(admin);
+    const other = await cp.target(admin, { name: 'not-mine' });
+    const assigned = await call(`/v1/targets/${target.targetId}/agent`, {
+      method: 'POST',
+      token: admin,
+      body: { agentId: edge.agentId },
+    });
+    expect(assigned.body.agentId).toBe(edge.agentId);
+
+    const idle = await call('/v1/agent/work', { cert: edge.cert });
+    expect(idle.body).toEqual({ targets: [expect.objectContaining({ id: target.targetId })], changes: [] });
+
+    // Long poll: asked first, answered when the change is approved — not at the 10 s wait's end.
+    const asked = Date.now();
+    const waiting = call('/v1/agent/work?wait=10', { cert: edge.cert });
+    const elsewhere = await cp.ok('POST', '/v1/changes', { token: author.token, body: submissionBody(author, other) });
+    await cp.ok('POST', `/v1/changes/${elsewhere.id}/approvals`, {
+      token: reviewer.token,
+      body: { envelope: approvalOf(reviewer, elsewhere, 'review') },
+    });
+    const change = await cp.ok('POST', '/v1/changes', { token: author.token, body: submissionBody(author, target) });
+    await cp.ok('POST', `/v1/changes/${change.id}/approvals`, {
+      token: reviewer.token,
+      body: { envelope: approvalOf(reviewer, change, 'review') },
+    });
+    const work = await waiting;
+    expect(Date.now() - asked).toBeLessThan(8000);
+    // Only its own target's change: the one approved on another target is not its business.
+    expect(work.body.changes).toEqual([
+      { id: change.id, targetId: target.targetId, planDigest: change.planDigest, title: change.title },
+    ]);
+    expect((await call('/v1/agent/work', { token: admin })).status).toBe(403);
   });
 
   it('authenticates nobody with a certificate from another issuer (the handshake still serves people)', async () => {

@@ -28,6 +28,9 @@ const agentName = z
 export const STALE_AFTER_MS = 3 * 60 * 1000;
 /** How often agents are asked to send a heartbeat. */
 export const HEARTBEAT_SECONDS = 30;
+/** The longest an agent's work request is held open, and how often it looks again meanwhile. */
+const MAX_WAIT_SECONDS = 25;
+const POLL_MS = 200;
 
 const agentView = z
   .object({
@@ -349,6 +352,123 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         at,
       );
       return c.json({ certificate: issued.pem, certificateNotAfter: issued.notAfter.toISOString() }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/targets/{targetId}/agent',
+      tags: ['agents'],
+      summary:
+        'Put a target in an agent’s care (agentId null: in nobody’s). The agent then pulls its approved changes.',
+      request: {
+        params: z.object({ targetId: objectId }),
+        body: jsonBody(z.strictObject({ agentId: objectId.nullable() })),
+      },
+      responses: {
+        200: jsonResponse(z.object({ id: z.string(), agentId: z.string().optional() }).loose(), 'The target.'),
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'catalog:write', undefined, true);
+      const { targetId } = c.req.valid('param');
+      const { agentId } = c.req.valid('json');
+      const target = found(await store.targets.get(principal.orgId, targetId), 'target', targetId);
+      allow(c, 'catalog:write', { projectId: target.projectId, environmentId: target.environmentId });
+      if (agentId !== null) {
+        const agent = found(await store.agents.get(principal.orgId, agentId), 'agent', agentId);
+        if (agent.revokedAt !== undefined) {
+          throw new IsotypError('ISOTYP_INVALID_STATE', `Agent ${agentId} is revoked.`, {
+            hint: 'Enrol a new agent and assign the target to it.',
+          });
+        }
+      }
+      const at = now();
+      await store.targets.assign(principal.orgId, targetId, agentId ?? undefined, at.toISOString());
+      await appendAudit(
+        store,
+        {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+          action: 'target.assign',
+          entity: { kind: 'target', id: targetId },
+          details: { agentId },
+        },
+        at,
+      );
+      const { orgId: _org, ...view } = found(await store.targets.get(principal.orgId, targetId), 'target', targetId);
+      return c.json(view, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/agent/work',
+      tags: ['agents'],
+      summary:
+        'An agent asks for approved changes on the targets in its care; with wait, the answer comes as soon as there is one (long poll).',
+      request: { query: z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(0) }) },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            targets: z.array(
+              z.object({
+                id: z.string(),
+                name: z.string(),
+                dialect: z.string(),
+                projectId: z.string(),
+                environmentId: z.string(),
+              }),
+            ),
+            changes: z.array(
+              z.object({ id: z.string(), targetId: z.string(), planDigest: z.string(), title: z.string() }),
+            ),
+          }),
+          'The agent’s targets and the approved changes waiting on them.',
+        ),
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'change:apply', undefined, true);
+      if (principal.kind !== 'agent') {
+        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents pull work.', {
+          hint: 'Agents authenticate with the client certificate they got at enrolment.',
+        });
+      }
+      const { wait } = c.req.valid('query');
+      const deadline = Date.now() + wait * 1000;
+      for (;;) {
+        const stamp = store.stamp(['changes', 'targets']);
+        const mine = (await store.targets.list(principal.orgId, {})).filter((t) => t.agentId === principal.agentId);
+        const waiting = (
+          await Promise.all(
+            mine.map((t) => store.changes.list(principal.orgId, { targetId: t.id, states: ['approved'], limit: 50 })),
+          )
+        ).flat();
+        if (waiting.length > 0 || Date.now() >= deadline) {
+          return c.json(
+            {
+              targets: mine.map(({ id, name, dialect, projectId, environmentId }) => ({
+                id,
+                name,
+                dialect,
+                projectId,
+                environmentId,
+              })),
+              changes: waiting.map(({ id, targetId, planDigest, title }) => ({ id, targetId, planDigest, title })),
+            },
+            200,
+          );
+        }
+        // Until something is written to changes or targets (here or, as notified, elsewhere).
+        while (Date.now() < deadline && store.stamp(['changes', 'targets']) === stamp) {
+          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        }
+      }
     },
   );
 

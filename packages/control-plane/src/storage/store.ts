@@ -467,6 +467,8 @@ export interface Store {
     /** Sets the current version and digest and appends to the version history, together. */
     recordVersion(version: SchemaVersionRecord): Promise<void>;
     versions(orgId: string, targetId: string): Promise<SchemaVersionRecord[]>;
+    /** Puts a target in an agent's care (undefined: in nobody's); false when there is no such target. */
+    assign(orgId: string, targetId: string, agentId: string | undefined, now: string): Promise<boolean>;
   };
   trust: {
     /**

@@ -16,6 +16,7 @@ import {
   sealKeyring,
   sealPolicy,
 } from '@isotyp/protocol';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { type RunningControlPlane, runControlPlane } from '../main.js';
@@ -70,7 +71,9 @@ export async function liveControlPlane(database?: string, options: { tls?: boole
     logger: createLogger({ level: 'silent' }),
     firstAdmin: { orgId: 'acme', orgName: 'Acme', email: 'admin@acme.test', password: ADMIN_PASSWORD },
   });
-  return new LiveControlPlane(running, dir);
+  const live = new LiveControlPlane(running, dir);
+  if (options.tls) live.trust((await running.store.authorities.active())?.certificatePem ?? '');
+  return live;
 }
 
 export class LiveControlPlane {
@@ -81,6 +84,13 @@ export class LiveControlPlane {
 
   get url(): string {
     return this.server.url;
+  }
+
+  #dispatcher: UndiciAgent | undefined;
+
+  /** Calls over HTTPS trust this CA certificate (the control plane's own). */
+  trust(caPem: string): void {
+    this.#dispatcher = new UndiciAgent({ connect: { ca: caPem } });
   }
 
   /** The SQLite file of a control plane started without a database URL. */
@@ -96,7 +106,13 @@ export class LiveControlPlane {
     const key =
       options.idempotencyKey === undefined ? (method === 'POST' ? randomUUID() : null) : options.idempotencyKey;
     if (key !== null) headers['idempotency-key'] = key;
-    const response = await fetch(`${this.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const init = { method, headers, ...(body === undefined ? {} : { body }) };
+    // Over HTTPS the server's certificate is from its own CA: undici's fetch, trusting that CA.
+    const response = (
+      this.#dispatcher === undefined
+        ? await fetch(`${this.url}${path}`, init)
+        : await undiciFetch(`${this.url}${path}`, { ...init, dispatcher: this.#dispatcher })
+    ) as Response;
     const text = await response.text();
     let parsed: unknown = text;
     try {

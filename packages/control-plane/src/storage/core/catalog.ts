@@ -48,6 +48,10 @@ export function catalogStore({ tables: t, run, recordVersion }: Driver): Catalog
           throw new IsotypError('ISOTYP_NOT_FOUND', `No target ${version.targetId} in organisation ${version.orgId}.`);
         }
       },
+      async assign(orgId, targetId, agentId, now) {
+        const where = allOf(eq(t.targets.orgId, orgId), eq(t.targets.id, targetId));
+        return (await run.update('targets', { agentId: agentId ?? null, updatedAt: now }, where)).length > 0;
+      },
       versions: (orgId, targetId) =>
         mapRows(
           run.select(
