@@ -10,6 +10,7 @@ import {
   runControlPlane,
   type Store,
 } from '@isotyp/control-plane';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 
 export interface LiveOptions {
   /** The organisation and its first admin, created on the empty store. */
@@ -67,9 +68,11 @@ export async function startLiveControlPlane(options: LiveOptions): Promise<LiveC
       now: () => new Date(Date.now() + offsetMs),
       ...(options.oidc === undefined ? {} : { allowInsecureIdp: true }),
     });
-    return new LiveControlPlane(running, options.org, dir, (ms) => {
+    const live = new LiveControlPlane(running, options.org, dir, (ms) => {
       offsetMs += ms;
     });
+    if (options.tls) live.trust((await running.store.authorities.active())?.certificatePem ?? '');
+    return live;
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;
@@ -93,6 +96,13 @@ export class LiveControlPlane {
     return this.#running.url;
   }
 
+  #dispatcher: UndiciAgent | undefined;
+
+  /** Calls over HTTPS trust this CA certificate (the control plane's own). */
+  trust(caPem: string): void {
+    this.#dispatcher = new UndiciAgent({ connect: { ca: caPem } });
+  }
+
   /** The open store, to check from the server's side what a command left there. */
   get store(): Store {
     return this.#running.store;
@@ -109,11 +119,13 @@ export class LiveControlPlane {
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (method !== 'GET') headers['idempotency-key'] = randomUUID();
-    const response = await fetch(`${this.url}${path}`, {
-      method,
-      headers,
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
+    const init = { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) };
+    // Over HTTPS the certificate is from the control plane's own CA: undici's fetch, trusting it.
+    const response = (
+      this.#dispatcher === undefined
+        ? await fetch(`${this.url}${path}`, init)
+        : await undiciFetch(`${this.url}${path}`, { ...init, dispatcher: this.#dispatcher })
+    ) as Response;
     const text = await response.text();
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   }

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type LiveControlPlane,
+  startLiveControlPlane,
+} from '../../services/control-plane/test-support/live-control-plane.js';
+import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
+import { binPath } from '../../test-support/run-cli.js';
+
+/*
+ * The agent daemon, as the built binary, against an HTTPS control plane: a change planned and
+ * submitted by a DBA and approved by a reviewer is picked up by `isotyp agent start` through
+ * its long poll, verified on the agent, applied to its SQLite target, and reported applied —
+ * nobody running a command on the agent's machine. SIGTERM stops it cleanly.
+ */
+const admin = { email: 'ana@acme.test', password: 'ana-s3cret-passphrase' };
+const reviewer = { email: 'ben@acme.test', password: 'ben-s3cret-passphrase' };
+
+describe('isotyp agent start', () => {
+  let cp: LiveControlPlane;
+  const homes = { admin: scratchHome(), reviewer: scratchHome(), agent: scratchHome() };
+  let caFile: string;
+  const cli = async (home: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}) => {
+    const result = await runCliAsync([...args, '--json'], {
+      home,
+      input: options.input ?? '',
+      env: { ISOTYP_SERVER: cp.url, NODE_EXTRA_CA_CERTS: caFile, ...options.env },
+    });
+    if (result.status !== 0)
+      throw new Error(`isotyp ${args.join(' ')} → ${result.status} ${result.stdout}${result.stderr}`);
+    return JSON.parse(result.stdout);
+  };
+
+  beforeAll(async () => {
+    cp = await startLiveControlPlane({ org: 'acme', admin, tls: true });
+    caFile = join(homes.admin, 'ca.crt');
+    writeFileSync(caFile, (await cp.store.authorities.active())?.certificatePem ?? '');
+    await cli(homes.admin, ['login', '--org', 'acme', '--email', admin.email, '--password-stdin'], {
+      input: admin.password,
+    });
+    await cli(homes.admin, ['users', 'create', '--email', reviewer.email, '--role', 'approver', '--password-stdin'], {
+      input: reviewer.password,
+    });
+    await cli(homes.reviewer, ['login', '--org', 'acme', '--email', reviewer.email, '--password-stdin'], {
+      input: reviewer.password,
+    });
+    await cli(homes.admin, ['keys', 'generate']);
+    await cli(homes.reviewer, ['keys', 'generate']);
+    await cli(homes.admin, ['org', 'init']);
+    await cli(homes.admin, ['projects', 'create', 'shop']);
+    await cli(homes.admin, ['envs', 'create', 'prod', '--project', 'shop', '--privacy-mode', 'structure']);
+    await cli(homes.admin, [
+      'targets',
+      'create',
+      'orders',
+      '--project',
+      'shop',
+      '--env',
+      'prod',
+      '--dialect',
+      'sqlite',
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await cp?.close();
+  });
+
+  it('picks up an approved change on its own, verifies and applies it, and stops on SIGTERM', async () => {
+    const { token, caFingerprint } = await cli(homes.admin, ['agents', 'token', 'edge-1']);
+    const enrolled = await cli(homes.agent, ['agent', 'enroll', '--url', cp.url, '--ca-fingerprint', caFingerprint], {
+      env: { ISOTYP_ENROLMENT_TOKEN: token, NODE_EXTRA_CA_CERTS: '' },
+    });
+    const [target] = await cli(homes.admin, ['targets', 'list', '--project', 'shop', '--env', 'prod']);
+    const adminToken = await cp.login(admin.email, admin.password);
+    await cp.ok('POST', `/v1/targets/${target.id}/agent`, { token: adminToken, body: { agentId: enrolled.agentId } });
+
+    // The agent's database and configuration; the desired schema adds a column.
+    const db = join(homes.agent, 'orders.db');
+    const conn = new Database(db);
+    conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO orders (total) VALUES (42);');
+    conn.close();
+    const schema = join(homes.agent, 'schema.sql');
+    writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
+    const config = join(homes.agent, 'agent.yaml');
+    writeFileSync(config, `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n`);
+    const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: homes.agent,
+        ISOTYP_HOME: join(homes.agent, '.isotyp'),
+        NO_COLOR: '1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    daemon.stdout.setEncoding('utf8').on('data', (text: string) => {
+      logs += text;
+    });
+    daemon.stderr.setEncoding('utf8').on('data', (text: string) => {
+      logs += text;
+    });
+    const exited = new Promise<number | null>((resolve) => daemon.on('close', resolve));
+    try {
+      // A DBA plans against a copy of the database and submits; the reviewer approves.
+      const plan = join(homes.admin, 'plan.json');
+      const copy = join(homes.admin, 'orders-copy.db');
+      writeFileSync(copy, readFileSync(db));
+      await cli(homes.admin, ['plan', '--target', `sqlite:${copy}`, '--schema', schema, '--out', plan]);
+      const change = await cli(homes.admin, [
+        'submit',
+        '--plan',
+        plan,
+        '--project',
+        'shop',
+        '--env',
+        'prod',
+        '--target',
+        'orders',
+      ]);
+      await cli(homes.reviewer, ['approve', change.id]);
+
+      const deadline = Date.now() + 30_000;
+      while ((await cp.store.changes.get('acme', change.id))?.state !== 'applied' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect((await cp.store.changes.get('acme', change.id))?.state, logs).toBe('applied');
+      const after = new Database(db, { readonly: true });
+      expect(after.prepare('SELECT currency, total FROM orders').all()).toEqual([{ currency: null, total: 42 }]);
+      after.close();
+      expect(logs).toContain('"msg":"change applied"');
+      expect((await cp.store.heartbeats.list('acme')).map((h) => h.agentId)).toEqual([enrolled.agentId]);
+    } finally {
+      daemon.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(logs).toContain('"msg":"agent stopped"');
+  }, 90_000);
+});

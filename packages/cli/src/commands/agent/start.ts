@@ -1,0 +1,48 @@
+import { Flags } from '@oclif/core';
+import { IsotypCommand } from '../../base-command.js';
+
+export default class AgentStart extends IsotypCommand {
+  static override summary =
+    'Run the agent in the foreground: heartbeats, certificate renewal, approved changes applied.';
+  static override description =
+    'Dials out only. Each round: a heartbeat when due (version and live schema digests), certificate renewal when due, and a long poll for approved changes on the targets in its care (an admin assigns them: POST /v1/targets/{id}/agent). Each change goes through the zero-trust apply — planned here, every signature verified here against the org root pinned at enrolment — then the control plane hears applied or failed. A change refused here is not retried by this process. Unreachable control plane: exponential backoff. SIGTERM or SIGINT: stops after the apply under way. Logs are JSON lines on stdout.';
+  static override examples = [
+    {
+      description: 'With the targets it serves in a file.',
+      command: '<%= config.bin %> <%= command.id %> --config /etc/isotyp/agent.yaml',
+    },
+  ];
+  static override flags = {
+    config: Flags.string({
+      char: 'c',
+      summary: 'Agent configuration (YAML or JSON): targets: { NAME: { url, schema, environment } }.',
+      required: true,
+      env: 'ISOTYP_AGENT_CONFIG',
+    }),
+  };
+
+  async run(): Promise<{ agentId: string; stopped: true }> {
+    const { flags } = await this.parse(AgentStart);
+    const [{ readAgentConfig, startDaemon }, { pino }] = await Promise.all([
+      import('../../services/agent/daemon.js'),
+      import('pino'),
+    ]);
+    const logger = pino(
+      { level: 'info', timestamp: pino.stdTimeFunctions.isoTime },
+      pino.destination({ dest: 1, sync: true }),
+    );
+    const daemon = startDaemon(readAgentConfig(flags.config), logger);
+    logger.info({ agentId: daemon.agentId }, 'agent started');
+    const stop = () => {
+      logger.info('stopping');
+      daemon.stop();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    await daemon.done;
+    logger.info('agent stopped');
+    // A long poll still open is abandoned, not waited for.
+    this.exit(0);
+    return { agentId: daemon.agentId, stopped: true };
+  }
+}

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import { IsotypError, isIsotypError } from '@isotyp/protocol';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { applyGovernedChange } from '../control-plane/governed-apply.js';
+import { withTargetSecrets } from '../secrets.js';
+import { readAgentState } from './enrolment.js';
+import { agentClient, sendHeartbeat } from './heartbeat.js';
+import { renewCertificate } from './renewal.js';
+
+/** The agent's own configuration: its targets, by their names in the control plane. */
+export const agentConfigSchema = z.strictObject({
+  targets: z.record(
+    z.string().min(1),
+    z.strictObject({
+      /** Target URL; passwords by reference (`?password=keychain:NAME`). */
+      url: z.string().min(1),
+      /** The desired schema changes are planned from (a file or directory). */
+      schema: z.string().min(1),
+      /** The environment's name, as the policy sees it. */
+      environment: z.string().min(1),
+    }),
+  ),
+});
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+
+export function readAgentConfig(path: string): AgentConfig {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(readFileSync(path, 'utf8'));
+  } catch (cause) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', `Cannot read the agent configuration ${path}.`, {
+      hint: 'It is YAML (or JSON): targets: { NAME: { url, schema, environment } }.',
+      cause,
+    });
+  }
+  const parsed = agentConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', `${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}.`, {
+      hint: 'Each target needs url, schema and environment.',
+    });
+  }
+  return parsed.data;
+}
+
+export interface DaemonLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Waits between failed rounds: 1 s doubling to 60 s, with jitter. */
+const BACKOFF_MS = { first: 1000, max: 60_000 };
+/** How long one work request is held open by the control plane. */
+const WAIT_SECONDS = 10;
+
+/**
+ * `isotyp agent start`: the agent's loop, in the foreground. Each round it sends a heartbeat
+ * when one is due, renews its certificate when that is due, and asks the control plane for work
+ * (a long poll); every approved change on a target it serves goes through the zero-trust apply
+ * (verified here, then applied, then reported). A change refused here is not tried again by this
+ * process. Failures to reach the control plane back off exponentially. `stop()` ends the loop
+ * after the apply under way, if any; a pending poll is abandoned.
+ *
+ * @example
+ * const daemon = startDaemon(readAgentConfig('agent.yaml'), logger);
+ * process.on('SIGTERM', () => daemon.stop());
+ * await daemon.done;
+ */
+export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.ProcessEnv = process.env) {
+  const state = readAgentState(env);
+  if (state === undefined) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', 'This machine is not enrolled as an agent.', {
+      hint: 'Enrol it first: isotyp agent enroll --url … (the token in ISOTYP_ENROLMENT_TOKEN).',
+    });
+  }
+  if (state.orgRoot === null) {
+    throw new IsotypError('ISOTYP_TRUST_NOT_INITIALISED', 'No org root was pinned at enrolment.', {
+      hint: 'An admin runs isotyp org init; then enrol this agent again (isotyp agent enroll --force).',
+    });
+  }
+  const rootKeyId = state.orgRoot.keyId;
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const refused = new Set<string>();
+  let nextHeartbeat = 0;
+
+  const resolvedTargets = async () =>
+    Promise.all(
+      Object.entries(config.targets).map(async ([name, t]) => ({ name, ...t, url: await withTargetSecrets(t.url) })),
+    );
+
+  const round = async () => {
+    if (Date.now() >= nextHeartbeat) {
+      const targets = await resolvedTargets();
+      const answer = await sendHeartbeat(targets, env);
+      nextHeartbeat = Date.now() + answer.nextHeartbeatSeconds * 1000;
+    }
+    const renewal = await renewCertificate({ ifDue: true, env });
+    if (renewal.renewed) log.info({ certificateNotAfter: renewal.certificateNotAfter }, 'certificate renewed');
+
+    const work = await agentClient(env).get(
+      '/v1/agent/work',
+      z.object({
+        targets: z.array(z.object({ id: z.string(), name: z.string() })),
+        changes: z.array(z.object({ id: z.string(), targetId: z.string(), title: z.string() })),
+      }),
+      { wait: String(WAIT_SECONDS) },
+    );
+    for (const change of work.changes) {
+      if (stopping) return;
+      if (refused.has(change.id)) continue;
+      const name = work.targets.find((t) => t.id === change.targetId)?.name;
+      const local = name === undefined ? undefined : config.targets[name];
+      if (name === undefined || local === undefined) {
+        refused.add(change.id);
+        log.warn(
+          { change: change.id, target: change.targetId },
+          'a change for a target this agent has no configuration for',
+        );
+        continue;
+      }
+      try {
+        const result = await applyGovernedChange(agentClient(env), {
+          changeId: change.id,
+          target: await withTargetSecrets(local.url),
+          schema: local.schema,
+          targetId: change.targetId,
+          environment: local.environment,
+          orgRoot: rootKeyId,
+          actor: `agent:${state.agentId}`,
+          env,
+        });
+        log.info(
+          { change: change.id, target: name, toDigest: result.toDigest, version: result.toVersion },
+          'change applied',
+        );
+      } catch (error) {
+        if (isIsotypError(error) && error.code === 'ISOTYP_UNAVAILABLE') throw error;
+        refused.add(change.id);
+        log.warn(
+          { change: change.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
+          'change not applied',
+        );
+      }
+    }
+  };
+
+  const done = (async () => {
+    let failures = 0;
+    while (!stopping) {
+      try {
+        await round();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        const wait = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
+        log.warn(
+          { code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL', retryInMs: Math.round(wait) },
+          'round failed; backing off',
+        );
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    }
+  })();
+
+  return {
+    agentId: state.agentId,
+    done,
+    stop() {
+      stopping = true;
+      wake?.();
+    },
+  };
+}
