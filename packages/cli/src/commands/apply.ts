@@ -120,6 +120,11 @@ export default class Apply extends IsotypCommand {
       devUrl: flags['dev-url'],
       config: flags.config,
     });
+    if (!result.reported) {
+      this.logToStderr(
+        'The control plane could not be told the change is applied; the report is queued and goes first on the next run (or with isotyp agent start).',
+      );
+    }
     this.log(
       `Applied change ${changeId} (${result.planDigest}), approved by ${result.approvals
         .map((a) => `${a.userId} (${a.layer})`)

@@ -7,6 +7,7 @@ import { withTargetSecrets } from '../secrets.js';
 import { readAgentState } from './enrolment.js';
 import { agentClient, sendHeartbeat } from './heartbeat.js';
 import { renewCertificate } from './renewal.js';
+import { drainReports, openReportQueue } from './report-queue.js';
 
 /** The agent's own configuration: its targets, by their names in the control plane. */
 export const agentConfigSchema = z.strictObject({
@@ -90,7 +91,13 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       Object.entries(config.targets).map(async ([name, t]) => ({ name, ...t, url: await withTargetSecrets(t.url) })),
     );
 
+  const reports = openReportQueue(env);
   const round = async () => {
+    // What the control plane has not heard yet (an "applied" it was away for) goes first.
+    const drained = await drainReports(agentClient(env), reports, (report, error) =>
+      log.warn({ path: report.path, code: error.code }, 'a queued report was refused; dropped'),
+    );
+    if (drained.delivered > 0) log.info(drained, 'queued reports delivered');
     if (Date.now() >= nextHeartbeat) {
       const targets = await resolvedTargets();
       const answer = await sendHeartbeat(targets, env);
@@ -168,6 +175,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         });
       }
     }
+    reports.close();
   })();
 
   return {

@@ -9,6 +9,7 @@ import {
 import { IsotypError, isIsotypError, KEY_ID_PATTERN, type KeyId } from '@isotyp/protocol';
 import { z } from 'zod';
 import { isotypHome, loadProjectConfig } from '../../config.js';
+import { drainReports, openReportQueue } from '../agent/report-queue.js';
 import { auditLogPath } from '../audit.js';
 import type { ControlPlaneClient } from './client.js';
 
@@ -39,7 +40,9 @@ const environments = z.object({ environments: z.array(z.looseObject({ id: z.stri
  * `isotyp apply --change ID`: fetches what the control plane says about the change, then lets
  * the agent plan against the live database and verify on its own that this very plan is
  * approved (see applyApprovedChange) — only then does it tell the control plane `applying`,
- * run the plan, and report `applied` with the new schema digest (or `failed`).
+ * run the plan, and report `applied` with the new schema digest (or `failed`). A report the
+ * control plane cannot take right now is queued ($ISOTYP_HOME/reports.db) and sent first by the
+ * next run or by the agent daemon: `reported` says which.
  *
  * @example
  * await applyGovernedChange(client, { changeId, target, schema, targetId, environment: 'prod', orgRoot, actor: 'ci:deploy' });
@@ -47,7 +50,7 @@ const environments = z.object({ environments: z.array(z.looseObject({ id: z.stri
 export async function applyGovernedChange(
   client: ControlPlaneClient,
   input: GovernedApplyInput,
-): Promise<ApprovedApplyResult> {
+): Promise<ApprovedApplyResult & { reported: boolean }> {
   if (!KEY_ID_PATTERN.test(input.orgRoot)) {
     throw new IsotypError('ISOTYP_USAGE', `--org-root must be a key id (ed25519:…), got "${input.orgRoot}".`, {
       hint: 'Copy it from isotyp org init, or from the enrolment of this agent.',
@@ -58,11 +61,26 @@ export async function applyGovernedChange(
   const home = isotypHome(input.env);
   const trust = openTrustState(join(home, 'trust.db'));
   const audit = openAuditLog(auditLogPath(input.env));
+  const reports = openReportQueue(input.env);
   const path = `/v1/changes/${encodeURIComponent(input.changeId)}/transitions`;
-  try {
-    let started = false;
+  /** A report the control plane must hear: sent now, or queued and sent later. */
+  const report = async (body: unknown): Promise<boolean> => {
     try {
-      const result = await applyApprovedChange({
+      await client.post(path, body, z.unknown());
+      return true;
+    } catch (error) {
+      if (isIsotypError(error) && !error.retryable && error.code !== 'ISOTYP_UNAVAILABLE') throw error;
+      reports.add(path, body);
+      return false;
+    }
+  };
+  try {
+    // Reports an earlier run could not deliver go first, so the control plane hears in order.
+    await drainReports(client, reports).catch(() => undefined);
+    let started = false;
+    let result: ApprovedApplyResult;
+    try {
+      result = await applyApprovedChange({
         target: input.target,
         plan: {
           schema: input.schema,
@@ -85,17 +103,19 @@ export async function applyGovernedChange(
           started = true;
         },
       });
-      await client.post(path, { to: 'applied', digest: result.toDigest }, z.unknown());
-      return result;
     } catch (error) {
       // Told `applying` and then failed: say so, so the change does not hang in `applying`.
-      if (started && !(isIsotypError(error) && error.code === 'ISOTYP_UNAVAILABLE')) {
+      if (started) {
         const reason = isIsotypError(error) ? `${error.code}: ${error.message}` : 'unexpected failure';
-        await client.post(path, { to: 'failed', reason: reason.slice(0, 500) }, z.unknown()).catch(() => {});
+        await report({ to: 'failed', reason: reason.slice(0, 500) }).catch(() => false);
       }
       throw error;
     }
+    // The database has changed: this report must not be lost, so it is queued if it cannot go now.
+    const reported = await report({ to: 'applied', digest: result.toDigest });
+    return { ...result, reported };
   } finally {
+    reports.close();
     trust.close();
     audit.close();
   }
