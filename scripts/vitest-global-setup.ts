@@ -17,4 +17,9 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
+  // As pnpm build does: the signed manifest of what was just built (isotyp agent verify).
+  execFileSync(process.execPath, [fileURLToPath(new URL('./release-manifest.mjs', import.meta.url))], {
+    cwd: root,
+    stdio: 'ignore',
+  });
 }

@@ -65,6 +65,13 @@ export { createPlan, type PlanResult } from './plan/create-plan.js';
 export type { DialectPlanner, PlanOptions } from './plan/dialect-planner.js';
 export { buildManifest, wireLint } from './plan/manifest.js';
 export { bumpVersion, type SemverBump, semverBump } from './plan/semver.js';
+export {
+  hashInstallation,
+  INSTALLED_PACKAGES,
+  type InstallationCheck,
+  signInstallation,
+  verifyInstallation,
+} from './release/installation.js';
 export { byName, schemaDigest, summarizeModel } from './schema/schema-digest.js';
 export { encryptedFileStore } from './secrets/encrypted-file.js';
 export { KEYCHAIN_SERVICE, keychainStore, keychainUnavailable } from './secrets/keychain.js';

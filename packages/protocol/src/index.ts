@@ -71,6 +71,9 @@ export {
   type AgentIdentity,
   agentIdentitySchema,
   ENROLMENT_TOKEN_PATTERN,
+  RELEASE_MANIFEST_ENVELOPE_TYPE,
+  type ReleaseManifest,
+  releaseManifestSchema,
 } from './messages/agent.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {

@@ -18,3 +18,19 @@ export type AgentIdentity = z.infer<typeof agentIdentitySchema>;
 
 /** Agent enrolment tokens: `isotyp_enrol_` and 43 base64url characters (32 random bytes). */
 export const ENROLMENT_TOKEN_PATTERN = /^isotyp_enrol_[A-Za-z0-9_-]{43}$/;
+
+export const RELEASE_MANIFEST_ENVELOPE_TYPE = 'isotyp.release-manifest';
+
+/**
+ * What a build of Isotyp consists of: every file the agent runs (relative path → `sha256:` hex of
+ * its bytes), signed by a release key. `development` builds are signed by a key made on the
+ * building machine, which nothing trusts unless told to.
+ */
+export const releaseManifestSchema = z.strictObject({
+  name: z.literal('isotyp'),
+  version: z.string().max(64),
+  channel: z.enum(['release', 'development']),
+  builtAt: z.string().max(40),
+  files: z.record(z.string().max(512), z.string().regex(/^sha256:[0-9a-f]{64}$/)),
+});
+export type ReleaseManifest = z.infer<typeof releaseManifestSchema>;

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodePublicKey, generateKeyPair } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -86,13 +88,22 @@ describe('isotyp agent start', () => {
     writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
     const config = join(homes.agent, 'agent.yaml');
     writeFileSync(config, `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n`);
+    const agentEnv = {
+      PATH: process.env.PATH ?? '',
+      HOME: homes.agent,
+      ISOTYP_HOME: join(homes.agent, '.isotyp'),
+      NO_COLOR: '1',
+    };
+    // This checkout's build is signed by its development key (scripts/release-manifest.mjs):
+    // trusted here only because the test says so. Any other key: the daemon does not start.
+    const untrusted = await runCliAsync(['agent', 'start', '--config', config], {
+      home: homes.agent,
+      env: { ISOTYP_RELEASE_KEYS: encodePublicKey(generateKeyPair().publicKey) },
+    });
+    expect(untrusted.status).toBe(77);
+    expect(untrusted.stderr).toContain('ISOTYP_SIGNATURE_INVALID');
     const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: homes.agent,
-        ISOTYP_HOME: join(homes.agent, '.isotyp'),
-        NO_COLOR: '1',
-      },
+      env: { ...agentEnv, ISOTYP_RELEASE_KEYS: developmentKey() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let logs = '';
@@ -130,6 +141,7 @@ describe('isotyp agent start', () => {
       const after = new Database(db, { readonly: true });
       expect(after.prepare('SELECT currency, total FROM orders').all()).toEqual([{ currency: null, total: 42 }]);
       after.close();
+      expect(logs).toContain('"msg":"installation verified"');
       expect(logs).toContain('"msg":"change applied"');
       expect((await cp.store.heartbeats.list('acme')).map((h) => h.agentId)).toEqual([enrolled.agentId]);
     } finally {
@@ -139,3 +151,9 @@ describe('isotyp agent start', () => {
     expect(logs).toContain('"msg":"agent stopped"');
   }, 90_000);
 });
+
+/** The public key this checkout's build signs its release manifest with. */
+function developmentKey(): string {
+  const file = fileURLToPath(new URL('../../../../../.artifacts/release/dev-key.json', import.meta.url));
+  return JSON.parse(readFileSync(file, 'utf8')).publicKey;
+}

@@ -13,6 +13,9 @@ export default class AgentStart extends IsotypCommand {
     },
   ];
   static override flags = {
+    'skip-verify': Flags.boolean({
+      summary: 'Start even when the installed files do not match the signed release manifest (not for production).',
+    }),
     config: Flags.string({
       char: 'c',
       summary: 'Agent configuration (YAML or JSON): targets: { NAME: { url, schema, environment } }.',
@@ -31,6 +34,13 @@ export default class AgentStart extends IsotypCommand {
       { level: 'info', timestamp: pino.stdTimeFunctions.isoTime },
       pino.destination({ dest: 1, sync: true }),
     );
+    // A tampered installation must not run with this machine's keys: refuse unless overridden.
+    if (flags['skip-verify']) logger.warn('installation not verified (--skip-verify)');
+    else {
+      const { verifyThisInstallation } = await import('../../services/agent/verify.js');
+      const check = verifyThisInstallation();
+      logger.info({ version: check.version, channel: check.channel, signer: check.signer }, 'installation verified');
+    }
     const daemon = startDaemon(readAgentConfig(flags.config), logger);
     logger.info({ agentId: daemon.agentId }, 'agent started');
     const stop = () => {
