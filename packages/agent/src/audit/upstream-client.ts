@@ -11,15 +11,18 @@ import {
 } from './checkpoint-exchange.js';
 
 /*
- * The audit calls an agent makes to its control plane, over plain fetch for now: the daemon's
- * link (mTLS through undici, a later issue) will pass its own `fetch` here.
+ * The audit calls an agent makes to its control plane: with a bearer token, or — the daemon —
+ * through a `fetch` that presents the agent's client certificate (mutual TLS).
  */
 
 export interface UpstreamOptions {
   /** Base URL of the control plane, e.g. `https://cp.example.com`. */
   server: string;
-  /** Bearer token of a principal holding agent:report (or audit:read, for reading). */
-  token: string;
+  /**
+   * Bearer token of a principal holding agent:report (or audit:read, for reading). Absent for an
+   * enrolled agent, whose `fetch` presents its client certificate instead.
+   */
+  token?: string;
   fetch?: typeof fetch;
 }
 
@@ -92,7 +95,8 @@ async function call(
   path: string,
   body?: unknown,
 ): Promise<{ status: number; body: unknown }> {
-  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'application/json' };
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   if (body !== undefined) {
     headers['content-type'] = 'application/json';
     headers['idempotency-key'] = randomUUID();

@@ -1,5 +1,12 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { AGENT_IDENTITY_ENVELOPE_TYPE, encodePublicKey, generateKeyPair, keyId, sealEnvelope } from '@isotyp/protocol';
+import {
+  AGENT_IDENTITY_ENVELOPE_TYPE,
+  encodePublicKey,
+  formatVkey,
+  generateKeyPair,
+  keyId,
+  sealEnvelope,
+} from '@isotyp/protocol';
 import forge from 'node-forge';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +211,21 @@ describe('agents over mutual TLS', () => {
       { id: change.id, targetId: target.targetId, planDigest: change.planDigest, title: change.title },
     ]);
     expect((await call('/v1/agent/work', { token: admin })).status).toBe(403);
+  });
+
+  it('takes an agent’s audit checkpoints for its own log only, signed with its enrolment identity', async () => {
+    const edge = await enrol('edge-audit');
+    const other = generateKeyPair();
+    const report = (agentId: string, vkey: string) => ({
+      method: 'POST',
+      cert: edge.cert,
+      body: { agentId, note: 'isotyp.agent/x\n1\nAAAA\n\n— x AAAA\n', vkey },
+    });
+    const foreignVkey = formatVkey({ name: `isotyp.agent/${edge.agentId}`, publicKey: other.publicKey });
+    const forOther = await call('/v1/audit/agent-checkpoints', report('agt_someone_else', foreignVkey));
+    expect([forOther.status, forOther.body.error.code]).toEqual([403, 'ISOTYP_FORBIDDEN']);
+    const otherKey = await call('/v1/audit/agent-checkpoints', report(edge.agentId, foreignVkey));
+    expect([otherKey.status, otherKey.body.error.message]).toEqual([403, expect.stringContaining('identity')]);
   });
 
   it('authenticates nobody with a certificate from another issuer (the handshake still serves people)', async () => {

@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { IsotypError, MAX_NOTE_BYTES } from '@isotyp/protocol';
+import { encodePublicKey, IsotypError, MAX_NOTE_BYTES, parseVkey } from '@isotyp/protocol';
 import type { Context } from 'hono';
 import { type AppDeps, createRouter } from '../app.js';
 import { acceptAgentCheckpoint } from '../audit/agent-checkpoints.js';
@@ -7,7 +7,7 @@ import { ControlPlaneLog } from '../audit/control-plane-log.js';
 import type { AppEnv, Principal } from '../context.js';
 import { authorize, canAnywhere, type Permission } from '../identity/rbac.js';
 import { objectId } from '../identity/schemas.js';
-import type { AgentCheckpointRecord, AuditEntryRecord } from '../storage/store.js';
+import type { AgentCheckpointRecord, AuditEntryRecord, Store } from '../storage/store.js';
 import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
 
 const tags = ['audit'];
@@ -262,6 +262,7 @@ export function auditRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const principal = allow(c, 'agent:report', undefined, true);
       const body = c.req.valid('json');
+      if (principal.kind === 'agent') await bindToAgentWith(store, principal.orgId, principal.agentId, body);
       const outcome = await acceptAgentCheckpoint(body, {
         store,
         orgId: principal.orgId,
@@ -292,6 +293,25 @@ export function auditRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
 
   return app;
+}
+
+/**
+ * An enrolled agent reports for itself only, and signs its log with the identity it enrolled
+ * with: another agent id, or a log key that is not its identity key, is refused.
+ */
+async function bindToAgentWith(store: Store, orgId: string, agentId: string, body: { agentId: string; vkey?: string }) {
+  if (body.agentId !== agentId) {
+    throw new IsotypError('ISOTYP_FORBIDDEN', 'An agent reports checkpoints of its own log only.', {
+      hint: `This agent is ${agentId}.`,
+    });
+  }
+  if (body.vkey === undefined) return;
+  const agent = await store.agents.get(orgId, agentId);
+  if (agent === undefined || encodePublicKey(parseVkey(body.vkey).publicKey) !== agent.identityPublicKey) {
+    throw new IsotypError('ISOTYP_FORBIDDEN', 'The log key is not the identity this agent enrolled with.', {
+      hint: 'Agents sign their checkpoints with their enrolment identity ($ISOTYP_HOME/agent/identity.key).',
+    });
+  }
 }
 
 /** True when the client asked for text/plain and not for JSON. */

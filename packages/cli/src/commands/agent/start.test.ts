@@ -144,6 +144,15 @@ describe('isotyp agent start', () => {
       expect(logs).toContain('"msg":"installation verified"');
       expect(logs).toContain('"msg":"change applied"');
       expect((await cp.store.heartbeats.list('acme')).map((h) => h.agentId)).toEqual([enrolled.agentId]);
+      // Its audit log now holds the apply: a checkpoint of it, signed with its enrolment identity,
+      // reaches the control plane on the next round.
+      const until = Date.now() + 20_000;
+      while ((await cp.store.agentCheckpoints.latest('acme', enrolled.agentId)) === undefined && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const checkpoint = await cp.store.agentCheckpoints.latest('acme', enrolled.agentId);
+      expect(checkpoint?.size, logs).toBeGreaterThanOrEqual(1);
+      expect(checkpoint?.vkey).toContain(`isotyp.agent/${enrolled.agentId}+`);
     } finally {
       daemon.kill('SIGTERM');
     }

@@ -1,11 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { IsotypError, isIsotypError } from '@isotyp/protocol';
+import { join } from 'node:path';
+import { checkpointDue, openAuditLog, sendCheckpoint } from '@isotyp/agent';
+import { fromBase64Url, IsotypError, isIsotypError, keyPairFromSeed } from '@isotyp/protocol';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { auditLogPath } from '../audit.js';
 import { applyGovernedChange } from '../control-plane/governed-apply.js';
 import { withTargetSecrets } from '../secrets.js';
-import { readAgentState } from './enrolment.js';
-import { agentClient, sendHeartbeat } from './heartbeat.js';
+import { agentDir, readAgentState } from './enrolment.js';
+import { agentClient, agentFetch, sendHeartbeat } from './heartbeat.js';
 import { renewCertificate } from './renewal.js';
 import { drainReports, openReportQueue } from './report-queue.js';
 
@@ -92,6 +95,38 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
     );
 
   const reports = openReportQueue(env);
+  // The agent's audit log is signed with its enrolment identity: the control plane checks that.
+  const identity = JSON.parse(readFileSync(join(agentDir(env), 'identity.key'), 'utf8')) as { seed: string };
+  const logKey = {
+    name: `isotyp.agent/${state.agentId}`,
+    secretKey: keyPairFromSeed(fromBase64Url(identity.seed, 32)).secretKey,
+  };
+  let lastCheckpoint: { at: Date; size: number } | undefined;
+  /** A signed checkpoint of the local audit log, every 5 minutes or 10,000 entries. */
+  const checkpoint = async () => {
+    const audit = openAuditLog(auditLogPath(env));
+    try {
+      const due = checkpointDue({
+        lastSentAt: lastCheckpoint?.at,
+        lastSentSize: lastCheckpoint?.size,
+        now: new Date(),
+        size: audit.size,
+      });
+      if (!due) return;
+      const sent = await sendCheckpoint(audit, {
+        server: state.server,
+        fetch: await agentFetch(env),
+        agentId: state.agentId,
+        key: logKey,
+      });
+      if (sent !== undefined) {
+        lastCheckpoint = { at: new Date(), size: sent.size };
+        log.info({ size: sent.size }, 'audit checkpoint sent');
+      }
+    } finally {
+      audit.close();
+    }
+  };
   const round = async () => {
     // What the control plane has not heard yet (an "applied" it was away for) goes first.
     const drained = await drainReports(agentClient(env), reports, (report, error) =>
@@ -103,6 +138,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       const answer = await sendHeartbeat(targets, env);
       nextHeartbeat = Date.now() + answer.nextHeartbeatSeconds * 1000;
     }
+    await checkpoint();
     const renewal = await renewCertificate({ ifDue: true, env });
     if (renewal.renewed) log.info({ certificateNotAfter: renewal.certificateNotAfter }, 'certificate renewed');
 

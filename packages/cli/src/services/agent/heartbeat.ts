@@ -30,6 +30,23 @@ export function agentClient(env: NodeJS.ProcessEnv = process.env): ControlPlaneC
 }
 
 /**
+ * A fetch that speaks as this agent (pinned CA, client certificate), for the audit upstream
+ * client, which takes a fetch rather than a ControlPlaneClient.
+ */
+export async function agentFetch(env: NodeJS.ProcessEnv = process.env): Promise<typeof fetch> {
+  const dir = agentDir(env);
+  const pem = readFileSync(join(dir, TLS_FILE), 'utf8');
+  const undici = await import('undici');
+  const dispatcher = new undici.Agent({
+    connect: { ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), cert: pem, key: pem },
+  });
+  return ((url: string, init: RequestInit) =>
+    undici.fetch(url, { ...(init as object), dispatcher } as Parameters<
+      typeof undici.fetch
+    >[1])) as unknown as typeof fetch;
+}
+
+/**
  * One heartbeat: this agent's version and, for each target, its live schema digest (read here;
  * only the digest leaves). `isotyp agent start` will send these on a timer; this sends one now.
  */
