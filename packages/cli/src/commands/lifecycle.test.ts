@@ -55,6 +55,10 @@ describe('plan → apply → drift → rollback from the command line', () => {
     const drift = runCli(['drift', '-t', target, '--json']);
     expect(drift.status).toBe(2);
     expect(json(drift.stdout)).toMatchObject({ drifted: true, objects: ['create-table main.hotfix'] });
+    // Found drift is on the record: the target's audit history ends with it.
+    const history = runCli(['audit', 'history', `target:${target}`, '--json']);
+    expect(history.status, history.stdout + history.stderr).toBe(0);
+    expect(json(history.stdout).map((e: { action: string }) => e.action)).toEqual(['apply', 'drift.detected']);
     new Database(db).exec('DROP TABLE hotfix');
 
     const back = runCli(['rollback', '-t', target, '--yes', '--json']);

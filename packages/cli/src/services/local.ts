@@ -158,7 +158,19 @@ export async function rollback(target: string, actor: string, force: boolean): P
 export async function drift(target: string): Promise<DriftReport> {
   const runner = openRunner(target);
   try {
-    return await detectDrift(runner);
+    const report = await detectDrift(runner);
+    // A schema changed behind Isotyp's back is an event for the record (a clean check is not).
+    if (report.drifted) {
+      record([
+        {
+          actor: defaultActor(),
+          action: 'drift.detected',
+          entity: targetEntity(target),
+          details: { expected: report.expected, live: report.live, objects: report.objects.length },
+        },
+      ]);
+    }
+    return report;
   } finally {
     await runner.close();
   }
