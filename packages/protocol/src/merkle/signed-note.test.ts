@@ -53,6 +53,29 @@ describe('signed notes (c2sp.org/signed-note)', () => {
     );
     expect(codeOf(() => noteKeyId('has space', PETER.publicKey))).toBe('ISOTYP_INVALID_INPUT');
   });
+
+  it('refuses non-canonical base64 and more than 16 signatures; accepts 16, ignoring unknown signers', () => {
+    // "JnAM=" ends in bits the encoding leaves zero; "JnAN=" decodes to the same bytes, non-canonically.
+    expect(codeOf(() => openNote(PETER_NOTE.replace('JnAM=', 'JnAN='), [PETER]))).toBe('ISOTYP_INVALID_INPUT');
+    const strangers = Array.from(
+      { length: 16 },
+      (_, i) =>
+        signNote(PETER_TEXT, { name: `stranger-${i}`, secretKey: generateKeyPair().secretKey }).split('\n\n')[1],
+    );
+    const sixteen = `${PETER_NOTE}${strangers.slice(0, 15).join('')}`;
+    expect(openNote(sixteen, [PETER]).text).toBe(PETER_TEXT);
+    expect(codeOf(() => openNote(`${sixteen}${strangers[15]}`, [PETER]))).toBe('ISOTYP_INVALID_INPUT');
+  });
+
+  it('refuses a signature filed under another key id than the signer’s', () => {
+    const otherId = PETER_NOTE.replace(/— PeterNeumann (\S+)/, (_, blob: string) => {
+      const bytes = Buffer.from(blob, 'base64');
+      bytes[0] = (bytes[0] as number) ^ 1;
+      return `— PeterNeumann ${bytes.toString('base64')}`;
+    });
+    // Filed under an id no trusted key has, it is an unknown signer's: no trusted signature is left.
+    expect(codeOf(() => openNote(otherId, [PETER]))).toBe('ISOTYP_KEY_UNKNOWN');
+  });
 });
 
 describe('tlog checkpoints (c2sp.org/tlog-checkpoint)', () => {
