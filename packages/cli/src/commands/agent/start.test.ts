@@ -102,7 +102,7 @@ describe('isotyp agent start', () => {
     });
     expect(untrusted.status).toBe(77);
     expect(untrusted.stderr).toContain('ISOTYP_SIGNATURE_INVALID');
-    const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config], {
+    const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config, '--health-port', '0'], {
       env: { ...agentEnv, ISOTYP_RELEASE_KEYS: developmentKey() },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -142,6 +142,12 @@ describe('isotyp agent start', () => {
       expect(after.prepare('SELECT currency, total FROM orders').all()).toEqual([{ currency: null, total: 42 }]);
       after.close();
       expect(logs).toContain('"msg":"installation verified"');
+      // Its local health endpoint says it is working, for a supervisor to probe.
+      const healthUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+\/healthz)"/.exec(logs)?.[1];
+      expect(healthUrl, logs).toBeDefined();
+      const health = await fetch(healthUrl as string);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok', agentId: enrolled.agentId, lastError: null });
       expect(logs).toContain('"msg":"change applied"');
       expect((await cp.store.heartbeats.list('acme')).map((h) => h.agentId)).toEqual([enrolled.agentId]);
       // Its audit log now holds the apply: a checkpoint of it, signed with its enrolment identity,

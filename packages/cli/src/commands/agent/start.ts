@@ -16,6 +16,11 @@ export default class AgentStart extends IsotypCommand {
     'skip-verify': Flags.boolean({
       summary: 'Start even when the installed files do not match the signed release manifest (not for production).',
     }),
+    'health-port': Flags.integer({
+      summary: 'Serve GET /healthz on 127.0.0.1 at this port (0: any free port, logged) for a supervisor to probe.',
+      min: 0,
+      max: 65535,
+    }),
     config: Flags.string({
       char: 'c',
       summary: 'Agent configuration (YAML or JSON): targets: { NAME: { url, schema, environment } }.',
@@ -43,6 +48,8 @@ export default class AgentStart extends IsotypCommand {
     }
     const daemon = startDaemon(readAgentConfig(flags.config), logger);
     logger.info({ agentId: daemon.agentId }, 'agent started');
+    const healthServer =
+      flags['health-port'] === undefined ? undefined : await serveHealth(flags['health-port'], daemon.health, logger);
     const stop = () => {
       logger.info('stopping');
       daemon.stop();
@@ -50,9 +57,32 @@ export default class AgentStart extends IsotypCommand {
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     await daemon.done;
+    healthServer?.close();
     logger.info('agent stopped');
     // A long poll still open is abandoned, not waited for.
     this.exit(0);
     return { agentId: daemon.agentId, stopped: true };
   }
+}
+
+/** GET /healthz on loopback: 200 with the daemon's state when healthy, 503 when degraded. */
+async function serveHealth(
+  port: number,
+  health: () => { status: string },
+  logger: { info(fields: object, message: string): void },
+): Promise<import('node:http').Server> {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/healthz') {
+      res.writeHead(404).end();
+      return;
+    }
+    const state = health();
+    res.writeHead(state.status === 'ok' ? 200 : 503, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(state));
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  logger.info({ url: `http://127.0.0.1:${address.port}/healthz` }, 'health endpoint listening');
+  return server;
 }

@@ -189,14 +189,24 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
     }
   };
 
+  const health = {
+    lastRoundAt: undefined as string | undefined,
+    lastError: undefined as string | undefined,
+    failures: 0,
+  };
   const done = (async () => {
     let failures = 0;
     while (!stopping) {
       try {
         await round();
         failures = 0;
+        health.lastRoundAt = new Date().toISOString();
+        health.lastError = undefined;
+        health.failures = 0;
       } catch (error) {
         failures++;
+        health.failures = failures;
+        health.lastError = isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL';
         const wait = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
         log.warn(
           { code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL', retryInMs: Math.round(wait) },
@@ -217,6 +227,15 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
   return {
     agentId: state.agentId,
     done,
+    /** For the local health endpoint: ok once a round went through and the last one did. */
+    health: () => ({
+      status: health.lastRoundAt !== undefined && health.failures === 0 ? 'ok' : 'degraded',
+      agentId: state.agentId,
+      lastRoundAt: health.lastRoundAt ?? null,
+      lastError: health.lastError ?? null,
+      consecutiveFailures: health.failures,
+      certificateNotAfter: readAgentState(env)?.certificateNotAfter ?? state.certificateNotAfter,
+    }),
     stop() {
       stopping = true;
       wake?.();
