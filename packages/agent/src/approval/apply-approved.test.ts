@@ -204,6 +204,7 @@ async function attempt(
   org: ReturnType<typeof organisation>,
   served: ApprovalEvidence,
   changeId = 'chg_1',
+  now?: () => Date,
 ) {
   const trust = openTrustState(join(w.dir, 'home', 'trust.db'));
   const audit = openAuditLog(join(w.dir, 'home', 'audit.db'));
@@ -216,6 +217,7 @@ async function attempt(
       trust,
       audit,
       actor: 'ci:deploy',
+      ...(now === undefined ? {} : { now }),
     });
   } finally {
     trust.close();
@@ -358,6 +360,35 @@ describe('zero-trust apply', () => {
       expect(snapshot(w.path)).toBe(before);
       expect(auditActions(w)).toEqual([`change.refused:${code}`]);
     });
+  });
+
+  it('tolerates an agent clock up to 5 minutes behind the approver’s, and refuses one further behind', async () => {
+    const behind = (minutes: number) => () => new Date(Date.now() - minutes * 60_000);
+    const tolerated = world(ADD_ARTIST);
+    const plan = await planFor(tolerated);
+    const result = await attempt(
+      tolerated,
+      org,
+      evidence(org, plan, 'chg_1', [approval(reviewer, plan, 'review')]),
+      'chg_1',
+      behind(4),
+    );
+    expect(result.approvals).toHaveLength(1);
+
+    const refused = world(ADD_ARTIST);
+    const again = await planFor(refused);
+    const error = await attempt(
+      refused,
+      org,
+      evidence(org, again, 'chg_1', [approval(reviewer, again, 'review')]),
+      'chg_1',
+      behind(6),
+    ).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: { refused: { code: string; reason: string }[] } },
+    );
+    expect(error?.code).toBe('ISOTYP_NOT_APPROVED');
+    expect(error?.details.refused[0]?.reason).toContain('dated in the future');
   });
 
   it('refuses an approval nonce it already applied another change under', async () => {

@@ -10,8 +10,9 @@ import {
 import forge from 'node-forge';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CertificateAuthority, checkCertificateRequest } from '../agents/certificate-authority.js';
 import { approvalOf, submissionBody } from '../test-support/changes.js';
-import { type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
+import { CA_PASSPHRASE, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
 /*
  * The control plane over HTTPS (its certificate from the agent CA), with agents authenticated by
@@ -226,6 +227,35 @@ describe('agents over mutual TLS', () => {
     expect([forOther.status, forOther.body.error.code]).toEqual([403, 'ISOTYP_FORBIDDEN']);
     const otherKey = await call('/v1/audit/agent-checkpoints', report(edge.agentId, foreignVkey));
     expect([otherKey.status, otherKey.body.error.message]).toEqual([403, expect.stringContaining('identity')]);
+  });
+
+  it('refuses an expired certificate, even when it is the agent’s current one', async () => {
+    const edge = await enrol('edge-expired');
+    const ca = await CertificateAuthority.open(cp.server.store, CA_PASSPHRASE, new Date());
+    const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const csr = forge.pki.createCertificationRequest();
+    csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    csr.sign(
+      forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
+      forge.md.sha256.create(),
+    );
+    // Issued two days ago for one hour: expired an hour short of two days ago.
+    const stale = ca.issueAgentCertificate(checkCertificateRequest(forge.pki.certificationRequestToPem(csr)), {
+      orgId: 'acme',
+      agentId: edge.agentId,
+      hours: 1,
+      now: new Date(Date.now() - 2 * 24 * 3600 * 1000),
+    });
+    const current = await cp.server.store.agents.get('acme', edge.agentId);
+    expect(
+      await cp.server.store.agents.renewCertificate('acme', edge.agentId, current?.certificateSerial ?? '', {
+        serial: stale.serial,
+        notAfter: stale.notAfter.toISOString(),
+      }),
+    ).toBe(true);
+    const expired = { cert: stale.pem, key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    const answer = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: expired });
+    expect([answer.status, answer.body.error.code]).toEqual([401, 'ISOTYP_UNAUTHENTICATED']);
   });
 
   it('authenticates nobody with a certificate from another issuer (the handshake still serves people)', async () => {
