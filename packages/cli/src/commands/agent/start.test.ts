@@ -165,6 +165,45 @@ describe('isotyp agent start', () => {
     expect(await exited).toBe(0);
     expect(logs).toContain('"msg":"agent stopped"');
   }, 90_000);
+
+  it('waits out a control plane that is down, applying nothing, says so on its health endpoint, and still stops', async () => {
+    await cp.close();
+    const config = join(homes.agent, 'agent.yaml');
+    const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config, '--health-port', '0'], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: homes.agent,
+        ISOTYP_HOME: join(homes.agent, '.isotyp'),
+        ISOTYP_RELEASE_KEYS: developmentKey(),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    daemon.stdout.setEncoding('utf8').on('data', (text: string) => {
+      logs += text;
+    });
+    const exited = new Promise<number | null>((resolve) => daemon.on('close', resolve));
+    const db = join(homes.agent, 'orders.db');
+    const before = readFileSync(db);
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!logs.includes('round failed; backing off') && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(logs).toContain('"code":"ISOTYP_UNAVAILABLE"');
+      const healthUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+\/healthz)"/.exec(logs)?.[1] as string;
+      const health = await fetch(healthUrl);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'degraded', lastError: 'ISOTYP_UNAVAILABLE' });
+      expect(readFileSync(db).equals(before)).toBe(true);
+    } finally {
+      daemon.kill('SIGTERM');
+    }
+    // Stopped in the middle of a back-off, not after it.
+    const stopped = Date.now();
+    expect(await exited).toBe(0);
+    expect(Date.now() - stopped).toBeLessThan(5000);
+  }, 60_000);
 });
 
 /** The public key this checkout's build signs its release manifest with. */
