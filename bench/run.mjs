@@ -7,7 +7,8 @@
 // { groups: [{ title, rows }], notes: [string] }, rows as made by runTasks() in harness.mjs
 // (rows may also carry `medianMs`, shown in a median column; load tests such as
 // control-plane.bench.mjs carry `p95Ms` and `ofBare`, the share of a baseline's ops/s, and
-// leave `rme` out). A result with `failed: 'why'` is printed, then counted as a failure.
+// leave `rme` out; memory measurements carry `rssMiB` and `rssMaxMiB` instead and get a table of
+// their own). A result with `failed: 'why'` is printed, then counted as a failure.
 // Benchmarks import workspace packages from their build output, so run `pnpm build` first.
 // BENCH_TIME_MS sets the time spent on each task (default 500 ms). `pnpm bench` runs node with
 // --expose-gc so each task starts on a clean heap (see harness.mjs).
@@ -46,7 +47,27 @@ function formatDuration(ms) {
   return `${(ms * 1e6).toFixed(0)} ns`;
 }
 
+/** Rows of a memory measurement (agent-idle.bench.mjs): task, median and max resident MiB. */
+function printMemoryTable(rows) {
+  const header = ['task', 'RSS median', 'RSS max', 'samples'];
+  const lines = rows.map((r) => [
+    r.task,
+    `${r.rssMiB.toFixed(1)} MiB`,
+    `${r.rssMaxMiB.toFixed(1)} MiB`,
+    String(r.samples),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const format = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(`  ${format(header)}`);
+  console.log(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const line of lines) console.log(`  ${format(line)}`);
+}
+
 function printTable(rows) {
+  if (rows.every((r) => r.rssMiB !== undefined)) {
+    printMemoryTable(rows);
+    return;
+  }
   const hasMB = rows.some((r) => r.mbPerSec !== undefined);
   // Benchmarks of a few slow runs (introspect.bench.mjs) report their median too.
   const hasMedian = rows.some((r) => r.medianMs !== undefined);
