@@ -145,10 +145,20 @@ describe('isotyp agent start', () => {
       // Its local health endpoint says it is working, for a supervisor to probe.
       const healthUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+\/healthz)"/.exec(logs)?.[1];
       expect(healthUrl, logs).toBeDefined();
-      const health = await fetch(healthUrl as string);
+      // ok once the round that applied the change has finished.
+      let health = await fetch(healthUrl as string);
+      for (let i = 0; i < 50 && health.status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        health = await fetch(healthUrl as string);
+      }
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', agentId: enrolled.agentId, lastError: null });
       expect(logs).toContain('"msg":"change applied"');
+      // Heartbeats are written once a second (HeartbeatBuffer): wait for the write, not just the request.
+      const heard = Date.now() + 10_000;
+      while ((await cp.store.heartbeats.list('acme')).length === 0 && Date.now() < heard) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       expect((await cp.store.heartbeats.list('acme')).map((h) => h.agentId)).toEqual([enrolled.agentId]);
       // Its audit log now holds the apply: a checkpoint of it, signed with its enrolment identity,
       // reaches the control plane on the next round.
