@@ -7,7 +7,6 @@
 // proves the recorder sees what is sent — and still never a row, a password or a comment line.
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHINOOK_POSTGRES_SQL } from '../../packages/agent/src/test-support/postgres-fixtures.js';
@@ -15,6 +14,7 @@ import {
   type LiveControlPlane,
   startLiveControlPlane,
 } from '../../packages/cli/src/services/control-plane/test-support/live-control-plane.js';
+import { controlPlaneProxy } from '../../packages/cli/src/services/control-plane/test-support/proxy.js';
 import { runCliAsync, scratchHome } from '../../packages/cli/src/services/control-plane/test-support/run-cli-async.js';
 import { queryRows, runSql, tempDatabase } from '../../scripts/test-support/postgres.js';
 
@@ -55,41 +55,8 @@ interface Recorded {
 
 async function recordingProxy(upstream: string, phase: () => string) {
   const recorded: Recorded[] = [];
-  const body = async (req: IncomingMessage) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  };
-  const server = createServer(async (req, res) => {
-    const payload = await body(req);
-    recorded.push({
-      phase: phase(),
-      bytes: `${req.method} ${req.url}\n${req.rawHeaders.join('\n')}\n\n${payload.toString('utf8')}`,
-    });
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(
-        ([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k),
-      ),
-    ) as Record<string, string>;
-    const answer = await fetch(`${upstream}${req.url}`, {
-      method: req.method ?? 'GET',
-      headers,
-      ...(payload.length > 0 ? { body: payload } : {}),
-    });
-    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-    res.end(Buffer.from(await answer.arrayBuffer()));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    recorded,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  const proxy = await controlPlaneProxy(upstream, { onRequest: (bytes) => recorded.push({ phase: phase(), bytes }) });
+  return { ...proxy, recorded };
 }
 
 describe('egress canary: what the control plane receives from a whole lifecycle on Chinook (PostgreSQL)', () => {

@@ -1,5 +1,4 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { openAuditLog } from '@isotyp/agent';
 import {
@@ -15,6 +14,7 @@ import {
   type LiveControlPlane,
   startLiveControlPlane,
 } from '../services/control-plane/test-support/live-control-plane.js';
+import { controlPlaneProxy } from '../services/control-plane/test-support/proxy.js';
 import { runCliAsync, scratchHome } from '../services/control-plane/test-support/run-cli-async.js';
 import type { CliResult } from '../test-support/run-cli.js';
 
@@ -531,9 +531,12 @@ describe('isotyp submit, changes, approve, reject', () => {
       // A compromised control plane: the rejected change served as approved, with the approvals
       // of the approved change. Everything else passes through untouched.
       const approved = await cp.ok('GET', `/v1/changes/${changeId}`, { token: adminToken });
-      const hostile = await hostileProxy(cp.url, (path, body) =>
-        path === `/v1/changes/${ci.rejectedId}` ? { ...body, state: 'approved', approvals: approved.approvals } : body,
-      );
+      const hostile = await controlPlaneProxy(cp.url, {
+        tamper: (path, body) =>
+          path === `/v1/changes/${ci.rejectedId}`
+            ? { ...(body as object), state: 'approved', approvals: approved.approvals }
+            : body,
+      });
       try {
         const before = tables();
         const home = scratchHome();
@@ -617,48 +620,3 @@ describe('isotyp submit, changes, approve, reject', () => {
     expect(after.stderr).toContain('ISOTYP_NOT_SIGNED_IN');
   });
 });
-
-/**
- * A compromised control plane: forwards every request to the real one and hands each JSON answer
- * to `tamper` (with the request path) before passing it on.
- */
-async function hostileProxy(
-  upstream: string,
-  // biome-ignore lint/suspicious/noExplicitAny: it rewrites arbitrary JSON answers.
-  tamper: (path: string, body: any) => unknown,
-): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(
-        ([k, v]) => typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k),
-      ),
-    ) as Record<string, string>;
-    const answer = await fetch(`${upstream}${req.url}`, {
-      method: req.method ?? 'GET',
-      headers,
-      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-    });
-    const text = await answer.text();
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    let out = text;
-    try {
-      out = JSON.stringify(tamper(path, JSON.parse(text)));
-    } catch {
-      // Not JSON: passed on as it is.
-    }
-    res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
-    res.end(out);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

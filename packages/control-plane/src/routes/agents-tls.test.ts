@@ -1,16 +1,10 @@
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
-import {
-  AGENT_IDENTITY_ENVELOPE_TYPE,
-  encodePublicKey,
-  formatVkey,
-  generateKeyPair,
-  keyId,
-  sealEnvelope,
-} from '@isotyp/protocol';
+import { randomUUID } from 'node:crypto';
+import { formatVkey, generateKeyPair } from '@isotyp/protocol';
 import forge from 'node-forge';
 import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority, checkCertificateRequest } from '../agents/certificate-authority.js';
+import { certificateRequest, enrolmentRequest } from '../test-support/agent-enrolment.js';
 import { approvalOf, submissionBody } from '../test-support/changes.js';
 import { CA_PASSPHRASE, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
@@ -53,34 +47,15 @@ describe('agents over mutual TLS', () => {
   const enrol = async (name: string) => {
     const { token } = (await call('/v1/agents/enrolment-tokens', { method: 'POST', token: admin, body: { name } }))
       .body;
-    const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const csr = forge.pki.createCertificationRequest();
-    csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    csr.sign(
-      forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-      forge.md.sha256.create(),
-    );
-    const identity = generateKeyPair();
-    const proof = sealEnvelope({
-      type: AGENT_IDENTITY_ENVELOPE_TYPE,
-      payload: {
-        keyId: keyId(identity.publicKey),
-        publicKey: encodePublicKey(identity.publicKey),
-        enrolment: `sha256:${createHash('sha256').update(token).digest('hex')}`,
-      },
-      secretKey: identity.secretKey,
-    });
+    const sent = enrolmentRequest(token);
     const enrolled = await call('/v1/agents/enroll', {
       method: 'POST',
-      body: { token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
+      body: sent.body,
     });
     expect(enrolled.status, JSON.stringify(enrolled.body)).toBe(201);
     return {
       agentId: enrolled.body.agentId as string,
-      cert: {
-        cert: enrolled.body.certificate as string,
-        key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      },
+      cert: { cert: enrolled.body.certificate as string, key: sent.keyPem },
     };
   };
 
@@ -140,23 +115,10 @@ describe('agents over mutual TLS', () => {
 
   it('renews an agent’s certificate over mutual TLS; the old one is refused from then on', async () => {
     const edge = await enrol('edge-renew');
-    const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const csr = forge.pki.createCertificationRequest();
-    csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    csr.sign(
-      forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-      forge.md.sha256.create(),
-    );
-    const renewed = await call('/v1/agent/certificate', {
-      method: 'POST',
-      body: { csr: forge.pki.certificationRequestToPem(csr) },
-      cert: edge.cert,
-    });
+    const tls = certificateRequest();
+    const renewed = await call('/v1/agent/certificate', { method: 'POST', body: { csr: tls.csrPem }, cert: edge.cert });
     expect(renewed.status, JSON.stringify(renewed.body)).toBe(200);
-    const next = {
-      cert: renewed.body.certificate,
-      key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    };
+    const next = { cert: renewed.body.certificate, key: tls.keyPem };
     expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: next })).status).toBe(200);
     const old = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert });
     expect([old.status, old.body.error.message]).toEqual([401, expect.stringContaining('not the agent’s current one')]);
@@ -232,15 +194,9 @@ describe('agents over mutual TLS', () => {
   it('refuses an expired certificate, even when it is the agent’s current one', async () => {
     const edge = await enrol('edge-expired');
     const ca = await CertificateAuthority.open(cp.server.store, CA_PASSPHRASE, new Date());
-    const tls = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const csr = forge.pki.createCertificationRequest();
-    csr.publicKey = forge.pki.publicKeyFromPem(tls.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-    csr.sign(
-      forge.pki.privateKeyFromPem(tls.privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-      forge.md.sha256.create(),
-    );
+    const tls = certificateRequest();
     // Issued two days ago for one hour: expired an hour short of two days ago.
-    const stale = ca.issueAgentCertificate(checkCertificateRequest(forge.pki.certificationRequestToPem(csr)), {
+    const stale = ca.issueAgentCertificate(checkCertificateRequest(tls.csrPem), {
       orgId: 'acme',
       agentId: edge.agentId,
       hours: 1,
@@ -253,7 +209,7 @@ describe('agents over mutual TLS', () => {
         notAfter: stale.notAfter.toISOString(),
       }),
     ).toBe(true);
-    const expired = { cert: stale.pem, key: tls.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+    const expired = { cert: stale.pem, key: tls.keyPem };
     const answer = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: expired });
     expect([answer.status, answer.body.error.code]).toEqual([401, 'ISOTYP_UNAUTHENTICATED']);
   });

@@ -1,38 +1,13 @@
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { createServer } from 'node:https';
-import { AGENT_IDENTITY_ENVELOPE_TYPE, encodePublicKey, generateKeyPair, keyId, sealEnvelope } from '@isotyp/protocol';
 import forge from 'node-forge';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority } from '../agents/certificate-authority.js';
+import { enrolmentRequest } from '../test-support/agent-enrolment.js';
 import { CA_PASSPHRASE, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
-/** What isotyp agent enroll sends: a fresh TLS key's CSR and a proof of a fresh Ed25519 identity. */
-function enrolment(token: string, bits = 2048) {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
-  const csr = forge.pki.createCertificationRequest();
-  csr.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  csr.setSubject([{ name: 'commonName', value: 'isotyp-agent' }]);
-  csr.sign(
-    forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()),
-    forge.md.sha256.create(),
-  );
-  const identity = generateKeyPair();
-  const proof = sealEnvelope({
-    type: AGENT_IDENTITY_ENVELOPE_TYPE,
-    payload: {
-      keyId: keyId(identity.publicKey),
-      publicKey: encodePublicKey(identity.publicKey),
-      enrolment: `sha256:${createHash('sha256').update(token).digest('hex')}`,
-    },
-    secretKey: identity.secretKey,
-  });
-  return {
-    body: { token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
-    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    identityKeyId: keyId(identity.publicKey),
-  };
-}
+const enrolment = enrolmentRequest;
 
 describe('agent enrolment', () => {
   let cp: LiveControlPlane;
