@@ -69,6 +69,13 @@ describe('isotyp agent over mutual TLS', () => {
     const conn = new Database(db);
     conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER)');
     conn.close();
+    // Isotyp applies a first change, so the target has a state drift is measured against.
+    const schema = join(agentHome, 'schema.sql');
+    writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
+    const plan = join(agentHome, 'plan.json');
+    expect((await asAgent(['plan', '--target', `sqlite:${db}`, '--schema', schema, '--out', plan])).status).toBe(0);
+    expect((await asAgent(['apply', '--target', `sqlite:${db}`, '--plan', plan, '--yes'])).status).toBe(0);
+
     const heard = await asAgent(['agent', 'heartbeat', '--target', `orders=sqlite:${db}`]);
     expect(heard.status, JSON.stringify(heard.body)).toBe(0);
     expect(heard.body.nextHeartbeatSeconds).toBe(30);
@@ -80,8 +87,16 @@ describe('isotyp agent over mutual TLS', () => {
       name: 'edge-1',
       stale: false,
       version: expect.any(String),
-      report: { targets: [{ name: 'orders', dialect: 'sqlite', digest }] },
+      report: { targets: [{ name: 'orders', dialect: 'sqlite', digest, drift: false }] },
     });
+
+    // A hotfix behind Isotyp's back: the next heartbeat reports the drift.
+    const hotfix = new Database(db);
+    hotfix.exec('CREATE INDEX orders_total ON orders (total)');
+    hotfix.close();
+    expect((await asAgent(['agent', 'heartbeat', '--target', `orders=sqlite:${db}`])).status).toBe(0);
+    const drifted = await asAdmin(['agents', 'list']);
+    expect(drifted.body[0].report.targets[0]).toMatchObject({ name: 'orders', drift: true });
 
     // Renewal: not before half the certificate's life with --if-due; on demand, a new key and
     // certificate, which the next heartbeat then authenticates with.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { inspectTarget, parseTargetUrl } from '@isotyp/agent';
+import { detectDrift, openRunner, parseTargetUrl } from '@isotyp/agent';
 import { IsotypError } from '@isotyp/protocol';
 import { z } from 'zod';
 import { ControlPlaneClient } from '../control-plane/client.js';
@@ -47,15 +47,28 @@ export async function agentFetch(env: NodeJS.ProcessEnv = process.env): Promise<
 }
 
 /**
- * One heartbeat: this agent's version and, for each target, its live schema digest (read here;
- * only the digest leaves). `isotyp agent start` will send these on a timer; this sends one now.
+ * One heartbeat: this agent's version and, for each target, its live schema digest and whether
+ * it drifted from what Isotyp last applied (read here; only the digest and the verdict leave).
+ * `isotyp agent start` sends these on a timer; `isotyp agent heartbeat` sends one now.
  */
 export async function sendHeartbeat(targets: readonly HeartbeatTarget[], env: NodeJS.ProcessEnv = process.env) {
   const client = agentClient(env);
   const report = [];
   for (const target of targets) {
-    const inspected = await inspectTarget(target.url);
-    report.push({ name: target.name, dialect: parseTargetUrl(target.url).dialect, digest: inspected.digest });
+    // The live digest, and whether it is still what Isotyp last left (drift): read here, only
+    // the digest and the verdict leave.
+    const runner = openRunner(target.url);
+    try {
+      const drift = await detectDrift(runner);
+      report.push({
+        name: target.name,
+        dialect: parseTargetUrl(target.url).dialect,
+        digest: drift.live,
+        drift: drift.drifted,
+      });
+    } finally {
+      await runner.close();
+    }
   }
   return client.post(
     '/v1/agent/heartbeat',
