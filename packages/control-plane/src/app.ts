@@ -29,6 +29,8 @@ export interface AppDeps {
   allowInsecureIdp?: boolean;
   /** Called with work to finish when the control plane stops (before the store closes). */
   onClose?: (work: () => Promise<void>) => void;
+  /** Tells the HTTPS server to take up a changed CA set now (after a rotation), not on its next check. */
+  onTrustChanged?: () => Promise<void>;
 }
 
 /** The OpenAPIHono every resource router is built with: failed validation is ISOTYP_INVALID_INPUT. */

@@ -54,6 +54,16 @@ export const controlPlaneConfigSchema = z.strictObject({
     .min(1)
     .max(24 * 30),
   /**
+   * After a CA rotation, how long the old CA still signs the server's certificate and is trusted
+   * for agents' certificates, so that every agent renews (and learns the new CA) before the
+   * switch. At least twice the agent certificate's life is safe (they renew at half-life).
+   */
+  caOverlapSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24 * 3600),
+  /**
    * Serve HTTPS with a certificate from the agent CA (for the public URL's host, 127.0.0.1 and
    * localhost), and accept agents' client certificates. Needs `caPassphrase`.
    */
@@ -71,6 +81,7 @@ export const defaultConfig: ControlPlaneConfig = {
   accessTokenSeconds: 900,
   refreshTokenSeconds: 30 * 24 * 3600,
   agentCertificateHours: 24,
+  caOverlapSeconds: 72 * 3600,
   tls: false,
 };
 

@@ -1,10 +1,10 @@
 import { IsotypError } from '@isotyp/protocol';
 import type { Logger } from 'pino';
-import { CertificateAuthority } from './agents/certificate-authority.js';
+import { trustState } from './agents/certificate-authority.js';
 import { createApp } from './app.js';
 import type { ControlPlaneConfig } from './config.js';
 import { bootstrapOrg } from './identity/bootstrap.js';
-import { type RunningServer, startServer } from './server.js';
+import { type RunningServer, startServer, type TlsOptions } from './server.js';
 import { openStore } from './storage/open-store.js';
 import type { Store } from './storage/store.js';
 
@@ -68,11 +68,13 @@ export async function runControlPlane(options: {
       logger.info({ org: admin.orgId }, 'created the first organisation and its admin');
     }
     const closing: (() => Promise<void>)[] = [];
+    let trustChanged: (() => Promise<void>) | undefined;
     const app = createApp({
       store,
       logger,
       config,
       onClose: (work) => closing.push(work),
+      onTrustChanged: async () => trustChanged?.(),
       ...(options.now ? { now: options.now } : {}),
       ...(options.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
     });
@@ -86,22 +88,33 @@ export async function runControlPlane(options: {
       ...(tls === undefined ? {} : { tls: tls.current() }),
     });
     const pruner = startIdempotencyPruner(store, logger, now);
-    // The server certificate lives SERVER_CERT_DAYS; a fresh one every day keeps it far from expiry.
+    // The server certificate lives SERVER_CERT_DAYS: a fresh one every day keeps it far from
+    // expiry; between, a CA rotation (here or on another replica) or the end of its overlap
+    // changes the serving CA or the bundle, checked often enough to follow the overlap.
+    let lastRenewal = Date.now();
+    const checkEveryMs = Math.min(30_000, Math.max(1000, (config.caOverlapSeconds * 1000) / 2));
     const renewal =
       tls === undefined
         ? undefined
-        : setInterval(
-            () => {
-              try {
-                server.setTls?.(tls.renew());
+        : setInterval(() => {
+            const daily = Date.now() - lastRenewal >= 24 * 3600 * 1000;
+            tls.refresh(daily).then(
+              (next) => {
+                if (next === undefined) return;
+                if (daily) lastRenewal = Date.now();
+                server.setTls?.(next);
                 logger.info('server certificate renewed');
-              } catch (error) {
-                logger.error({ err: error }, 'renewing the server certificate failed');
-              }
-            },
-            24 * 3600 * 1000,
-          );
+              },
+              (error: unknown) => logger.error({ err: error }, 'renewing the server certificate failed'),
+            );
+          }, checkEveryMs);
     renewal?.unref();
+    if (tls !== undefined) {
+      trustChanged = async () => {
+        const next = await tls.refresh();
+        if (next !== undefined) server.setTls?.(next);
+      };
+    }
     return {
       ...server,
       bootstrapped,
@@ -147,9 +160,15 @@ function startIdempotencyPruner(store: Store, logger: Logger, now: () => Date): 
 /** How long the control plane's own TLS certificate is valid. */
 const SERVER_CERT_DAYS = 30;
 
-/** The server's certificate from the agent CA, for its public host name and loopback. */
+/**
+ * The server's certificate from the agent CA (the serving one, see trustState), for its public
+ * host name and loopback, and the CA bundle client certificates may chain to. `refresh` issues a
+ * new certificate when a rotation changed the serving CA or the bundle (or when `force`d, for the
+ * daily renewal); undefined when nothing changed.
+ */
 async function serverTls(store: Store, config: ControlPlaneConfig, now: () => Date) {
-  if (config.caPassphrase === undefined) {
+  const passphrase = config.caPassphrase;
+  if (passphrase === undefined) {
     throw new IsotypError(
       'ISOTYP_CONFIG_INVALID',
       'HTTPS needs the CA passphrase (the CA issues the server certificate).',
@@ -158,20 +177,25 @@ async function serverTls(store: Store, config: ControlPlaneConfig, now: () => Da
       },
     );
   }
-  const ca = await CertificateAuthority.open(store, config.caPassphrase, now());
   const hosts = [
     ...new Set([new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, ''), config.host, '127.0.0.1', 'localhost']),
   ].filter((host) => host !== '0.0.0.0' && host !== '::' && host !== '');
-  const issue = () => {
-    const issued = ca.issueServerCertificate(hosts, { hours: SERVER_CERT_DAYS * 24, now: now() });
-    return { key: issued.keyPem, cert: issued.pem, ca: [ca.certificatePem] };
+  let signature = '';
+  const issue = async (force: boolean): Promise<TlsOptions | undefined> => {
+    const trust = await trustState(store, passphrase, now(), config.caOverlapSeconds);
+    const next = `${trust.serving.id} ${trust.bundle.join('')}`;
+    if (!force && next === signature) return undefined;
+    signature = next;
+    const issued = trust.serving.issueServerCertificate(hosts, { hours: SERVER_CERT_DAYS * 24, now: now() });
+    return { key: issued.keyPem, cert: issued.pem, ca: trust.bundle };
   };
-  let current = issue();
+  let current = (await issue(true)) as TlsOptions;
   return {
     current: () => current,
-    renew: () => {
-      current = issue();
-      return current;
+    refresh: async (force = false) => {
+      const next = await issue(force);
+      if (next !== undefined) current = next;
+      return next;
     },
   };
 }

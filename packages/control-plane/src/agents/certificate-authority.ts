@@ -33,10 +33,12 @@ export class CertificateAuthority {
   readonly certificatePem: string;
   /** SHA-256 of the CA certificate's DER, hex with colons, as `openssl x509 -fingerprint` prints it. */
   readonly fingerprint: string;
+  readonly id: string;
   readonly #certificate: forge.pki.Certificate;
   readonly #key: forge.pki.rsa.PrivateKey;
 
   private constructor(record: CertificateAuthorityRecord, passphrase: string) {
+    this.id = record.id;
     const key = forge.pki.decryptRsaPrivateKey(record.encryptedKeyPem, passphrase);
     if (key === null) {
       throw new IsotypError('ISOTYP_CONFIG_INVALID', 'The CA passphrase does not decrypt the stored CA key.', {
@@ -47,6 +49,23 @@ export class CertificateAuthority {
     this.#certificate = forge.pki.certificateFromPem(record.certificatePem);
     this.certificatePem = record.certificatePem;
     this.fingerprint = new X509Certificate(record.certificatePem).fingerprint256;
+  }
+
+  /** The CA of a stored record, its key decrypted with `passphrase`. */
+  static fromRecord(record: CertificateAuthorityRecord, passphrase: string): CertificateAuthority {
+    return new CertificateAuthority(record, passphrase);
+  }
+
+  /**
+   * Makes a new CA the one that issues, and retires the current one: it stops issuing, but stays
+   * trusted — and keeps signing the server's certificate — for the overlap (see `trustState`).
+   */
+  static async rotate(store: Store, passphrase: string, now: Date): Promise<CertificateAuthority> {
+    const current = await CertificateAuthority.open(store, passphrase, now);
+    const next = { ...newCa(passphrase, now), id: `ca_${randomBytes(9).toString('base64url')}` };
+    await store.authorities.create(next);
+    await store.authorities.retire(current.id, now.toISOString());
+    return new CertificateAuthority(next, passphrase);
   }
 
   /** The active CA, made (once, whichever replica is first) when there is none yet. */
@@ -218,4 +237,33 @@ function serialNumber(): string {
 /** `sha256:` hex of an enrolment token: the form stored, and the one the agent's proof binds. */
 export function enrolmentDigest(token: string): string {
   return `sha256:${createHash('sha256').update(token).digest('hex')}`;
+}
+
+/**
+ * Which CAs count right now, after any rotation: `issuing` signs new agent certificates (the
+ * newest); `serving` signs the server's own certificate — the retired CA while its overlap lasts,
+ * so agents that have not renewed yet (and pin only it) still connect, then the issuing one;
+ * `bundle` is every CA an agent certificate may chain to (the issuing one and any retired within
+ * its overlap): what the server trusts, and what agents pin when they renew.
+ */
+export async function trustState(store: Store, passphrase: string, now: Date, overlapSeconds: number) {
+  const issuing = await CertificateAuthority.open(store, passphrase, now);
+  const all = await store.authorities.list();
+  const overlapping = all.filter(
+    (ca) =>
+      ca.retiredAt !== undefined &&
+      Date.parse(ca.retiredAt) + overlapSeconds * 1000 > now.getTime() &&
+      Date.parse(ca.notAfter) > now.getTime(),
+  );
+  // The most recently retired one is the CA agents pinned before the last rotation.
+  const previous = overlapping[0];
+  const serving = previous === undefined ? issuing : CertificateAuthority.fromRecord(previous, passphrase);
+  const overlapUntil =
+    previous?.retiredAt === undefined ? undefined : new Date(Date.parse(previous.retiredAt) + overlapSeconds * 1000);
+  return {
+    issuing,
+    serving,
+    bundle: [issuing.certificatePem, ...overlapping.map((ca) => ca.certificatePem)],
+    overlapUntil,
+  };
 }

@@ -7,13 +7,19 @@ import {
   type Envelope,
   IsotypError,
 } from '@isotyp/protocol';
-import { CertificateAuthority, checkCertificateRequest, enrolmentDigest } from '../agents/certificate-authority.js';
+import {
+  CertificateAuthority,
+  checkCertificateRequest,
+  enrolmentDigest,
+  trustState,
+} from '../agents/certificate-authority.js';
 import { HeartbeatBuffer } from '../agents/heartbeat-buffer.js';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
 import { objectId } from '../identity/schemas.js';
 import { newId } from '../ids.js';
+import { ReadCache } from '../storage/read-cache.js';
 import type { AgentRecord } from '../storage/store.js';
 import { openSelfSigned } from '../trust/trust-documents.js';
 import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
@@ -78,20 +84,27 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
   const heartbeats = new HeartbeatBuffer(store, deps.logger);
   deps.onClose?.(() => heartbeats.close());
-  let authority: Promise<CertificateAuthority> | undefined;
-  const ca = () => {
-    const passphrase = config.caPassphrase;
-    if (passphrase === undefined) {
+  const passphrase = () => {
+    if (config.caPassphrase === undefined) {
       throw new IsotypError('ISOTYP_CONFIG_INVALID', 'This control plane has no CA passphrase: agents cannot enrol.', {
         hint: 'Start it with ISOTYP_CA_PASSPHRASE set (at least 16 characters), kept like any other server secret.',
       });
     }
-    authority ??= CertificateAuthority.open(store, passphrase, now()).catch((error: unknown) => {
-      authority = undefined;
-      throw error;
-    });
-    return authority;
+    return config.caPassphrase;
   };
+  // Which CA issues, which signs the server's certificate and which are trusted: kept until a CA
+  // is made or retired (here or on another replica), or its overlap ends.
+  const trustCache = new ReadCache<Awaited<ReturnType<typeof trustState>>>(store, {
+    tables: ['certificateAuthorities'],
+    max: 1,
+    validUntil: (trust) => trust.overlapUntil?.getTime() ?? Number.POSITIVE_INFINITY,
+    now: () => now().getTime(),
+  });
+  const trust = () => {
+    const secret = passphrase();
+    return trustCache.get('trust', () => trustState(store, secret, now(), config.caOverlapSeconds));
+  };
+  const ca = async () => (await trust()).issuing;
 
   app.openapi(
     createRoute({
@@ -140,7 +153,8 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         },
         created,
       );
-      return c.json({ name, token, expiresAt, caFingerprint: (await ca()).fingerprint }, 201);
+      // The fingerprint the agent will check the server's CA against: the serving one.
+      return c.json({ name, token, expiresAt, caFingerprint: (await trust()).serving.fingerprint }, 201);
     },
   );
 
@@ -151,13 +165,16 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       tags: ['agents'],
       summary: 'The agent CA certificate, for a new agent to check against the fingerprint it was given.',
       responses: {
-        200: jsonResponse(z.object({ certificate: z.string(), fingerprint: z.string() }), 'The CA certificate.'),
+        200: jsonResponse(
+          z.object({ certificate: z.string(), fingerprint: z.string(), bundle: z.array(z.string()) }),
+          'The CA that signs the server’s certificate, and every CA an agent certificate may chain to.',
+        ),
         ...authErrors,
       },
     }),
     async (c) => {
-      const authority = await ca();
-      return c.json({ certificate: authority.certificatePem, fingerprint: authority.fingerprint }, 200);
+      const { serving, bundle } = await trust();
+      return c.json({ certificate: serving.certificatePem, fingerprint: serving.fingerprint, bundle }, 200);
     },
   );
 
@@ -190,7 +207,7 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
             name: z.string(),
             certificate: z.string(),
             certificateNotAfter: z.string(),
-            ca: z.object({ certificate: z.string(), fingerprint: z.string() }),
+            ca: z.object({ certificate: z.string(), fingerprint: z.string(), bundle: z.array(z.string()) }),
             orgRoot: z
               .unknown()
               .openapi({ description: 'The org root envelope to pin, or null before isotyp org init.' }),
@@ -213,7 +230,8 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
           hint: 'Sign the proof over this enrolment token, as isotyp agent enroll does.',
         });
       }
-      const authority = await ca();
+      const current = await trust();
+      const authority = current.issuing;
       const at = now();
       const agentId = newId('agt');
       // One compare-and-set: of two concurrent redemptions exactly one gets the token.
@@ -254,7 +272,11 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
           name: redeemed.name,
           certificate: issued.pem,
           certificateNotAfter: issued.notAfter.toISOString(),
-          ca: { certificate: authority.certificatePem, fingerprint: authority.fingerprint },
+          ca: {
+            certificate: current.serving.certificatePem,
+            fingerprint: current.serving.fingerprint,
+            bundle: current.bundle,
+          },
           orgRoot: (root?.document as Envelope | undefined) ?? null,
         },
         201,
@@ -304,8 +326,8 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       },
       responses: {
         200: jsonResponse(
-          z.object({ certificate: z.string(), certificateNotAfter: z.string() }),
-          'The new certificate: from now on the only one this agent is known by.',
+          z.object({ certificate: z.string(), certificateNotAfter: z.string(), caBundle: z.array(z.string()) }),
+          'The new certificate — from now on the only one this agent is known by — and the CAs to pin.',
         ),
         ...authErrors,
         409: errorResponse,
@@ -351,7 +373,51 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         },
         at,
       );
-      return c.json({ certificate: issued.pem, certificateNotAfter: issued.notAfter.toISOString() }, 200);
+      return c.json(
+        {
+          certificate: issued.pem,
+          certificateNotAfter: issued.notAfter.toISOString(),
+          caBundle: (await trust()).bundle,
+        },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/agents/ca/rotate',
+      tags: ['agents'],
+      summary:
+        'Rotate the agent CA: a new CA issues from now on; the old one keeps signing the server’s certificate and stays trusted for the overlap, while agents renew and learn the new one.',
+      responses: {
+        200: jsonResponse(
+          z.object({ fingerprint: z.string(), previous: z.string(), overlapUntil: z.string() }),
+          'The new CA, the old one, and when the old one stops counting.',
+        ),
+        ...authErrors,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'org:admin');
+      const at = now();
+      const previous = await ca();
+      const next = await CertificateAuthority.rotate(store, passphrase(), at);
+      await deps.onTrustChanged?.();
+      const overlapUntil = new Date(at.getTime() + config.caOverlapSeconds * 1000).toISOString();
+      await appendAudit(
+        store,
+        {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+          action: 'agent.ca.rotate',
+          entity: { kind: 'ca', id: next.id },
+          details: { previous: previous.fingerprint, next: next.fingerprint, overlapUntil },
+        },
+        at,
+      );
+      return c.json({ fingerprint: next.fingerprint, previous: previous.fingerprint, overlapUntil }, 200);
     },
   );
 

@@ -413,6 +413,10 @@ export interface Store {
     active(): Promise<CertificateAuthorityRecord | undefined>;
     /** False when a CA with this id exists already (another replica made it first). */
     create(ca: CertificateAuthorityRecord): Promise<boolean>;
+    /** Every CA, retired ones included, newest first. */
+    list(): Promise<CertificateAuthorityRecord[]>;
+    /** Marks a CA retired (no new certificates from it); false when it already was, or is unknown. */
+    retire(id: string, at: string): Promise<boolean>;
   };
   enrolmentTokens: {
     create(token: EnrolmentTokenRecord): Promise<void>;

@@ -56,10 +56,14 @@ export interface Person {
  * (`sqlite:` file or a PostgreSQL database), real HTTP on a loopback port — with organisation
  * `acme` bootstrapped, plus helpers that speak the API the way the CLI does.
  */
-export async function liveControlPlane(database?: string, options: { tls?: boolean } = {}): Promise<LiveControlPlane> {
+export async function liveControlPlane(
+  database?: string,
+  options: { tls?: boolean; caOverlapSeconds?: number } = {},
+): Promise<LiveControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
   const config = resolveConfig({
     ...(options.tls ? { tls: true } : {}),
+    ...(options.caOverlapSeconds === undefined ? {} : { caOverlapSeconds: options.caOverlapSeconds }),
     database: database ?? `sqlite:${join(dir, 'cp.db')}`,
     port: 0,
     publicUrl: 'http://127.0.0.1:7300',

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,11 +100,17 @@ describe('isotyp agent over mutual TLS', () => {
 
     // Renewal: not before half the certificate's life with --if-due; on demand, a new key and
     // certificate, which the next heartbeat then authenticates with.
+    // The admin rotates the CA; the agent learns the new one when it renews.
+    const rotated = await asAdmin(['agents', 'rotate-ca']);
+    expect(rotated.status, JSON.stringify(rotated.body)).toBe(0);
+    expect(rotated.body.previous).toBe(caFingerprint);
     const notDue = await asAgent(['agent', 'renew', '--if-due']);
     expect(notDue.body).toMatchObject({ renewed: false });
     const renewed = await asAgent(['agent', 'renew']);
     expect(renewed.status, JSON.stringify(renewed.body)).toBe(0);
     expect(renewed.body.renewed).toBe(true);
+    const pinned = readFileSync(join(agentHome, '.isotyp', 'agent', 'ca.crt'), 'utf8');
+    expect(pinned.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
     const serials = await cp.store.agents.get('acme', enrolled.body.agentId);
     expect((await asAgent(['agent', 'heartbeat'])).status).toBe(0);
     expect((await cp.store.agents.get('acme', enrolled.body.agentId))?.certificateSerial).toBe(

@@ -44,7 +44,7 @@ const enrolledSchema = z.object({
   name: z.string(),
   certificate: z.string(),
   certificateNotAfter: z.string(),
-  ca: z.object({ certificate: z.string(), fingerprint: z.string() }),
+  ca: z.object({ certificate: z.string(), fingerprint: z.string(), bundle: z.array(z.string()).optional() }),
   orgRoot: z.unknown(),
 });
 
@@ -134,7 +134,9 @@ export async function enrollAgent(input: {
     }),
   );
   write(TLS_FILE, `${tls.keyPem}${enrolled.certificate}`);
-  write('ca.crt', enrolled.ca.certificate);
+  // Every CA the control plane trusts for agents (more than one while a rotation overlaps): the
+  // answer came over TLS checked against the fingerprinted CA, so the bundle is its word.
+  write('ca.crt', (enrolled.ca.bundle ?? [enrolled.ca.certificate]).join(''));
   write('agent.json', `${JSON.stringify(state, null, 2)}\n`);
   return state;
 }

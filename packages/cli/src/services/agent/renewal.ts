@@ -38,9 +38,13 @@ export async function renewCertificate(options: { ifDue?: boolean; now?: Date; e
   const answer = await agentClient(env).post(
     '/v1/agent/certificate',
     { csr: tls.csrPem },
-    z.object({ certificate: z.string(), certificateNotAfter: z.string() }),
+    z.object({ certificate: z.string(), certificateNotAfter: z.string(), caBundle: z.array(z.string()).optional() }),
   );
   writePrivateFile(join(agentDir(env), TLS_FILE), `${tls.keyPem}${answer.certificate}`, { overwrite: true });
+  // After a CA rotation the bundle holds the new CA too: pinned now, before the server switches.
+  if (answer.caBundle !== undefined && answer.caBundle.length > 0) {
+    writePrivateFile(join(agentDir(env), 'ca.crt'), answer.caBundle.join(''), { overwrite: true });
+  }
   writeAgentState(
     { ...state, certificateNotAfter: answer.certificateNotAfter, certificateIssuedAt: now.toISOString() },
     env,

@@ -17,6 +17,14 @@ export function agentStore({ tables: t, run }: Driver): Agents {
           }),
         ),
       create: (ca) => run.insert('certificateAuthorities', ca, [t.certificateAuthorities.id]),
+      list: () =>
+        run.select('certificateAuthorities', undefined, {
+          orderBy: [desc(t.certificateAuthorities.createdAt), desc(t.certificateAuthorities.id)],
+        }),
+      async retire(id, at) {
+        const where = allOf(eq(t.certificateAuthorities.id, id), isNull(t.certificateAuthorities.retiredAt));
+        return (await run.update('certificateAuthorities', { retiredAt: at }, where)).length > 0;
+      },
     },
     enrolmentTokens: {
       create: async (token) => void (await run.insert('enrolmentTokens', token)),
