@@ -130,7 +130,7 @@ ORG_ROOT=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.ar
 rm -rf "$WORK/ci-home"
 ISOTYP_HOME="$WORK/ci-home" ISOTYP_SERVER="$CP_URL" ISOTYP_TOKEN="$CI_TOKEN" isotyp apply --change "$CHANGE" \
   --target "sqlite:$PROD_DB" --schema examples/chinook-sqlite/schema.sql --target-id "$TARGET_ID" --env prod \
-  --org-root "$ORG_ROOT" --yes --actor ci:quickstart
+  --org-root "$ORG_ROOT" --ci --actor ci:quickstart
 admin changes show "$CHANGE"
 kill "$CP_PID" 2>/dev/null || true
 wait "$CP_PID" 2>/dev/null || true

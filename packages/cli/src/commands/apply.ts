@@ -18,7 +18,7 @@ export default class Apply extends IsotypCommand {
     {
       description: 'In CI, with a token scoped to apply in this environment (ISOTYP_TOKEN, ISOTYP_SERVER).',
       command:
-        '<%= config.bin %> <%= command.id %> --change chg_8Hq2… --target "$DATABASE_URL" --schema schema.sql --target-id tgt_… --env prod --org-root ed25519:… --yes --json',
+        '<%= config.bin %> <%= command.id %> --ci --change chg_8Hq2… --target "$DATABASE_URL" --schema schema.sql --target-id tgt_… --env prod --org-root ed25519:… --json',
     },
   ];
   static override flags = {
@@ -57,12 +57,18 @@ export default class Apply extends IsotypCommand {
     'dev-url': Flags.string({ summary: 'PostgreSQL: an empty database to load --schema into.', dependsOn: ['change'] }),
     config: configFlag,
     server: serverFlag,
+    ci: Flags.boolean({
+      summary: 'CI mode: never prompts (implies --yes); use with --json for a machine-readable result.',
+      env: 'ISOTYP_CI',
+    }),
     yes: yesFlag,
     actor: actorFlag,
   };
 
   async run(): Promise<ApplyResult> {
     const { flags } = await this.parse(Apply);
+    // In CI nobody is there to confirm: the approvals (or the reviewed plan) are the confirmation.
+    if (flags.ci) flags.yes = true;
     if (flags.change !== undefined) return this.applyChange(flags.change, flags);
     const { applyPlanFile, defaultActor, readPlanFile } = await import('../services/local.js');
     // Read (and verify) the plan first, so a bad file is reported before the confirmation.

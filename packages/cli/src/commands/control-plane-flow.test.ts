@@ -482,7 +482,7 @@ describe('isotyp submit, changes, approve, reject', () => {
       'prod',
       '--org-root',
       ci.rootKeyId,
-      '--yes',
+      '--ci',
       '--json',
     ];
     const tables = () => {
