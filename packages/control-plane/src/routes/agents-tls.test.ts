@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { formatVkey, generateKeyPair } from '@isotyp/protocol';
 import forge from 'node-forge';
-import { Agent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority, checkCertificateRequest } from '../agents/certificate-authority.js';
-import { certificateRequest, enrolmentRequest } from '../test-support/agent-enrolment.js';
+import { certificateRequest, enrolmentRequest, type TlsCallOptions, tlsCall } from '../test-support/agent-enrolment.js';
 import { approvalOf, submissionBody } from '../test-support/changes.js';
 import { CA_PASSPHRASE, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
@@ -19,29 +17,7 @@ describe('agents over mutual TLS', () => {
   let admin: string;
 
   /** An HTTPS call trusting only the agent CA, with a client certificate when given. */
-  const call = async (
-    path: string,
-    options: { method?: string; token?: string; body?: unknown; cert?: { cert: string; key: string } } = {},
-  ) => {
-    const dispatcher = new Agent({ connect: { ca: caPem, ...(options.cert ?? {}) } });
-    try {
-      const response = await fetch(`${cp.url}${path}`, {
-        method: options.method ?? 'GET',
-        dispatcher,
-        headers: {
-          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-          ...(options.method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
-        },
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      });
-      const text = await response.text();
-      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
-      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
-    } finally {
-      await dispatcher.close();
-    }
-  };
+  const call = (path: string, options: TlsCallOptions = {}) => tlsCall(`${cp.url}${path}`, caPem, options);
 
   /** Enrols an agent as isotyp agent enroll does; its TLS key and certificate. */
   const enrol = async (name: string) => {

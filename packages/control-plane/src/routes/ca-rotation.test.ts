@@ -1,7 +1,6 @@
-import { randomUUID, X509Certificate } from 'node:crypto';
-import { Agent, fetch } from 'undici';
+import { X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { certificateRequest, enrolmentRequest } from '../test-support/agent-enrolment.js';
+import { certificateRequest, enrolmentRequest, type TlsCallOptions, tlsCall } from '../test-support/agent-enrolment.js';
 import { type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
 /*
@@ -17,30 +16,8 @@ describe('agent CA rotation', () => {
   let admin: string;
   let oldCa: string;
 
-  const call = async (
-    path: string,
-    trust: string,
-    options: { method?: string; token?: string; body?: unknown; cert?: { cert: string; key: string } } = {},
-  ) => {
-    const dispatcher = new Agent({ connect: { ca: trust, ...(options.cert ?? {}) } });
-    try {
-      const response = await fetch(`${cp.url}${path}`, {
-        method: options.method ?? 'GET',
-        dispatcher,
-        headers: {
-          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
-          ...(options.method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
-        },
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      });
-      const text = await response.text();
-      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
-      return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
-    } finally {
-      await dispatcher.close();
-    }
-  };
+  const call = (path: string, trust: string, options: TlsCallOptions = {}) =>
+    tlsCall(`${cp.url}${path}`, trust, options);
   const heartbeat = { version: '0.1.0', targets: [] };
 
   beforeAll(async () => {

@@ -1,6 +1,7 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { AGENT_IDENTITY_ENVELOPE_TYPE, encodePublicKey, generateKeyPair, keyId, sealEnvelope } from '@isotyp/protocol';
 import forge from 'node-forge';
+import { Agent, fetch } from 'undici';
 
 /** A fresh RSA key (PKCS#8 PEM) and a PKCS#10 request for it, as an agent makes them. */
 export function certificateRequest(bits = 2048): { csrPem: string; keyPem: string } {
@@ -39,4 +40,37 @@ export function enrolmentRequest(token: string, bits = 2048) {
     keyPem: tls.keyPem,
     identityKeyId: keyId(identity.publicKey),
   };
+}
+
+export interface TlsCallOptions {
+  method?: string;
+  token?: string;
+  body?: unknown;
+  /** The client certificate and key to present (an agent's). */
+  cert?: { cert: string; key: string };
+}
+
+/**
+ * One HTTPS call to `url` trusting only `trust` (PEM, one CA or a bundle), with a client
+ * certificate when given; writes carry an Idempotency-Key. A failed handshake rejects.
+ */
+export async function tlsCall(url: string, trust: string, options: TlsCallOptions = {}) {
+  const dispatcher = new Agent({ connect: { ca: trust, ...(options.cert ?? {}) } });
+  try {
+    const response = await fetch(url, {
+      method: options.method ?? 'GET',
+      dispatcher,
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+        ...(options.method === 'POST' ? { 'idempotency-key': randomUUID() } : {}),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    const text = await response.text();
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
+    return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+  } finally {
+    await dispatcher.close();
+  }
 }
