@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import { agentServices } from './agents/services.js';
 import type { ControlPlaneConfig } from './config.js';
 import type { AppEnv } from './context.js';
 import { toHttpError } from './http/http-error.js';
@@ -9,6 +10,7 @@ import { createIdentity, identityRoutes } from './identity/index.js';
 import { createMetrics } from './metrics.js';
 import { accessLog, idempotency, jsonBody, rateLimit, requestId } from './middleware/index.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
+import { agentLinkRoutes } from './routes/agent-link.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
@@ -146,7 +148,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', trustRoutes(deps));
   app.route('/', changeRoutes(deps));
   app.route('/', auditRoutes(deps));
-  app.route('/', agentRoutes(deps));
+  const agents = agentServices(deps);
+  app.route('/', agentRoutes(deps, agents));
+  app.route('/', agentLinkRoutes(deps, agents));
   documentApi(app);
   return app;
 }

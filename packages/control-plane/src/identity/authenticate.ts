@@ -82,12 +82,11 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     }
     if (peer === null) return undefined;
     const { orgId, agentId } = peer;
-    const certificate = { serialNumber: peer.serial };
     const agent = await agents.get(`${orgId}\n${agentId}`, () => store.agents.get(orgId, agentId));
     if (agent === undefined || agent.revokedAt !== undefined) {
       throw unauthenticated('This agent is revoked.', 'Enrol the machine again with a new token: isotyp agent enroll.');
     }
-    if (serial(agent.certificateSerial) !== serial(certificate.serialNumber)) {
+    if (serial(agent.certificateSerial) !== serial(peer.serial)) {
       throw unauthenticated(
         'This certificate is not the agent’s current one.',
         'Use the newest certificate in $ISOTYP_HOME/agent.',

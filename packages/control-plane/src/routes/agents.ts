@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   AGENT_IDENTITY_ENVELOPE_TYPE,
@@ -7,19 +7,13 @@ import {
   type Envelope,
   IsotypError,
 } from '@isotyp/protocol';
-import {
-  CertificateAuthority,
-  checkCertificateRequest,
-  enrolmentDigest,
-  trustState,
-} from '../agents/certificate-authority.js';
-import { HeartbeatBuffer } from '../agents/heartbeat-buffer.js';
+import { CertificateAuthority, checkCertificateRequest, enrolmentDigest } from '../agents/certificate-authority.js';
+import type { AgentServices } from '../agents/services.js';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
 import { objectId } from '../identity/schemas.js';
 import { newId } from '../ids.js';
-import { ReadCache } from '../storage/read-cache.js';
 import type { AgentRecord } from '../storage/store.js';
 import { openSelfSigned } from '../trust/trust-documents.js';
 import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
@@ -32,11 +26,6 @@ const agentName = z
 
 /** An agent that has not been heard from for this long is flagged stale in the fleet view. */
 export const STALE_AFTER_MS = 3 * 60 * 1000;
-/** How often agents are asked to send a heartbeat. */
-export const HEARTBEAT_SECONDS = 30;
-/** The longest an agent's work request is held open, and how often it looks again meanwhile. */
-const MAX_WAIT_SECONDS = 25;
-const POLL_MS = 200;
 
 const agentView = z
   .object({
@@ -55,56 +44,17 @@ const agentView = z
   .openapi('Agent');
 const toAgentView = ({ orgId: _org, identityPublicKey: _key, ...rest }: AgentRecord) => rest;
 
-const heartbeatBody = z.strictObject({
-  version: z.string().min(1).max(64),
-  targets: z
-    .array(
-      z.strictObject({
-        name: z.string().min(1).max(128),
-        dialect: z.enum(['sqlite', 'postgres']),
-        digest: z
-          .string()
-          .regex(/^sha256:[0-9a-f]{64}$/)
-          .optional(),
-        drift: z.boolean().optional(),
-      }),
-    )
-    .max(200),
-});
-
 /**
- * Agent enrolment: an admin makes a one-time token for a named agent (at most 30 minutes, stored
+ * Agent enrolment and the fleet (the routes agents themselves call are in agent-link.ts): an admin makes a one-time token for a named agent (at most 30 minutes, stored
  * hashed); the agent redeems it once with a certificate request and a proof of its Ed25519
  * identity, and gets a client certificate from the CA bound to its id, the CA certificate to
  * pin and the org root to pin. Listing and revoking agents need an admin.
  */
-export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
+export function agentRoutes(deps: AppDeps, services: AgentServices): OpenAPIHono<AppEnv> {
   const { store, config } = deps;
   const now = deps.now ?? (() => new Date());
   const app = createRouter();
-  const heartbeats = new HeartbeatBuffer(store, deps.logger);
-  deps.onClose?.(() => heartbeats.close());
-  const passphrase = () => {
-    if (config.caPassphrase === undefined) {
-      throw new IsotypError('ISOTYP_CONFIG_INVALID', 'This control plane has no CA passphrase: agents cannot enrol.', {
-        hint: 'Start it with ISOTYP_CA_PASSPHRASE set (at least 16 characters), kept like any other server secret.',
-      });
-    }
-    return config.caPassphrase;
-  };
-  // Which CA issues, which signs the server's certificate and which are trusted: kept until a CA
-  // is made or retired (here or on another replica), or its overlap ends.
-  const trustCache = new ReadCache<Awaited<ReturnType<typeof trustState>>>(store, {
-    tables: ['certificateAuthorities'],
-    max: 1,
-    validUntil: (trust) => trust.overlapUntil?.getTime() ?? Number.POSITIVE_INFINITY,
-    now: () => now().getTime(),
-  });
-  const trust = () => {
-    const secret = passphrase();
-    return trustCache.get('trust', () => trustState(store, secret, now(), config.caOverlapSeconds));
-  };
-  const ca = async () => (await trust()).issuing;
+  const { heartbeats, passphrase, trust, ca } = services;
 
   app.openapi(
     createRoute({
@@ -318,75 +268,6 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openapi(
     createRoute({
       method: 'post',
-      path: '/v1/agent/certificate',
-      tags: ['agents'],
-      summary: 'An agent renews its client certificate (over mutual TLS, with the one it has).',
-      request: {
-        body: jsonBody(z.strictObject({ csr: z.string().max(16 * 1024) })),
-      },
-      responses: {
-        200: jsonResponse(
-          z.object({ certificate: z.string(), certificateNotAfter: z.string(), caBundle: z.array(z.string()) }),
-          'The new certificate — from now on the only one this agent is known by — and the CAs to pin.',
-        ),
-        ...authErrors,
-        409: errorResponse,
-      },
-    }),
-    async (c) => {
-      const principal = allow(c, 'agent:report', undefined, true);
-      if (principal.kind !== 'agent') {
-        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents renew agent certificates.', {
-          hint: 'Agents authenticate with the client certificate they got at enrolment.',
-        });
-      }
-      const request = checkCertificateRequest(c.req.valid('json').csr);
-      const agent = found(await store.agents.get(principal.orgId, principal.agentId), 'agent', principal.agentId);
-      const at = now();
-      const issued = (await ca()).issueAgentCertificate(request, {
-        orgId: principal.orgId,
-        agentId: principal.agentId,
-        hours: config.agentCertificateHours,
-        now: at,
-      });
-      const renewed = await store.agents.renewCertificate(principal.orgId, principal.agentId, agent.certificateSerial, {
-        serial: issued.serial,
-        notAfter: issued.notAfter.toISOString(),
-      });
-      if (!renewed) {
-        throw new IsotypError(
-          'ISOTYP_CONFLICT',
-          'The certificate changed meanwhile (another renewal won, or the agent was revoked).',
-          {
-            hint: 'Use the newest certificate in $ISOTYP_HOME/agent, or enrol again if the agent was revoked.',
-          },
-        );
-      }
-      await appendAudit(
-        store,
-        {
-          orgId: principal.orgId,
-          actor: `agent:${principal.agentId}`,
-          action: 'agent.certificate.renew',
-          entity: { kind: 'agent', id: principal.agentId },
-          details: { previousSerial: agent.certificateSerial, serial: issued.serial },
-        },
-        at,
-      );
-      return c.json(
-        {
-          certificate: issued.pem,
-          certificateNotAfter: issued.notAfter.toISOString(),
-          caBundle: (await trust()).bundle,
-        },
-        200,
-      );
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
       path: '/v1/agents/ca/rotate',
       tags: ['agents'],
       summary:
@@ -471,110 +352,6 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(
     createRoute({
-      method: 'get',
-      path: '/v1/agent/work',
-      tags: ['agents'],
-      summary:
-        'An agent asks for approved changes on the targets in its care; with wait, the answer comes as soon as there is one (long poll).',
-      request: { query: z.object({ wait: z.coerce.number().int().min(0).max(MAX_WAIT_SECONDS).default(0) }) },
-      responses: {
-        200: jsonResponse(
-          z.object({
-            targets: z.array(
-              z.object({
-                id: z.string(),
-                name: z.string(),
-                dialect: z.string(),
-                projectId: z.string(),
-                environmentId: z.string(),
-              }),
-            ),
-            changes: z.array(
-              z.object({ id: z.string(), targetId: z.string(), planDigest: z.string(), title: z.string() }),
-            ),
-          }),
-          'The agent’s targets and the approved changes waiting on them.',
-        ),
-        ...authErrors,
-      },
-    }),
-    async (c) => {
-      const principal = allow(c, 'change:apply', undefined, true);
-      if (principal.kind !== 'agent') {
-        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents pull work.', {
-          hint: 'Agents authenticate with the client certificate they got at enrolment.',
-        });
-      }
-      const { wait } = c.req.valid('query');
-      const deadline = Date.now() + wait * 1000;
-      for (;;) {
-        const stamp = store.stamp(['changes', 'targets']);
-        const mine = (await store.targets.list(principal.orgId, {})).filter((t) => t.agentId === principal.agentId);
-        const waiting = (
-          await Promise.all(
-            mine.map((t) => store.changes.list(principal.orgId, { targetId: t.id, states: ['approved'], limit: 50 })),
-          )
-        ).flat();
-        if (waiting.length > 0 || Date.now() >= deadline) {
-          return c.json(
-            {
-              targets: mine.map(({ id, name, dialect, projectId, environmentId }) => ({
-                id,
-                name,
-                dialect,
-                projectId,
-                environmentId,
-              })),
-              changes: waiting.map(({ id, targetId, planDigest, title }) => ({ id, targetId, planDigest, title })),
-            },
-            200,
-          );
-        }
-        // Until something is written to changes or targets (here or, as notified, elsewhere).
-        while (Date.now() < deadline && store.stamp(['changes', 'targets']) === stamp) {
-          await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        }
-      }
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/agent/heartbeat',
-      tags: ['agents'],
-      summary: 'An agent reports in (over mutual TLS: its client certificate is its credential).',
-      request: { body: jsonBody(heartbeatBody) },
-      responses: {
-        200: jsonResponse(
-          z.object({ serverTime: z.string(), nextHeartbeatSeconds: z.number() }),
-          'Heard; when to report next.',
-        ),
-        ...authErrors,
-      },
-    }),
-    async (c) => {
-      const principal = allow(c, 'agent:report', undefined, true);
-      if (principal.kind !== 'agent') {
-        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents send heartbeats.', {
-          hint: 'Agents authenticate with the client certificate they got at enrolment.',
-        });
-      }
-      const { version, targets } = c.req.valid('json');
-      const at = now();
-      heartbeats.add({
-        agentId: principal.agentId,
-        orgId: principal.orgId,
-        lastSeenAt: at.toISOString(),
-        version,
-        report: { targets },
-      });
-      return c.json({ serverTime: at.toISOString(), nextHeartbeatSeconds: HEARTBEAT_SECONDS }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
       method: 'post',
       path: '/v1/agents/{id}/revoke',
       tags: ['agents'],
@@ -599,8 +376,9 @@ export function agentRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   return app;
 }
 
+/** The stored form of a token: the hex of the digest its holder's identity proof binds. */
 function hashOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return enrolmentDigest(token).slice('sha256:'.length);
 }
 
 /** One answer for a token that is unknown, expired or used: nothing to tell them apart. */

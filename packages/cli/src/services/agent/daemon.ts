@@ -127,22 +127,28 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       audit.close();
     }
   };
+  // One client (one mutual-TLS connection pool) for every call, until a renewal changes the
+  // certificate: a fresh client per call would mean a fresh TLS handshake per call.
+  let client = agentClient(env);
   const round = async () => {
     // What the control plane has not heard yet (an "applied" it was away for) goes first.
-    const drained = await drainReports(agentClient(env), reports, (report, error) =>
+    const drained = await drainReports(client, reports, (report, error) =>
       log.warn({ path: report.path, code: error.code }, 'a queued report was refused; dropped'),
     );
     if (drained.delivered > 0) log.info(drained, 'queued reports delivered');
     if (Date.now() >= nextHeartbeat) {
       const targets = await resolvedTargets();
-      const answer = await sendHeartbeat(targets, env);
+      const answer = await sendHeartbeat(targets, env, client);
       nextHeartbeat = Date.now() + answer.nextHeartbeatSeconds * 1000;
     }
     await checkpoint();
     const renewal = await renewCertificate({ ifDue: true, env });
-    if (renewal.renewed) log.info({ certificateNotAfter: renewal.certificateNotAfter }, 'certificate renewed');
+    if (renewal.renewed) {
+      client = agentClient(env);
+      log.info({ certificateNotAfter: renewal.certificateNotAfter }, 'certificate renewed');
+    }
 
-    const work = await agentClient(env).get(
+    const work = await client.get(
       '/v1/agent/work',
       z.object({
         targets: z.array(z.object({ id: z.string(), name: z.string() })),
@@ -164,7 +170,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         continue;
       }
       try {
-        const result = await applyGovernedChange(agentClient(env), {
+        const result = await applyGovernedChange(client, {
           changeId: change.id,
           target: await withTargetSecrets(local.url),
           schema: local.schema,

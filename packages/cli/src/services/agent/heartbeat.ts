@@ -51,8 +51,11 @@ export async function agentFetch(env: NodeJS.ProcessEnv = process.env): Promise<
  * it drifted from what Isotyp last applied (read here; only the digest and the verdict leave).
  * `isotyp agent start` sends these on a timer; `isotyp agent heartbeat` sends one now.
  */
-export async function sendHeartbeat(targets: readonly HeartbeatTarget[], env: NodeJS.ProcessEnv = process.env) {
-  const client = agentClient(env);
+export async function sendHeartbeat(
+  targets: readonly HeartbeatTarget[],
+  env: NodeJS.ProcessEnv = process.env,
+  client: ControlPlaneClient = agentClient(env),
+) {
   const report = [];
   for (const target of targets) {
     // The live digest, and whether it is still what Isotyp last left (drift): read here, only
