@@ -74,6 +74,7 @@ export {
 } from './release/installation.js';
 export { byName, schemaDigest, summarizeModel } from './schema/schema-digest.js';
 export { encryptedFileStore } from './secrets/encrypted-file.js';
+export { type FileLockOptions, withFileLock } from './secrets/file-lock.js';
 export { KEYCHAIN_SERVICE, keychainStore, keychainUnavailable } from './secrets/keychain.js';
 export { type OpenedSecretStore, openSecretStore, VAULT_CREDENTIAL } from './secrets/open-secret-store.js';
 export { assertSecretName, SECRET_NAME, type SecretStore } from './secrets/secret-store.js';

@@ -1,19 +1,10 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fromBase64Url, IsotypError, toBase64Url } from '@isotyp/protocol';
 import nacl from 'tweetnacl';
 import { z } from 'zod';
+import { withFileLock } from './file-lock.js';
 import { assertSecretName, assertSecretValue, type SecretStore } from './secret-store.js';
 
 /*
@@ -35,9 +26,15 @@ const entriesSchema = z.record(z.string(), z.string());
 
 /** scrypt cost: ~50 ms on this class of machine, once per command. */
 const SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-const LOCK_WAIT_MS = 5000;
-/** A lock older than this was left by a process that died. */
-const STALE_LOCK_MS = 30_000;
+/** Writers queue on a lock file; one left by a crashed process is cleared after 30 s. */
+const VAULT_LOCK = {
+  waitMs: 5000,
+  staleMs: 30_000,
+  timeout: () =>
+    new IsotypError('ISOTYP_LOCK_TIMEOUT', 'Another process holds the vault lock.', {
+      hint: 'Wait for it to finish; a lock left by a crashed process is cleared after 30 s.',
+    }),
+};
 
 export interface EncryptedFileOptions {
   /** The vault key: from ISOTYP_VAULT_KEY or a systemd credential; at least 16 characters. */
@@ -94,12 +91,16 @@ export function encryptedFileStore(path: string, options: EncryptedFileOptions):
   };
 
   const change = async <T>(edit: (entries: Record<string, string>) => T): Promise<T> =>
-    withLock(`${path}.lock`, () => {
-      const { salt, entries } = read();
-      const result = edit(entries);
-      write(salt, entries);
-      return result;
-    });
+    withFileLock(
+      `${path}.lock`,
+      () => {
+        const { salt, entries } = read();
+        const result = edit(entries);
+        write(salt, entries);
+        return result;
+      },
+      VAULT_LOCK,
+    );
 
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   return {
@@ -133,37 +134,4 @@ function unreadable(path: string, cause: unknown): IsotypError {
     hint: 'Move it aside; isotyp secrets set starts a new vault.',
     cause,
   });
-}
-
-/** Runs `work` holding an exclusive lock file (created with O_EXCL); waits up to LOCK_WAIT_MS. */
-async function withLock<T>(lock: string, work: () => T): Promise<T> {
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx', 0o600));
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) unlinkSync(lock);
-      } catch {
-        // Released meanwhile: try again.
-      }
-      if (Date.now() > deadline) {
-        throw new IsotypError('ISOTYP_LOCK_TIMEOUT', `Another process holds the vault lock ${lock}.`, {
-          hint: 'Wait for it to finish; a lock left by a crashed process is cleared after 30 s.',
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
-  try {
-    return work();
-  } finally {
-    try {
-      unlinkSync(lock);
-    } catch {
-      // Already gone.
-    }
-  }
 }

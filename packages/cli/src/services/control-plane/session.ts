@@ -1,6 +1,5 @@
-import { closeSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { IsotypError } from '@isotyp/protocol';
 import { z } from 'zod';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
@@ -91,34 +90,17 @@ export class SessionFile {
   async withLock<T>(fn: () => Promise<T>): Promise<T> {
     ensurePrivateDir(this.#home);
     const lock = `${this.path}.lock`;
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        closeSync(openSync(lock, 'wx', 0o600));
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        if (lockAge(lock) > STALE_LOCK_MS) rmSync(lock, { force: true });
-        else if (Date.now() > deadline) {
-          throw new IsotypError('ISOTYP_TIMEOUT', 'Another isotyp command is refreshing the session.', {
-            hint: `Retry; if no other command is running, delete ${lock}.`,
-          });
-        } else await sleep(50);
-      }
-    }
-    try {
-      return await fn();
-    } finally {
-      rmSync(lock, { force: true });
-    }
-  }
-}
-
-function lockAge(path: string): number {
-  try {
-    return Date.now() - statSync(path).mtimeMs;
-  } catch {
-    return 0;
+    // Loaded here, not at the top: only a token refresh takes the lock, and the agent package
+    // costs every other command start-up time.
+    const { withFileLock } = await import('@isotyp/agent');
+    return withFileLock(lock, fn, {
+      waitMs: LOCK_WAIT_MS,
+      staleMs: STALE_LOCK_MS,
+      timeout: () =>
+        new IsotypError('ISOTYP_TIMEOUT', 'Another isotyp command is refreshing the session.', {
+          hint: `Retry; if no other command is running, delete ${lock}.`,
+        }),
+    });
   }
 }
 
