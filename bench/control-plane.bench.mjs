@@ -28,7 +28,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../scripts/pg-server.mjs';
-import { ROOT } from './harness.mjs';
+import { ROOT, runSql, withDatabase } from './harness.mjs';
 
 export const title = 'control plane: read routes at 1,000 connections beside a bare Hono route';
 
@@ -78,7 +78,7 @@ export default async function bench() {
   ];
   try {
     const bare = await startServer(['bare'], servers);
-    await createDatabase(createRequire(`${ROOT}package.json`)('pg'), pg.url, 'cp');
+    await runSql(createRequire(`${ROOT}package.json`)('pg'), pg.url, 'CREATE DATABASE cp TEMPLATE template0');
     const stores = [
       { name: 'SQLite', database: `sqlite:${join(dir, 'cp.db')}` },
       { name: 'PostgreSQL', database: withDatabase(pg.url, 'cp') },
@@ -432,22 +432,6 @@ async function signIn(url, email) {
   });
   if (response.status !== 200) throw new Error(`sign-in as ${email} → ${response.status} ${await response.text()}`);
   return (await response.json()).accessToken;
-}
-
-async function createDatabase(pg, url, name) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`CREATE DATABASE ${name} TEMPLATE template0`);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url, name) {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
 }
 
 // --- profile summary ------------------------------------------------------------------------------

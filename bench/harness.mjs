@@ -76,3 +76,21 @@ export function speedup(rows, a, b) {
   };
   return row(a).opsPerSec / row(b).opsPerSec;
 }
+
+/** Runs `sql` on the PostgreSQL database at `url` (`pg` is the pg module). */
+export async function runSql(pg, url, sql) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** `url` naming database `name` instead. */
+export function withDatabase(url, name) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}

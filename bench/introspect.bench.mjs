@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startPostgres } from '../scripts/pg-server.mjs';
-import { importBuilt, ROOT, requireFrom } from './harness.mjs';
+import { importBuilt, ROOT, requireFrom, runSql, withDatabase } from './harness.mjs';
 import { applyChange, changedTables, schemaStatements } from './pg-schema.mjs';
 
 export const title = 'agent: PostgreSQL introspection and planning at 5,000 tables';
@@ -48,7 +48,7 @@ export default async function bench() {
   try {
     const database = 'bench';
     const url = withDatabase(server.url, database);
-    await query(pg, server.url, `CREATE DATABASE ${database} TEMPLATE template0`);
+    await runSql(pg, server.url, `CREATE DATABASE ${database} TEMPLATE template0`);
 
     // --- load ---------------------------------------------------------------------------------
     started = performance.now();
@@ -237,20 +237,4 @@ function checkShape(model) {
   if (JSON.stringify(found) !== JSON.stringify(expected)) {
     throw new Error(`introspection found ${JSON.stringify(found)}, expected ${JSON.stringify(expected)}`);
   }
-}
-
-async function query(pg, url, sql) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url, name) {
-  const parsed = new URL(url);
-  parsed.pathname = `/${name}`;
-  return parsed.toString();
 }
