@@ -37,6 +37,11 @@ APT_PACKAGES=(python3 make g++ postgresql sqlite3)
 if grep -q "^  keytar@" pnpm-lock.yaml 2>/dev/null; then
   APT_PACKAGES+=(libsecret-1-dev gnome-keyring dbus-daemon)
 fi
+# The web console's tests drive Debian's Chromium through playwright-core (which never
+# downloads a browser of its own here).
+if grep -q "^  playwright-core@" pnpm-lock.yaml 2>/dev/null; then
+  APT_PACKAGES+=(chromium)
+fi
 
 missing_apt_packages() {
   local pkg

@@ -22,4 +22,9 @@ export default function setup(): void {
     cwd: root,
     stdio: 'ignore',
   });
+  // The console's browser bundle, which the control plane serves (and the browser tests run).
+  execFileSync(process.execPath, [fileURLToPath(new URL('./build-console.mjs', import.meta.url))], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

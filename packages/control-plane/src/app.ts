@@ -1,9 +1,12 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
+import type { MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { agentServices } from './agents/services.js';
 import type { ControlPlaneConfig } from './config.js';
+import { consoleRoutes } from './console/console-routes.js';
+import { CONSOLE_PATH } from './console/session.js';
 import type { AppEnv } from './context.js';
 import { toHttpError } from './http/http-error.js';
 import { createIdentity, identityRoutes } from './identity/index.js';
@@ -117,7 +120,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     accessLog(),
     metrics.middleware,
     rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: window }),
-    jsonBody({ limitBytes: config.bodyLimitBytes }),
+    apiOnly(jsonBody({ limitBytes: config.bodyLimitBytes })),
     identity.authenticate,
     rateLimit({ scope: 'principal', limit: config.rateLimit.perPrincipal, windowSeconds: window }),
   );
@@ -151,8 +154,26 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const agents = agentServices(deps);
   app.route('/', agentRoutes(deps, agents));
   app.route('/', agentLinkRoutes(deps, agents));
+  // The web console: pages over this same API, called in-process as the signed-in person.
+  app.route(
+    '/',
+    consoleRoutes({
+      config,
+      logger,
+      fetchApi: (request, env) => app.fetch(request, env),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
+  );
   documentApi(app);
   return app;
+}
+
+/**
+ * The API's strict JSON body rules everywhere but the console, whose sign-in and sign-out are
+ * web forms; what the console forwards to the API is judged by these rules on the inner request.
+ */
+function apiOnly(middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return (c, next) => (c.req.path.startsWith(`${CONSOLE_PATH}/`) ? next() : middleware(c, next));
 }
 
 /** Serves the OpenAPI 3.1 document of every route registered on `app` at /v1/openapi.json. */

@@ -38,6 +38,8 @@ export interface AppEnv {
     principal?: Principal;
     /** Requests left in the tightest rate limit passed so far (what RateLimit-Remaining says). */
     rateLimitRemaining?: number;
+    /** The console session's CSRF token, when this response (re)started the session. */
+    consoleCsrf?: string;
   };
 }
 

@@ -158,7 +158,7 @@ describe('OIDC sign-in against a real OpenID provider on loopback', () => {
       const access = setCookies.find((c) => c.startsWith(`${CONSOLE_ACCESS_COOKIE}=`)) ?? '';
       expect(access).toMatch(/HttpOnly/i);
       expect(access).toMatch(/SameSite=Strict/i);
-      expect(setCookies.find((c) => c.startsWith(`${CONSOLE_REFRESH_COOKIE}=`))).toContain('Path=/v1/auth');
+      expect(setCookies.find((c) => c.startsWith(`${CONSOLE_REFRESH_COOKIE}=`))).toContain('Path=/console');
       const token = /^isotyp_access=([^;]+)/.exec(access)?.[1] ?? '';
       const claims = await t.identity.accessTokens.verify(token);
       expect(claims).toMatchObject({ userId: user?.id, orgId: 'acme', email: 'alice@example.com' });

@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { createRouter } from '../app.js';
 import type { ControlPlaneConfig } from '../config.js';
+import { setSession } from '../console/session.js';
 import type { AppEnv } from '../context.js';
 import type { TokenPair } from '../identity/refresh-tokens.js';
 import type { Store, UserRecord } from '../storage/store.js';
@@ -38,9 +39,8 @@ export { CALLBACK_PATH };
 
 /** Cookie holding the sealed PKCE verifier, state, nonce and return path of one console sign-in. */
 export const LOGIN_STATE_COOKIE = 'isotyp_oidc';
-/** Console session cookies set by the callback (HttpOnly, SameSite=Strict). */
-export const CONSOLE_ACCESS_COOKIE = 'isotyp_access';
-export const CONSOLE_REFRESH_COOKIE = 'isotyp_refresh';
+/** Console session cookies set by the callback (HttpOnly, SameSite=Strict, path /console). */
+export { CONSOLE_ACCESS_COOKIE, CONSOLE_REFRESH_COOKIE } from '../console/session.js';
 
 /** How long a console sign-in may take at the IdP. */
 const LOGIN_STATE_SECONDS = 600;
@@ -138,20 +138,7 @@ export function oidcRoutes(deps: OidcRoutesDeps): OpenAPIHono<AppEnv> {
     callbackUrl.search = query;
     const identity = await relyingParty.exchangeCode(callbackUrl, { verifier: v, state: s, nonce: n });
     const pair = await deps.sessions.signIn(await resolveOidcUser(users, identity), 'oidc');
-    setCookie(c, CONSOLE_ACCESS_COOKIE, pair.accessToken, {
-      path: '/',
-      httpOnly: true,
-      secure,
-      sameSite: 'Strict',
-      maxAge: pair.expiresIn,
-    });
-    setCookie(c, CONSOLE_REFRESH_COOKIE, pair.refreshToken, {
-      path: '/v1/auth',
-      httpOnly: true,
-      secure,
-      sameSite: 'Strict',
-      maxAge: deps.config.refreshTokenSeconds,
-    });
+    setSession(c, pair, { secure, refreshSeconds: deps.config.refreshTokenSeconds });
     return c.redirect(new URL(r, publicUrl.origin).href, 302);
   });
 

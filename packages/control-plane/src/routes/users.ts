@@ -46,6 +46,25 @@ const listUsers = createRoute({
   responses: { 200: jsonResponse(z.object({ users: z.array(userSchema) }), 'The users.'), ...authErrors },
 });
 
+const listPeople = createRoute({
+  method: 'get',
+  path: '/v1/people',
+  tags: ['users'],
+  summary: 'Who is who in your organisation: ids, emails and names, for showing who signed what',
+  security,
+  responses: {
+    200: jsonResponse(
+      z.object({
+        people: z.array(
+          z.object({ id: z.string(), email: z.string(), displayName: z.string(), disabled: z.boolean() }),
+        ),
+      }),
+      'Every user of the organisation, without grants (GET /v1/users, for admins, has those).',
+    ),
+    ...authErrors,
+  },
+});
+
 const addGrant = createRoute({
   method: 'post',
   path: '/v1/users/{id}/grants',
@@ -135,6 +154,15 @@ export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
       ),
     );
     return c.json({ users: views }, 200);
+  });
+
+  router.openapi(listPeople, async (c) => {
+    const principal = authorize(c.get('principal'), 'org:read', undefined, true);
+    const users = await store.users.list(principal.orgId);
+    return c.json(
+      { people: users.map(({ id, email, displayName, disabled }) => ({ id, email, displayName, disabled })) },
+      200,
+    );
   });
 
   router.openapi(addGrant, async (c) => {
