@@ -132,6 +132,10 @@ ISOTYP_HOME="$WORK/ci-home" ISOTYP_SERVER="$CP_URL" ISOTYP_TOKEN="$CI_TOKEN" iso
   --target "sqlite:$PROD_DB" --schema examples/chinook-sqlite/schema.sql --target-id "$TARGET_ID" --env prod \
   --org-root "$ORG_ROOT" --ci --actor ci:quickstart
 admin changes show "$CHANGE"
+
+say "The web console: the same review in a browser, signing there with a key that never leaves it"
+node -e 'fetch(process.argv[1]).then(async (r) => console.log(r.status, (await r.text()).match(/<title>([^<]*)/)[1]))' "$CP_URL/console/sign-in"
+echo "Run isotyp server start and open http://127.0.0.1:7300/console (docs/concepts/console.md)."
 kill "$CP_PID" 2>/dev/null || true
 wait "$CP_PID" 2>/dev/null || true
 trap - EXIT

@@ -2,6 +2,10 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ControlPlaneConfig } from '../config.js';
+import { consoleRoutes } from '../console/console-routes.js';
+import { createLogger } from '../logger.js';
+import { catalogRoutes } from '../routes/catalog.js';
+import { changeRoutes } from '../routes/changes.js';
 import { type IdentityApp, identityApp } from '../test-support/identity-app.js';
 import {
   answerDeviceCode,
@@ -73,6 +77,11 @@ async function controlPlane(issuer: string, oidc: Partial<NonNullable<ControlPla
       allowInsecureIdp: true,
     }),
   );
+  // The web console, which the callback's session cookies open.
+  const appDeps = { store: t.store, config: t.config, logger: createLogger({ level: 'silent' }), now: t.clock.now };
+  t.app.route('/', changeRoutes(appDeps));
+  t.app.route('/', catalogRoutes(appDeps));
+  t.app.route('/', consoleRoutes({ ...appDeps, fetchApi: (request, env) => t.app.fetch(request, env) }));
   const browser = freshBrowser(t);
   return Object.assign(t, { browser, logs: text }) satisfies Fixture;
 }
@@ -167,6 +176,14 @@ describe('OIDC sign-in against a real OpenID provider on loopback', () => {
       expect(whoami.body).toMatchObject({ kind: 'user', userId: user?.id, orgId: 'acme' });
       // The login-state cookie is spent.
       expect(t.browser.cookieHeader(new URL(`${PUBLIC_URL}${CALLBACK_PATH}`))).not.toContain(LOGIN_STATE_COOKIE);
+
+      // The session opens the web console, as Alice.
+      const inbox = await t.browser.navigate(`${PUBLIC_URL}/console/approvals`);
+      expect(inbox.url.pathname).toBe('/console/approvals');
+      expect(inbox.response.status).toBe(200);
+      const page = await inbox.response.text();
+      expect(page).toContain('alice@example.com');
+      expect(page).toContain('Waiting for review (0)');
     });
 
     it('maps a second sign-in of the same (iss, sub) to the same user, without a second user or grant', async () => {
