@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
 import {
   type LiveControlPlane,
   startLiveControlPlane,
@@ -61,14 +61,16 @@ async function pageOf(who: Who): Promise<Page> {
   return page;
 }
 
-/** On failure, what each open browser showed. */
+/** On failure (or always, with ISOTYP_E2E_SCREENSHOTS=1), what each open browser showed. */
 function screenshotsOnFailure(name: string): void {
-  onTestFailed(async () => {
+  const shoot = async () => {
     mkdirSync(SHOTS, { recursive: true });
     for (const [who, page] of Object.entries(pages)) {
       await page?.screenshot({ path: join(SHOTS, `${name}-${who}.png`), fullPage: true }).catch(() => undefined);
     }
-  });
+  };
+  if (process.env.ISOTYP_E2E_SCREENSHOTS === '1') onTestFinished(shoot);
+  else onTestFailed(shoot);
 }
 
 async function signIn(who: Who): Promise<Page> {

@@ -277,7 +277,8 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<AppEnv> {
         ? { kind, id: id.trim() }
         : undefined;
     const after = c.req.query('after');
-    const [checkpoint, agents, history] = await Promise.all([
+    const [names, checkpoint, agents, history] = await Promise.all([
+      loadNames(s.api),
       s.api.tryGet<CheckpointView>('/v1/audit/checkpoint'),
       s.api.tryGet<{ agents: AgentView[] }>('/v1/agents'),
       entity === undefined
@@ -310,6 +311,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<AppEnv> {
           checkpoint={checkpoint.ok ? checkpoint.body : checkpoint.error}
           agents={rows}
           now={now().getTime()}
+          person={names.person}
         />
       ),
     };

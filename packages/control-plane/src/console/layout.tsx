@@ -145,6 +145,22 @@ export function Empty(props: { title: string; children?: Child }) {
   );
 }
 
+/** A table with a header row of column names; rows are the children. */
+export function DataTable(props: { headers: string[]; children?: Child }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          {props.headers.map((header) => (
+            <th scope="col">{header}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{props.children}</tbody>
+    </table>
+  );
+}
+
 type Tone = 'safe' | 'caution' | 'danger' | 'info' | 'neutral';
 
 /** A coloured pill; `label` names what it measures for screen readers ("Risk: "), never colour alone. */

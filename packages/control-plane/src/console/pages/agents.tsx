@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Badge, Empty, Time } from '../layout.js';
+import { Badge, DataTable, Empty, Time } from '../layout.js';
 
 export interface AgentView {
   id: string;
@@ -29,68 +29,56 @@ export function AgentsPage(props: { agents: AgentView[]; now: number }) {
             </p>
           </Empty>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Version</th>
-                <th scope="col">Drift</th>
-                <th scope="col">Certificate</th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.agents.map((agent) => {
-                const drifted = (agent.report?.targets ?? []).filter((t) => t.drift === true);
-                const left = Date.parse(agent.certificateNotAfter) - props.now;
-                return (
-                  <tr>
-                    <td>
-                      {agent.name}
-                      <div class="muted mono">{agent.id}</div>
-                    </td>
-                    <td>
-                      {agent.revokedAt !== undefined ? (
-                        <Badge tone="danger">revoked</Badge>
-                      ) : agent.stale ? (
-                        <Badge tone="caution">not heard from</Badge>
-                      ) : (
-                        <Badge tone="safe">online</Badge>
-                      )}
-                    </td>
-                    <td>
-                      <Time at={agent.lastSeenAt} />
-                    </td>
-                    <td class="mono">{agent.version ?? '—'}</td>
-                    <td>
-                      {agent.report === undefined ? (
-                        <span class="muted">no report</span>
-                      ) : drifted.length === 0 ? (
-                        <Badge tone="safe">none</Badge>
-                      ) : (
-                        <Badge tone="danger">{`drift on ${drifted.map((t) => t.name ?? '?').join(', ')}`}</Badge>
-                      )}
-                    </td>
-                    <td>
-                      {left <= 0 ? (
-                        <Badge tone="danger">expired</Badge>
-                      ) : left < 3 * DAY_MS ? (
-                        <Badge tone={left < 6 * 3600 * 1000 ? 'caution' : 'info'}>
-                          {`expires in ${Math.max(1, Math.round(left / 3600_000))} h`}
-                        </Badge>
-                      ) : (
-                        <Badge tone="safe">{`${Math.round(left / DAY_MS)} days left`}</Badge>
-                      )}
-                      <div class="muted">
-                        <Time at={agent.certificateNotAfter} />
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <DataTable headers={['Agent', 'Status', 'Last seen', 'Version', 'Drift', 'Certificate']}>
+            {props.agents.map((agent) => {
+              const drifted = (agent.report?.targets ?? []).filter((t) => t.drift === true);
+              const left = Date.parse(agent.certificateNotAfter) - props.now;
+              return (
+                <tr>
+                  <td>
+                    {agent.name}
+                    <div class="muted mono">{agent.id}</div>
+                  </td>
+                  <td>
+                    {agent.revokedAt !== undefined ? (
+                      <Badge tone="danger">revoked</Badge>
+                    ) : agent.stale ? (
+                      <Badge tone="caution">not heard from</Badge>
+                    ) : (
+                      <Badge tone="safe">online</Badge>
+                    )}
+                  </td>
+                  <td>
+                    <Time at={agent.lastSeenAt} />
+                  </td>
+                  <td class="mono">{agent.version ?? '—'}</td>
+                  <td>
+                    {agent.report === undefined ? (
+                      <span class="muted">no report</span>
+                    ) : drifted.length === 0 ? (
+                      <Badge tone="safe">none</Badge>
+                    ) : (
+                      <Badge tone="danger">{`drift on ${drifted.map((t) => t.name ?? '?').join(', ')}`}</Badge>
+                    )}
+                  </td>
+                  <td>
+                    {left <= 0 ? (
+                      <Badge tone="danger">expired</Badge>
+                    ) : left < 3 * DAY_MS ? (
+                      <Badge tone={left < 6 * 3600 * 1000 ? 'caution' : 'info'}>
+                        {`expires in ${Math.max(1, Math.round(left / 3600_000))} h`}
+                      </Badge>
+                    ) : (
+                      <Badge tone="safe">{`${Math.round(left / DAY_MS)} days left`}</Badge>
+                    )}
+                    <div class="muted">
+                      <Time at={agent.certificateNotAfter} />
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </DataTable>
         )}
       </section>
     </>

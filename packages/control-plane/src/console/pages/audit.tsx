@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { ApiError } from '../api.js';
-import { Badge, Digest, Empty, ErrorNotice, Time } from '../layout.js';
+import { Badge, DataTable, Digest, Empty, ErrorNotice, Time } from '../layout.js';
 
 export interface AuditEntryView {
   seq: number;
@@ -43,6 +43,8 @@ export function AuditPage(props: {
   checkpoint: CheckpointView | ApiError | undefined;
   agents: AgentCheckpointRow[];
   now: number;
+  /** A person's name for `user:<id>` actors. */
+  person: (id: string) => string;
 }) {
   const checkpoint = props.checkpoint;
   return (
@@ -78,36 +80,27 @@ export function AuditPage(props: {
           {props.agents.length === 0 ? (
             <p class="muted">No agent has enrolled yet.</p>
           ) : (
-            <table>
-              <thead>
+            <DataTable headers={['Agent', 'Entries', 'Last checkpoint']}>
+              {props.agents.map((agent) => (
                 <tr>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Entries</th>
-                  <th scope="col">Last checkpoint</th>
+                  <td>{agent.name}</td>
+                  <td>{agent.checkpoint === undefined ? '—' : agent.checkpoint.size.toLocaleString('en')}</td>
+                  <td>
+                    {agent.checkpoint === undefined ? (
+                      <Badge tone="caution">none yet</Badge>
+                    ) : props.now - Date.parse(agent.checkpoint.createdAt) > 15 * 60 * 1000 ? (
+                      <Badge tone="caution">
+                        <Time at={agent.checkpoint.createdAt} />
+                      </Badge>
+                    ) : (
+                      <Badge tone="safe">
+                        <Time at={agent.checkpoint.createdAt} />
+                      </Badge>
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {props.agents.map((agent) => (
-                  <tr>
-                    <td>{agent.name}</td>
-                    <td>{agent.checkpoint === undefined ? '—' : agent.checkpoint.size.toLocaleString('en')}</td>
-                    <td>
-                      {agent.checkpoint === undefined ? (
-                        <Badge tone="caution">none yet</Badge>
-                      ) : props.now - Date.parse(agent.checkpoint.createdAt) > 15 * 60 * 1000 ? (
-                        <Badge tone="caution">
-                          <Time at={agent.checkpoint.createdAt} />
-                        </Badge>
-                      ) : (
-                        <Badge tone="safe">
-                          <Time at={agent.checkpoint.createdAt} />
-                        </Badge>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
         </section>
       </div>
@@ -140,30 +133,19 @@ export function AuditPage(props: {
             <p>Check the id; entries are kept per organisation.</p>
           </Empty>
         ) : (
-          <table>
-            <thead>
+          <DataTable headers={['#', 'When', 'Who', 'What', 'Details']}>
+            {props.entries.map((entry) => (
               <tr>
-                <th scope="col">#</th>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Details</th>
+                <td class="mono">{entry.seq}</td>
+                <td>
+                  <Time at={entry.time} />
+                </td>
+                <td class="mono">{entry.actor}</td>
+                <td>{entry.action}</td>
+                <td class="mono">{detailsOf(entry.entry)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {props.entries.map((entry) => (
-                <tr>
-                  <td class="mono">{entry.seq}</td>
-                  <td>
-                    <Time at={entry.time} />
-                  </td>
-                  <td class="mono">{entry.actor}</td>
-                  <td>{entry.action}</td>
-                  <td class="mono">{detailsOf(entry.entry)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
         {props.next === undefined || props.entity === undefined ? null : (
           <p>

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 import type { ApprovalEvaluation, LayerStatus, LintFinding, Manifest } from '@isotyp/protocol';
-import { Badge, Digest, Empty, RiskBadge, StateBadge, Time } from '../layout.js';
+import { Badge, DataTable, Digest, Empty, RiskBadge, StateBadge, Time } from '../layout.js';
 
 /** A change as GET /v1/changes lists it. */
 export interface ChangeSummary {
@@ -43,56 +43,44 @@ export interface Names {
 
 export function ChangeTable(props: { changes: ChangeSummary[]; names: Names }) {
   return (
-    <table>
-      <thead>
+    <DataTable headers={['Change', 'Target', 'Risk', 'Version', 'State', 'Submitted']}>
+      {props.changes.map((change) => (
         <tr>
-          <th scope="col">Change</th>
-          <th scope="col">Target</th>
-          <th scope="col">Risk</th>
-          <th scope="col">Version</th>
-          <th scope="col">State</th>
-          <th scope="col">Submitted</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.changes.map((change) => (
-          <tr>
-            <td>
-              <a href={`/console/changes/${encodeURIComponent(change.id)}`}>{change.title || change.id}</a>
-              <div class="muted">
-                by {props.names.person(change.authorUserId)} ·{' '}
-                {`${change.manifest.opCount} operation${change.manifest.opCount === 1 ? '' : 's'}`}
-                {change.lintCount > 0 ? ` · ${change.lintCount} lint finding${change.lintCount === 1 ? '' : 's'}` : ''}
+          <td>
+            <a href={`/console/changes/${encodeURIComponent(change.id)}`}>{change.title || change.id}</a>
+            <div class="muted">
+              by {props.names.person(change.authorUserId)} ·{' '}
+              {`${change.manifest.opCount} operation${change.manifest.opCount === 1 ? '' : 's'}`}
+              {change.lintCount > 0 ? ` · ${change.lintCount} lint finding${change.lintCount === 1 ? '' : 's'}` : ''}
+            </div>
+          </td>
+          <td>
+            {props.names.target(change.targetId)}
+            <div class="muted">{props.names.environment(change.environmentId).name}</div>
+          </td>
+          <td>
+            <RiskBadge risk={change.manifest.risk} />
+            {change.manifest.dataLoss ? (
+              <div>
+                <Badge tone="danger">data loss</Badge>
               </div>
-            </td>
-            <td>
-              {props.names.target(change.targetId)}
-              <div class="muted">{props.names.environment(change.environmentId).name}</div>
-            </td>
-            <td>
-              <RiskBadge risk={change.manifest.risk} />
-              {change.manifest.dataLoss ? (
-                <div>
-                  <Badge tone="danger">data loss</Badge>
-                </div>
-              ) : null}
-            </td>
-            <td>
-              <span class="mono">
-                {change.fromVersion} → {change.toVersion}
-              </span>
-              <div class="muted">{change.bump}</div>
-            </td>
-            <td>
-              <StateBadge state={change.state} />
-            </td>
-            <td>
-              <Time at={change.createdAt} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            ) : null}
+          </td>
+          <td>
+            <span class="mono">
+              {change.fromVersion} → {change.toVersion}
+            </span>
+            <div class="muted">{change.bump}</div>
+          </td>
+          <td>
+            <StateBadge state={change.state} />
+          </td>
+          <td>
+            <Time at={change.createdAt} />
+          </td>
+        </tr>
+      ))}
+    </DataTable>
   );
 }
 
@@ -259,24 +247,15 @@ export function ChangePage(props: {
             digests above are what you approve.
           </p>
         ) : (
-          <table>
-            <thead>
+          <DataTable headers={['Object', 'Kind', 'Action']}>
+            {change.manifest.objects.map((object) => (
               <tr>
-                <th scope="col">Object</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Action</th>
+                <td class="mono">{object.namespace === null ? object.name : `${object.namespace}.${object.name}`}</td>
+                <td>{object.kind}</td>
+                <td>{object.action}</td>
               </tr>
-            </thead>
-            <tbody>
-              {change.manifest.objects.map((object) => (
-                <tr>
-                  <td class="mono">{object.namespace === null ? object.name : `${object.namespace}.${object.name}`}</td>
-                  <td>{object.kind}</td>
-                  <td>{object.action}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
         {change.manifest.ddl === undefined ? (
           change.manifest.objects === undefined ? null : (
@@ -286,13 +265,11 @@ export function ChangePage(props: {
             </p>
           )
         ) : (
-          <>
-            <section aria-label="DDL statements">
-              <h3>Statements</h3>
-              {/* Focusable, so a keyboard can scroll long statements sideways. */}
-              <pre class="ddl" tabindex={0}>{`${change.manifest.ddl.join(';\n')};`}</pre>
-            </section>
-          </>
+          <section aria-label="DDL statements">
+            <h3>Statements</h3>
+            {/* Focusable, so a keyboard can scroll long statements sideways. */}
+            <pre class="ddl" tabindex={0}>{`${change.manifest.ddl.join(';\n')};`}</pre>
+          </section>
         )}
       </section>
 
@@ -301,32 +278,21 @@ export function ChangePage(props: {
         {change.lint.length === 0 ? (
           <p class="muted">The linter found nothing to flag.</p>
         ) : (
-          <table>
-            <thead>
+          <DataTable headers={['Severity', 'Rule', 'Object']}>
+            {change.lint.map((finding) => (
               <tr>
-                <th scope="col">Severity</th>
-                <th scope="col">Rule</th>
-                <th scope="col">Object</th>
+                <td>
+                  <Badge
+                    tone={finding.severity === 'error' ? 'danger' : finding.severity === 'warning' ? 'caution' : 'info'}
+                  >
+                    {finding.severity}
+                  </Badge>
+                </td>
+                <td class="mono">{finding.rule}</td>
+                <td class="mono">{finding.object === undefined ? '—' : finding.object.name}</td>
               </tr>
-            </thead>
-            <tbody>
-              {change.lint.map((finding) => (
-                <tr>
-                  <td>
-                    <Badge
-                      tone={
-                        finding.severity === 'error' ? 'danger' : finding.severity === 'warning' ? 'caution' : 'info'
-                      }
-                    >
-                      {finding.severity}
-                    </Badge>
-                  </td>
-                  <td class="mono">{finding.rule}</td>
-                  <td class="mono">{finding.object === undefined ? '—' : finding.object.name}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </section>
 
@@ -357,7 +323,7 @@ export function ChangePage(props: {
                   ) : layer.missing === 0 ? (
                     <Badge tone="safe">signed</Badge>
                   ) : (
-                    <Badge tone="caution">{`${layer.missing} of ${layer.required} needed`}</Badge>
+                    <Badge tone="caution">{`${layer.missing} more needed`}</Badge>
                   )}
                 </div>
                 <ul class="signers">

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Badge, Empty, Time } from '../layout.js';
+import { Badge, DataTable, Empty, Time } from '../layout.js';
 
 export interface RegisteredKey {
   keyId: string;
@@ -79,34 +79,25 @@ export function KeysPage(props: { registered: RegisteredKey[]; keyring: Map<stri
               </p>
             </Empty>
           ) : (
-            <table>
-              <thead>
+            <DataTable headers={['Key', 'In the keyring', 'Registered']}>
+              {props.registered.map((key) => (
                 <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">In the keyring</th>
-                  <th scope="col">Registered</th>
+                  <td class="mono">{key.keyId}</td>
+                  <td>
+                    {key.revokedAt !== undefined ? (
+                      <Badge tone="danger">revoked</Badge>
+                    ) : props.keyring.has(key.keyId) ? (
+                      <Badge tone="safe">{`yes — ${(props.keyring.get(key.keyId) ?? []).join(', ')}`}</Badge>
+                    ) : (
+                      <Badge tone="caution">not yet</Badge>
+                    )}
+                  </td>
+                  <td>
+                    <Time at={key.createdAt} />
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {props.registered.map((key) => (
-                  <tr>
-                    <td class="mono">{key.keyId}</td>
-                    <td>
-                      {key.revokedAt !== undefined ? (
-                        <Badge tone="danger">revoked</Badge>
-                      ) : props.keyring.has(key.keyId) ? (
-                        <Badge tone="safe">{`yes — ${(props.keyring.get(key.keyId) ?? []).join(', ')}`}</Badge>
-                      ) : (
-                        <Badge tone="caution">not yet</Badge>
-                      )}
-                    </td>
-                    <td>
-                      <Time at={key.createdAt} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </DataTable>
           )}
           <p class="muted">
             A registered key signs nothing that counts until an admin adds it to the keyring with{' '}

@@ -1,5 +1,5 @@
 /** @jsxImportSource hono/jsx */
-import { Badge, Digest, Empty, Time } from '../layout.js';
+import { Badge, DataTable, Digest, Empty, Time } from '../layout.js';
 import type { Names } from './changes.js';
 
 export interface TargetView {
@@ -35,42 +35,31 @@ export function TargetsPage(props: { targets: TargetView[]; names: Names; agents
             </p>
           </Empty>
         ) : (
-          <table>
-            <thead>
+          <DataTable headers={['Target', 'Environment', 'Schema version', 'Agent', 'Updated']}>
+            {props.targets.map((target) => (
               <tr>
-                <th scope="col">Target</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Schema version</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Updated</th>
+                <td>
+                  <a href={`/console/targets/${encodeURIComponent(target.id)}`}>{target.name}</a>
+                  <div class="muted">{target.dialect}</div>
+                </td>
+                <td>
+                  {props.names.environment(target.environmentId).name}
+                  <div class="muted">{props.names.environment(target.environmentId).privacyMode} mode</div>
+                </td>
+                <td class="mono">{target.version ?? '—'}</td>
+                <td>
+                  {target.agentId === undefined ? (
+                    <Badge tone="caution">no agent</Badge>
+                  ) : (
+                    (props.agents.get(target.agentId) ?? target.agentId)
+                  )}
+                </td>
+                <td>
+                  <Time at={target.updatedAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {props.targets.map((target) => (
-                <tr>
-                  <td>
-                    <a href={`/console/targets/${encodeURIComponent(target.id)}`}>{target.name}</a>
-                    <div class="muted">{target.dialect}</div>
-                  </td>
-                  <td>
-                    {props.names.environment(target.environmentId).name}
-                    <div class="muted">{props.names.environment(target.environmentId).privacyMode} mode</div>
-                  </td>
-                  <td class="mono">{target.version ?? '—'}</td>
-                  <td>
-                    {target.agentId === undefined ? (
-                      <Badge tone="caution">no agent</Badge>
-                    ) : (
-                      (props.agents.get(target.agentId) ?? target.agentId)
-                    )}
-                  </td>
-                  <td>
-                    <Time at={target.updatedAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </section>
     </>
@@ -97,38 +86,28 @@ export function TargetPage(props: { target: TargetView; versions: SchemaVersionV
             <p>The first applied change records one.</p>
           </Empty>
         ) : (
-          <table>
-            <thead>
+          <DataTable headers={['Version', 'Digest', 'Change', 'Recorded']}>
+            {versions.map((v) => (
               <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Digest</th>
-                <th scope="col">Change</th>
-                <th scope="col">Recorded</th>
+                <td class="mono">{v.version}</td>
+                <td>
+                  <Digest value={v.digest} />
+                </td>
+                <td>
+                  {v.changeId === undefined ? (
+                    <span class="muted">baseline</span>
+                  ) : (
+                    <a href={`/console/changes/${encodeURIComponent(v.changeId)}`} class="mono">
+                      {v.changeId}
+                    </a>
+                  )}
+                </td>
+                <td>
+                  <Time at={v.createdAt} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {versions.map((v) => (
-                <tr>
-                  <td class="mono">{v.version}</td>
-                  <td>
-                    <Digest value={v.digest} />
-                  </td>
-                  <td>
-                    {v.changeId === undefined ? (
-                      <span class="muted">baseline</span>
-                    ) : (
-                      <a href={`/console/changes/${encodeURIComponent(v.changeId)}`} class="mono">
-                        {v.changeId}
-                      </a>
-                    )}
-                  </td>
-                  <td>
-                    <Time at={v.createdAt} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </DataTable>
         )}
       </section>
     </>
