@@ -356,6 +356,45 @@ describe('the web console in Chromium', () => {
     for (const action of ['change.submit', 'change.approve', 'change.applied']) expect(story).toContain(action);
   }, 90_000);
 
+  it('Ben rejects the next change in his browser, with the reason signed beside his decision', async () => {
+    screenshotsOnFailure('reject');
+    writeFileSync(
+      schema(),
+      'CREATE TABLE staff_member (id INTEGER PRIMARY KEY, nickname TEXT);\nCREATE TABLE payroll_ledger (id INTEGER PRIMARY KEY);\nCREATE TABLE bonus (id INTEGER PRIMARY KEY);\n',
+    );
+    const plan = join(homes.ana, 'plan-2.json');
+    await cli('ana', ['plan', '-t', `sqlite:${db()}`, '--schema', schema(), '--out', plan]);
+    const next = JSON.parse(
+      await cli('ana', [
+        'submit',
+        '--plan',
+        plan,
+        '--env',
+        'prod',
+        '--project',
+        'shop',
+        '--target',
+        'orders',
+        '--title',
+        'Add bonus table',
+        '--json',
+      ]),
+    );
+    const ben = await pageOf('ben');
+    await ben.goto(`/console/changes/${next.id}`);
+    const review = ben.locator('form[data-approval][data-layer="review"]');
+    await review.getByLabel('Key passphrase').fill(keyPassphrase('ben'));
+    // A rejection without its reason is not signed at all.
+    await review.getByRole('button', { name: 'Reject layer review' }).click();
+    await expect.poll(() => ben.locator('[data-sign-status]').textContent()).toContain('Say why you reject');
+    expect(await stateOf(next.id)).toBe('submitted');
+    await review.getByLabel(/^Reason/).fill('Bonuses live in the payroll system, not here.');
+    await review.getByRole('button', { name: 'Reject layer review' }).click();
+    await expect.poll(() => ben.getByText('State: rejected').count(), { timeout: 15_000 }).toBe(1);
+    expect(await stateOf(next.id)).toBe('rejected');
+    expect(await ben.locator('.signers').first().textContent()).toContain('Bonuses live in the payroll system');
+  });
+
   it('is usable from the keyboard: a skip link, labelled controls, visible focus', async () => {
     screenshotsOnFailure('keyboard');
     const ben = await pageOf('ben');
