@@ -152,6 +152,27 @@ export {
   viewSchema,
 } from './messages/schema-model.js';
 export {
+  IMPACT_WEIGHT,
+  RISK_FACTOR,
+  type SchemaEdit,
+  type Suggestion,
+  type SuggestionImpact,
+  type SuggestionKind,
+  type SuggestionReport,
+  type SuggestionState,
+  schemaEditSchema,
+  suggestionDigest,
+  suggestionImpactSchema,
+  suggestionKindSchema,
+  suggestionKinds,
+  suggestionReport,
+  suggestionReportSchema,
+  suggestionSchema,
+  suggestionScore,
+  suggestionStateSchema,
+  suggestionStates,
+} from './messages/suggestion.js';
+export {
   KEY_REGISTRATION_ENVELOPE_TYPE,
   KEYRING_ENVELOPE_TYPE,
   type KeyRegistration,
