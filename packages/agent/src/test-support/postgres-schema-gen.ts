@@ -31,6 +31,11 @@ export interface PgColumnSpec {
   ref: number | null;
   /** Added by a mutation: existing rows hold its default (or NULL), not distinct values. */
   fresh: boolean;
+  /**
+   * Set when the column's type was widened from one whose rows repeat (an enum, boolean): its
+   * rows still repeat, whatever its type now, so it may not carry a uniqueness.
+   */
+  repeats?: true;
 }
 
 export interface PgTableSpec {
@@ -216,7 +221,7 @@ export function addConstraint(table: PgTableSpec, kind: number, a: number, flags
   const usable = table.columns.filter((c) => !c.fresh);
   const column = pick(usable, a);
   if (column === undefined) return;
-  const distinct = DISTINCT_TYPES.has(column.type) && column.ref === null;
+  const distinct = DISTINCT_TYPES.has(column.type) && column.ref === null && column.repeats !== true;
   if (kind === 0 && distinct && !table.uniques.some((u) => u.join() === String(column.key)))
     table.uniques.push([column.key]);
   if (kind === 1) {

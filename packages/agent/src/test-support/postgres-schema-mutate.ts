@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { RenameHint } from '../diff/changes.js';
 import {
   addConstraint,
+  DISTINCT_TYPES,
   type PgColumnSpec,
   type PgSchemaSpec,
   type PgTableSpec,
@@ -109,6 +110,7 @@ function mutate(spec: PgSchemaSpec, m: PgMutation): void {
     case 'change-type': {
       const wider = column === undefined || column.ref !== null ? undefined : WIDER[column.type];
       if (column === undefined || wider === undefined) return;
+      if (!DISTINCT_TYPES.has(column.type)) column.repeats = true;
       column.type = wider[m.c % wider.length] ?? 'text';
       if (column.default !== null) column.default = pgDefaultFor(column.type, m.c);
       return;
