@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startPostgres } from './pg-server.mjs';
+import { findPgBin, startPostgres } from './pg-server.mjs';
 
 /*
  * One throwaway PostgreSQL server per test run, from the system binaries (Debian's
@@ -19,7 +21,14 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => void> {
   // Throws with an installation hint when the binaries (or, as root, the postgres user) are
   // missing; stops the server itself if the process exits without running the teardown.
-  const server = await startPostgres();
+  // pg_stat_statements (part of Debian's postgresql package) preloaded, so the schema advisor's
+  // tests can read statement statistics as on a server that has it; each database opts in
+  // with CREATE EXTENSION, as a real one does.
+  const bin = findPgBin();
+  const statements = existsSync(join(bin, '..', 'lib', 'pg_stat_statements.so'));
+  const server = await startPostgres(
+    statements ? { extraConf: { shared_preload_libraries: 'pg_stat_statements' } } : {},
+  );
   project.provide('postgresUrl', server.url);
   return server.stop;
 }

@@ -19,7 +19,7 @@ export const noPrimaryKey: LintRule = {
   summary: 'A table without a primary key cannot be replicated logically and invites duplicate rows.',
   check: (ctx) =>
     touchedTables(ctx).flatMap(({ namespace, table }): RawFinding[] =>
-      table.primaryKey === null && !table.options.partitionedBy
+      table.primaryKey === null && !table.options.partitionBy && !table.options.partitionOf
         ? [{ object: ref('table', namespace, table.name), message: `${table.name} has no primary key.` }]
         : [],
     ),
@@ -41,7 +41,7 @@ export const unindexedForeignKey: LintRule = {
 };
 
 /** True when some index, unique constraint or the primary key starts with `columns` (in any order). */
-function isIndexed(table: Table, columns: string[]): boolean {
+export function isIndexed(table: Table, columns: string[]): boolean {
   const leading = (keys: (string | null)[]) =>
     keys.length >= columns.length && columns.every((c) => keys.slice(0, columns.length).includes(c));
   return (
