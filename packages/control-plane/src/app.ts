@@ -19,6 +19,7 @@ import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { changeRoutes } from './routes/changes.js';
 import { healthRoutes } from './routes/health.js';
+import { suggestionRoutes } from './routes/suggestions.js';
 import { trustRoutes } from './routes/trust.js';
 import type { Store } from './storage/store.js';
 
@@ -151,6 +152,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', trustRoutes(deps));
   app.route('/', changeRoutes(deps));
   app.route('/', auditRoutes(deps));
+  app.route('/', suggestionRoutes(deps));
   const agents = agentServices(deps);
   app.route('/', agentRoutes(deps, agents));
   app.route('/', agentLinkRoutes(deps, agents));

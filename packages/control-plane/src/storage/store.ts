@@ -13,7 +13,17 @@
  * `undefined` for an object of another organisation, so a route cannot leak one by mistake.
  * Times are ISO 8601 UTC strings (`Date#toISOString`).
  */
-import type { ChangeState, Dialect, JsonValue, PrivacyMode, Role } from '@isotyp/protocol';
+import type {
+  ChangeState,
+  Dialect,
+  JsonValue,
+  PrivacyMode,
+  Risk,
+  Role,
+  SuggestionImpact,
+  SuggestionKind,
+  SuggestionState,
+} from '@isotyp/protocol';
 import type { TableName } from './core/rows.js';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -278,6 +288,84 @@ export interface ChangeFilter {
   limit: number;
 }
 
+/**
+ * A schema-advisor suggestion as reported for one target (issue 8): metadata only — the kind, the
+ * score, object names as the environment's privacy mode allows, and the digest of the proposal,
+ * whose edits stay at the site. One row per (organisation, target, digest): the same proposal
+ * reported again refreshes the row and keeps its review.
+ */
+export interface SuggestionRecord {
+  id: string;
+  orgId: string;
+  /** The target's, copied at first report so reads can check access without loading it. */
+  projectId: string;
+  environmentId: string;
+  targetId: string;
+  /** `suggestionDigest` of the proposal (kind, objects, edits). */
+  digest: string;
+  kind: SuggestionKind;
+  source: 'rule' | 'llm';
+  /** Privacy-filtered object references (empty in `digest` mode), as validated JSON. */
+  objects: JsonValue;
+  impact: SuggestionImpact;
+  confidence: number;
+  risk: Risk;
+  score: number;
+  editCount: number;
+  /** As stored: a snooze that has ended still reads `snoozed` here (see `suggestionStateAt`). */
+  state: SuggestionState;
+  reviewerUserId?: string;
+  reason?: string;
+  reviewedAt?: string;
+  /** Set while (and after) the suggestion is snoozed; it counts as `new` from this instant. */
+  snoozedUntil?: string;
+  /** The change an agent drafted from the accepted suggestion. */
+  changeId?: string;
+  /** Actor string of the first reporter (`agent:<id>`, `user:<id>`, `ci:<id>`). */
+  reportedBy: string;
+  createdAt: string;
+  updatedAt: string;
+  /** When the proposal was last reported. */
+  lastSeenAt: string;
+}
+
+/**
+ * The state a suggestion is in at `now`: a snooze that has ended counts as `new`.
+ *
+ * @example
+ * suggestionStateAt({ state: 'snoozed', snoozedUntil: '2026-01-02T00:00:00.000Z' }, '2026-01-03T00:00:00.000Z') // 'new'
+ */
+export function suggestionStateAt(
+  suggestion: Pick<SuggestionRecord, 'state' | 'snoozedUntil'>,
+  now: string,
+): SuggestionState {
+  if (suggestion.state === 'snoozed' && suggestion.snoozedUntil !== undefined && suggestion.snoozedUntil <= now)
+    return 'new';
+  return suggestion.state;
+}
+
+export interface SuggestionFilter {
+  targetIds?: readonly string[];
+  /** States as at `now` (`suggestionStateAt`): `new` includes snoozes that have ended. */
+  states?: readonly SuggestionState[];
+  /** True: only those with a drafted change; false: only those without. */
+  drafted?: boolean;
+  now: string;
+  /** Highest score first, then oldest first. */
+  limit: number;
+}
+
+/** A review decision, applied only while the suggestion is in one of `from`. */
+export interface SuggestionReview {
+  from: readonly SuggestionState[];
+  to: Exclude<SuggestionState, 'new'>;
+  reviewerUserId: string;
+  reason?: string;
+  /** For `snoozed` only. */
+  snoozedUntil?: string;
+  now: string;
+}
+
 export type IdempotencyClaim =
   /** This request owns the key now; call `completeIdempotency` with the answer. */
   | { kind: 'claimed' }
@@ -504,6 +592,27 @@ export interface Store {
       now: string,
       reason?: string,
     ): Promise<ChangeRecord | undefined>;
+  };
+  suggestions: {
+    /**
+     * Records one report of a target's suggestions. A digest not seen before on the target is
+     * inserted (as given, normally `new`); a known one gets the reported metrics and
+     * `lastSeenAt`, keeps its review, and — if its snooze has ended — is `new` again. Each
+     * record is one insert-or-update, so concurrent reports of one digest make one row.
+     */
+    report(records: readonly SuggestionRecord[]): Promise<{ created: number; updated: number }>;
+    get(orgId: string, id: string): Promise<SuggestionRecord | undefined>;
+    list(orgId: string, filter: SuggestionFilter): Promise<SuggestionRecord[]>;
+    /**
+     * Compare-and-set: records the decision only if the state is one of `review.from` (as
+     * stored). Returns the updated record, or `undefined` when it had moved on (answer 409).
+     */
+    review(orgId: string, id: string, review: SuggestionReview): Promise<SuggestionRecord | undefined>;
+    /**
+     * Notes the change drafted from an accepted suggestion, once: only while it is accepted and
+     * has no change yet. `undefined` otherwise.
+     */
+    drafted(orgId: string, id: string, changeId: string, now: string): Promise<SuggestionRecord | undefined>;
   };
   approvals: {
     /** Throws ISOTYP_APPROVAL_REPLAYED when the nonce was used before in the organisation. */

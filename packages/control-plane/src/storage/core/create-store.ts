@@ -7,6 +7,7 @@ import { guardStore } from './errors.js';
 import { identityStore } from './identity.js';
 import { ledgerStore } from './ledger.js';
 import type { TableName } from './rows.js';
+import { suggestionStore } from './suggestions.js';
 
 /** The Store over a dialect's driver: the shared queries, with every failure turned into an IsotypError. */
 export function createStore(driver: Driver): Store {
@@ -22,6 +23,7 @@ export function createStore(driver: Driver): Store {
     ...changeStore(tracked),
     ...ledgerStore(tracked),
     ...agentStore(tracked),
+    ...suggestionStore(tracked),
   };
   return guardStore(store, (error) => driver.toError(error));
 }

@@ -17,6 +17,7 @@ import type {
   RoleGrantRecord,
   SchemaVersionRecord,
   SigningKeyRecord,
+  SuggestionRecord,
   TargetRecord,
   TrustDocumentRecord,
   UserRecord,
@@ -68,6 +69,7 @@ export interface Stored {
   enrolmentTokens: EnrolmentTokenRecord;
   agents: AgentRecord;
   agentHeartbeats: AgentHeartbeatRecord;
+  suggestions: SuggestionRecord;
 }
 
 export type TableName = keyof Stored;

@@ -1,4 +1,14 @@
-import type { ChangeState, Dialect, JsonValue, PrivacyMode, Role } from '@isotyp/protocol';
+import type {
+  ChangeState,
+  Dialect,
+  JsonValue,
+  PrivacyMode,
+  Risk,
+  Role,
+  SuggestionImpact,
+  SuggestionKind,
+  SuggestionState,
+} from '@isotyp/protocol';
 import { sql } from 'drizzle-orm';
 import {
   check,
@@ -6,6 +16,7 @@ import {
   index,
   integer,
   primaryKey,
+  real,
   sqliteTable,
   text,
   unique,
@@ -396,4 +407,44 @@ export const agentHeartbeats = sqliteTable(
     report: json<JsonValue>('report'),
   },
   (t) => [index('agent_heartbeats_org').on(t.orgId)],
+);
+
+/** One row per proposal and target: a report of a known digest updates it (core/suggestions.ts). */
+export const suggestions = sqliteTable(
+  'suggestions',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    projectId: text('project_id').notNull(),
+    environmentId: text('environment_id').notNull(),
+    targetId: text('target_id').notNull(),
+    digest: text('digest').notNull(),
+    kind: text('kind').$type<SuggestionKind>().notNull(),
+    source: text('source').$type<'rule' | 'llm'>().notNull(),
+    objects: json<JsonValue>('objects'),
+    impact: text('impact').$type<SuggestionImpact>().notNull(),
+    confidence: real('confidence').notNull(),
+    risk: text('risk').$type<Risk>().notNull(),
+    score: integer('score').notNull(),
+    editCount: integer('edit_count').notNull(),
+    state: text('state').$type<SuggestionState>().notNull(),
+    reviewerUserId: text('reviewer_user_id'),
+    reason: text('reason'),
+    reviewedAt: text('reviewed_at'),
+    snoozedUntil: text('snoozed_until'),
+    changeId: text('change_id'),
+    reportedBy: text('reported_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+    lastSeenAt: text('last_seen_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('suggestions_org_target_digest').on(t.orgId, t.targetId, t.digest),
+    index('suggestions_org_state_score').on(t.orgId, t.state, t.score),
+    foreignKey({ columns: [t.orgId, t.targetId], foreignColumns: [targets.orgId, targets.id] }),
+    foreignKey({ columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
+    foreignKey({ columns: [t.orgId, t.environmentId], foreignColumns: [environments.orgId, environments.id] }),
+    foreignKey({ columns: [t.orgId, t.reviewerUserId], foreignColumns: [users.orgId, users.id] }),
+    foreignKey({ columns: [t.orgId, t.changeId], foreignColumns: [changes.orgId, changes.id] }),
+  ],
 );

@@ -9,6 +9,7 @@ import { ledgerCases } from './suite-ledger.js';
 import { lifecycleCases } from './suite-lifecycle.js';
 import { raceCases } from './suite-races.js';
 import { stampCases } from './suite-stamps.js';
+import { suggestionCases } from './suite-suggestions.js';
 
 export { describeSharedDatabase, type SharedDatabase } from './suite-shared-database.js';
 
@@ -51,5 +52,6 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     lifecycleCases(current);
     stampCases(current);
     agentCases(current);
+    suggestionCases(current);
   });
 }
