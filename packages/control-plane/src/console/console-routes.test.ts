@@ -326,3 +326,60 @@ describe('console pages and approvals', () => {
     expect(await agents.text()).toContain('isotyp agents token');
   });
 });
+
+describe('console suggestions queue', () => {
+  const report = {
+    digest: `sha256:${'ab'.repeat(32)}`,
+    kind: 'fk-without-index',
+    source: 'rule',
+    objects: [{ kind: 'table', namespace: 'public', name: 'orders' }],
+    impact: 'high',
+    confidence: 0.9,
+    risk: 'safe',
+    score: 90,
+    editCount: 1,
+  };
+
+  beforeAll(async () => {
+    await cp.ok('POST', `/v1/targets/${structure.targetId}/suggestions`, {
+      token: author.token,
+      body: { suggestions: [report] },
+    });
+  });
+
+  it('lists what the advisor reported, best first, and records a review made with a plain form', async () => {
+    const { browser, csrf } = await signedIn(author.email);
+    const page = await (await browser.request(`${cp.url}/console/suggestions`)).text();
+    expect(page).toContain('fk-without-index');
+    expect(page).toContain('orders-db');
+    const id = /\/console\/suggestions\/([^/]+)\/review/.exec(page)?.[1] ?? '';
+    expect(id).not.toBe('');
+    const url = new URL(`/console/suggestions/${id}/review`, cp.url);
+    const post = (form: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: browser.cookieHeader(url) },
+        body: new URLSearchParams(form).toString(),
+        redirect: 'manual',
+      });
+    const forged = await post({ decision: 'accept' });
+    expect(forged.status).toBe(403);
+    expect((await cp.ok('GET', `/v1/suggestions/${id}`, { token: admin })).state).toBe('new');
+    const noReason = await post({ decision: 'reject', _csrf: csrf });
+    expect(noReason.status).toBe(400);
+    expect(await noReason.text()).toContain('The review was not recorded.');
+    const accepted = await post({ decision: 'accept', _csrf: csrf });
+    expect(accepted.status).toBe(303);
+    expect(accepted.headers.get('location')).toBe('/console/suggestions?reviewed=accepted');
+    expect((await cp.ok('GET', `/v1/suggestions/${id}`, { token: admin })).state).toBe('accepted');
+    const queue = await (await browser.request(`${cp.url}/console/suggestions?state=accepted`)).text();
+    expect(queue).toContain(`isotyp suggestions draft ${id}`);
+  });
+
+  it('shows a viewer the queue without review forms', async () => {
+    const { browser } = await signedIn(watcher.email);
+    const page = await (await browser.request(`${cp.url}/console/suggestions?state=accepted`)).text();
+    expect(page).toContain('fk-without-index');
+    expect(page).not.toContain('/review"');
+  });
+});

@@ -28,6 +28,7 @@ import {
 } from './pages/changes.js';
 import { KeysPage, type RegisteredKey } from './pages/keys.js';
 import { SignInPage } from './pages/sign-in.js';
+import { SuggestionsPage, type SuggestionView } from './pages/suggestions.js';
 import { type SchemaVersionView, TargetPage, TargetsPage, type TargetView } from './pages/targets.js';
 import {
   CONSOLE_ACCESS_COOKIE,
@@ -327,6 +328,61 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<AppEnv> {
       (keyring.ok ? (keyring.body.document?.payload?.keys ?? []) : []).map((k) => [k.keyId, k.roles]),
     );
     return { title: 'Signing key', body: <KeysPage registered={mine} keyring={inKeyring} /> };
+  });
+
+  page('/console/suggestions', 'suggestions', async (s, c) => {
+    const wanted = c.req.query('state');
+    const state = wanted !== undefined && ['new', 'accepted', 'snoozed', 'rejected'].includes(wanted) ? wanted : 'new';
+    const [list, names] = await Promise.all([
+      s.api.get<{ suggestions: SuggestionView[] }>(`/v1/suggestions?state=${state}&limit=200`),
+      loadNames(s.api),
+    ]);
+    const reviewed = c.req.query('reviewed');
+    return {
+      title: 'Suggestions',
+      body: (
+        <SuggestionsPage
+          suggestions={list.suggestions}
+          names={names}
+          state={state}
+          canReview={can(s.principal, 'change:submit')}
+          csrf={s.csrf}
+          notice={reviewed === undefined ? undefined : `Recorded: ${reviewed}.`}
+        />
+      ),
+    };
+  });
+
+  // A review is a plain form (no script needed): the decision goes to the API as the person.
+  router.post('/console/suggestions/:id/review', async (c) => {
+    const form = await readForm(c);
+    checkCsrf(c, origins(c), form.get('_csrf') ?? undefined);
+    const s = await session(c);
+    if (s === undefined) throw signInAgain();
+    const decision = form.get('decision') ?? '';
+    const reason = (form.get('reason') ?? '').trim();
+    const body = {
+      decision,
+      ...(reason === '' ? {} : { reason }),
+      ...(decision === 'snooze' ? { snoozeDays: 7 } : {}),
+    };
+    const answer = await s.api.post(
+      `/v1/suggestions/${encodeURIComponent(c.req.param('id'))}/review`,
+      JSON.stringify(body),
+    );
+    if (answer.error !== undefined) {
+      return html(
+        c,
+        <Page title="Suggestions" section="suggestions" viewer={s.viewer} csrf={s.csrf} assets={assetUrls}>
+          <h1>Suggestions</h1>
+          <ErrorNotice error={answer.error} title="The review was not recorded." />
+          <a href="/console/suggestions">Back to the queue</a>
+        </Page>,
+        pageStatus(answer.error),
+      );
+    }
+    const done = { accept: 'accepted', reject: 'rejected', snooze: 'snoozed' }[decision] ?? decision;
+    return c.redirect(`/console/suggestions?reviewed=${encodeURIComponent(done)}`, 303);
   });
 
   // --- what the console script posts -----------------------------------------------------

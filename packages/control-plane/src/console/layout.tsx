@@ -16,11 +16,12 @@ export interface AssetUrls {
   js: string;
 }
 
-export type Section = 'approvals' | 'changes' | 'targets' | 'agents' | 'audit' | 'keys';
+export type Section = 'approvals' | 'changes' | 'suggestions' | 'targets' | 'agents' | 'audit' | 'keys';
 
 const NAV: { section: Section; href: string; label: string }[] = [
   { section: 'approvals', href: '/console/approvals', label: 'Approvals' },
   { section: 'changes', href: '/console/changes', label: 'Changes' },
+  { section: 'suggestions', href: '/console/suggestions', label: 'Suggestions' },
   { section: 'targets', href: '/console/targets', label: 'Targets' },
   { section: 'agents', href: '/console/agents', label: 'Agents' },
   { section: 'audit', href: '/console/audit', label: 'Audit' },
