@@ -85,6 +85,16 @@ async function signIn(who: Who): Promise<Page> {
   return page;
 }
 
+/** Ana writes `sql` as the desired schema, plans it against the orders database and submits it. */
+// biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON answer.
+async function submitSchema(sql: string, title: string): Promise<any> {
+  writeFileSync(schema(), sql);
+  const plan = join(homes.ana, `plan-${title.replaceAll(' ', '-')}.json`);
+  await cli('ana', ['plan', '-t', `sqlite:${db()}`, '--schema', schema(), '--out', plan]);
+  const args = ['submit', '--plan', plan, '--env', 'prod', '--project', 'shop', '--target', 'orders'];
+  return JSON.parse(await cli('ana', [...args, '--title', title, '--json']));
+}
+
 async function stateOf(id: string): Promise<string> {
   return (await cp.store.changes.get('acme', id))?.state ?? 'missing';
 }
@@ -186,27 +196,9 @@ describe('the web console in Chromium', () => {
       "CREATE TABLE staff_member (id INTEGER PRIMARY KEY, nickname TEXT, secret_salary INTEGER); INSERT INTO staff_member VALUES (1, 'a', 5);",
     );
     conn.close();
-    writeFileSync(
-      schema(),
+    const submitted = await submitSchema(
       'CREATE TABLE staff_member (id INTEGER PRIMARY KEY, nickname TEXT);\nCREATE TABLE payroll_ledger (id INTEGER PRIMARY KEY);\n',
-    );
-    const plan = join(homes.ana, 'plan.json');
-    await cli('ana', ['plan', '-t', `sqlite:${db()}`, '--schema', schema(), '--out', plan]);
-    const submitted = JSON.parse(
-      await cli('ana', [
-        'submit',
-        '--plan',
-        plan,
-        '--env',
-        'prod',
-        '--project',
-        'shop',
-        '--target',
-        'orders',
-        '--title',
-        'Drop salary column',
-        '--json',
-      ]),
+      'Drop salary column',
     );
     changeId = submitted.id;
 
@@ -358,27 +350,9 @@ describe('the web console in Chromium', () => {
 
   it('Ben rejects the next change in his browser, with the reason signed beside his decision', async () => {
     screenshotsOnFailure('reject');
-    writeFileSync(
-      schema(),
+    const next = await submitSchema(
       'CREATE TABLE staff_member (id INTEGER PRIMARY KEY, nickname TEXT);\nCREATE TABLE payroll_ledger (id INTEGER PRIMARY KEY);\nCREATE TABLE bonus (id INTEGER PRIMARY KEY);\n',
-    );
-    const plan = join(homes.ana, 'plan-2.json');
-    await cli('ana', ['plan', '-t', `sqlite:${db()}`, '--schema', schema(), '--out', plan]);
-    const next = JSON.parse(
-      await cli('ana', [
-        'submit',
-        '--plan',
-        plan,
-        '--env',
-        'prod',
-        '--project',
-        'shop',
-        '--target',
-        'orders',
-        '--title',
-        'Add bonus table',
-        '--json',
-      ]),
+      'Add bonus table',
     );
     const ben = await pageOf('ben');
     await ben.goto(`/console/changes/${next.id}`);
