@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,10 @@ const password = 'advisor-flow-s3cret-passphrase';
 const home = scratchHome();
 let cp: LiveControlPlane;
 let db: string;
+let schema: string;
+const DDL = `CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
+CREATE TABLE purchase (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id), secret_total INTEGER);
+`;
 
 const run = (args: string[], input = ''): Promise<CliResult> =>
   runCliAsync(args, { home, input, env: { ISOTYP_SERVER: cp.url } });
@@ -34,11 +38,11 @@ beforeAll(async () => {
   cp = await startLiveControlPlane({ org: 'acme', admin: { email: 'ana@acme.test', password } });
   db = join(home, 'orders.db');
   const conn = new Database(db);
-  conn.exec(`
-    CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL);
-    CREATE TABLE purchase (id INTEGER PRIMARY KEY, customer_id INTEGER NOT NULL REFERENCES customer (id), secret_total INTEGER);
-  `);
+  conn.exec(DDL);
   conn.close();
+  // The desired state, in step with the database.
+  schema = join(home, 'schema.sql');
+  writeFileSync(schema, DDL);
   for (const args of [
     ['login', '--org', 'acme', '--email', 'ana@acme.test', '--password-stdin'],
     ['keys', 'generate'],
@@ -88,22 +92,41 @@ describe('the advisor loop: suggest --report, review, draft', () => {
   });
 
   it('drafts an accepted suggestion into a signed change request that follows the normal lifecycle', async () => {
-    const early = await run(['suggestions', 'draft', suggestionId, '-t', `sqlite:${db}`]);
+    const early = await run(['suggestions', 'draft', suggestionId, '-t', `sqlite:${db}`, '-s', schema]);
     expect(early.status).not.toBe(0);
     expect(early.stderr).toContain('ISOTYP_INVALID_STATE');
 
     await json(['suggestions', 'accept', suggestionId]);
     const out = join(home, 'suggested.plan.json');
-    const drafted = await json(['suggestions', 'draft', suggestionId, '-t', `sqlite:${db}`, '--out', out]);
+    const drafted = await json([
+      'suggestions',
+      'draft',
+      suggestionId,
+      '-t',
+      `sqlite:${db}`,
+      '-s',
+      schema,
+      '--out',
+      out,
+    ]);
     expect(drafted.change).toMatchObject({ state: 'submitted', bump: 'patch' });
     expect(drafted.change.title).toContain('fk-without-index');
     const plan = JSON.parse(readFileSync(out, 'utf8'));
     expect(plan.ops.map((op: { action: string }) => op.action)).toEqual(['create-index']);
     expect(drafted.change.planDigest).toBe(plan.planDigest);
+    // A desired-state edit: the schema file now holds the index, under a comment naming the
+    // suggestion, and planning it again — as isotyp apply --change --schema will — gives the very
+    // plan that was submitted.
+    const desired = readFileSync(schema, 'utf8');
+    expect(desired.startsWith(DDL)).toBe(true);
+    expect(desired).toContain(`-- isotyp suggestion ${suggestionId} (fk-without-index)`);
+    expect(desired).toMatch(/CREATE INDEX "purchase_customer_id_idx" ON "purchase" \("customer_id"\);/);
+    const replanned = await json(['plan', '-t', `sqlite:${db}`, '--schema', schema]);
+    expect(replanned.planDigest).toBe(drafted.change.planDigest);
 
     const { suggestions } = await json(['suggestions', 'list', '--target', 'orders', '--state', 'accepted']);
     expect(suggestions[0]).toMatchObject({ id: suggestionId, changeId: drafted.change.id });
-    const again = await run(['suggestions', 'draft', suggestionId, '-t', `sqlite:${db}`, '--out', out]);
+    const again = await run(['suggestions', 'draft', suggestionId, '-t', `sqlite:${db}`, '-s', schema, '--out', out]);
     expect(again.status).toBe(4);
     expect(again.stderr).toContain('ISOTYP_CONFLICT');
     // The database is untouched until the change is approved and applied.
@@ -111,5 +134,22 @@ describe('the advisor loop: suggest --report, review, draft', () => {
     const indexes = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL").all();
     conn.close();
     expect(indexes).toEqual([]);
+  });
+
+  it('refuses to draft into a desired schema that is not in step with the database, and leaves it as it was', async () => {
+    const { suggestions } = await json(['suggestions', 'list', '--target', 'ledger']);
+    const id = suggestions[0].id as string;
+    await json(['suggestions', 'accept', id]);
+    const behind = join(home, 'behind.sql');
+    const text = 'CREATE TABLE customer (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n';
+    writeFileSync(behind, text);
+    const refused = await run(['suggestions', 'draft', id, '-t', `sqlite:${db}`, '-s', behind]);
+    expect(refused.status).toBe(4);
+    expect(refused.stderr).toContain('ISOTYP_CONFLICT');
+    expect(refused.stderr).toContain('already differs from the database');
+    expect(readFileSync(behind, 'utf8')).toBe(text);
+    expect(
+      (await json(['suggestions', 'list', '--target', 'ledger', '--state', 'accepted'])).suggestions[0].changeId,
+    ).toBe(undefined);
   });
 });

@@ -11,7 +11,7 @@ export default class SuggestionsDraft extends IsotypCommand {
   static override examples = [
     {
       description: 'Draft and submit an accepted suggestion.',
-      command: '<%= config.bin %> <%= command.id %> sug_3q2Xv9Kd0aBcYz1M --target sqlite:./app.db',
+      command: '<%= config.bin %> <%= command.id %> sug_3q2Xv9Kd0aBcYz1M --target sqlite:./app.db --schema schema.sql',
     },
   ];
   static override args = {
@@ -20,24 +20,31 @@ export default class SuggestionsDraft extends IsotypCommand {
   static override flags = {
     server: serverFlag,
     target: targetFlag,
+    schema: Flags.string({
+      char: 's',
+      summary: 'The desired-state schema (file or directory) the suggestion is added to.',
+      required: true,
+    }),
     out: Flags.string({ summary: 'Where to write the plan file (default: suggestion-<id>.plan.json).' }),
     title: Flags.string({ summary: 'Title of the change request (default: from the suggestion).' }),
   };
 
-  async run(): Promise<{ change: Change; planPath: string }> {
+  async run(): Promise<{ change: Change; planPath: string; schemaFile: string }> {
     const { args, flags } = await this.parse(SuggestionsDraft);
     const [{ draftSuggestion }, { connect, secretStore }] = await Promise.all([
       import('../../services/control-plane/advisor.js'),
       import('../../services/control-plane/connection.js'),
     ]);
-    const { change, planPath } = await draftSuggestion(connect({ server: flags.server }), secretStore(), {
+    const { change, planPath, schemaFile } = await draftSuggestion(connect({ server: flags.server }), secretStore(), {
       id: args.id,
       targetUrl: flags.target,
+      schema: flags.schema,
       out: flags.out ?? `suggestion-${args.id}.plan.json`,
       title: flags.title,
     });
     this.log(`Submitted change ${change.id} (${change.state}): ${change.title}`);
-    this.log(`Plan: ${planPath}. Review it with isotyp changes show ${change.id}.`);
-    return { change, planPath };
+    this.log(`Desired state: ${schemaFile} now holds the suggestion; commit it. Plan: ${planPath}.`);
+    this.log(`Once approved: isotyp apply --change ${change.id} --schema ${flags.schema} …`);
+    return { change, planPath, schemaFile };
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Advice } from '@isotyp/agent';
 import { IsotypError, type Suggestion, suggestionDigest, suggestionReport, suggestionSchema } from '@isotyp/protocol';
@@ -83,26 +83,31 @@ export interface DraftInput {
   id: string;
   /** The database URL, here at the site. */
   targetUrl: string;
+  /** The desired-state schema (a .sql file or a directory of them), in step with the database. */
+  schema: string;
   /** Where to write the plan file. */
   out: string;
   title?: string | undefined;
 }
 
 /**
- * Turns an accepted suggestion into a change request: drafts the plan from the proposal kept
- * here (re-advising the database when it is not kept, for rule-based suggestions), checks it is
- * exactly the accepted proposal (by digest), writes the plan file, submits it as the signed-in
- * author and tells the control plane which change came of it.
+ * Turns an accepted suggestion into a change request, as a desired-state edit: the proposal kept
+ * here (or, for a rule-based one, found again in the database) is checked against the accepted
+ * digest; its statements are added to the desired-state schema (appended to the file, or a new
+ * file in the directory), which must have been in step with the database; the schema is planned
+ * exactly as `isotyp plan` and `isotyp apply --change --schema` will plan it, and the plan must
+ * be the proposal's own statements. The plan is written, submitted as a change request signed by
+ * you, and the control plane told which change came of the suggestion.
  *
  * @example
- * const { change } = await draftSuggestion(client, secretStore(), { id, targetUrl: 'sqlite:./app.db', out: 'plan.json' });
+ * const { change } = await draftSuggestion(client, secretStore(), { id, targetUrl, schema: 'schema.sql', out: 'plan.json' });
  */
 export async function draftSuggestion(
   client: ControlPlaneClient,
   store: SecretStore,
   input: DraftInput,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ suggestion: StoredSuggestion; change: Change; planPath: string }> {
+): Promise<{ suggestion: StoredSuggestion; change: Change; planPath: string; schemaFile: string }> {
   const stored = await client.get(`/v1/suggestions/${encodeURIComponent(input.id)}`, storedSuggestionSchema);
   if (stored.state !== 'accepted') {
     throw new IsotypError('ISOTYP_INVALID_STATE', `Suggestion ${stored.id} is ${stored.state}, not accepted.`, {
@@ -129,8 +134,40 @@ export async function draftSuggestion(
       hint: 'Draft it where isotyp suggest --report ran, or run that again here and review the new suggestion.',
     });
   }
-  const plan = await draftFromSuggestion(input.targetUrl, suggestion, stored.digest);
-  writePlanFile(input.out, plan);
+  const { makePlan } = await import('../local.js');
+  const planOf = () => makePlan(input.targetUrl, input.schema, { renames: [], concurrentIndexes: false });
+  const before = await planOf();
+  if (before.plan.ops.length > 0) {
+    throw new IsotypError(
+      'ISOTYP_CONFLICT',
+      `The desired schema ${input.schema} already differs from the database (${before.plan.ops.length} operation(s)).`,
+      {
+        hint: 'Apply or drop those changes first, so that the change drafted from the suggestion holds only its own.',
+      },
+    );
+  }
+  const proposal = await draftFromSuggestion(input.targetUrl, suggestion, stored.digest);
+  const statements = proposal.plan.ops.flatMap((op) => op.up);
+  const edit = appendToSchema(input.schema, stored, statements);
+  let drafted: Awaited<ReturnType<typeof planOf>>;
+  try {
+    drafted = await planOf();
+    const planned = drafted.plan.ops.flatMap((op) => op.up);
+    if (JSON.stringify(planned) !== JSON.stringify(statements)) {
+      throw new IsotypError(
+        'ISOTYP_DIGEST_MISMATCH',
+        'The edited schema does not plan to the suggestion’s statements.',
+        {
+          hint: 'Add the change to the schema by hand, then isotyp plan and isotyp submit.',
+          details: { expected: statements.length, planned: planned.length },
+        },
+      );
+    }
+  } catch (error) {
+    edit.undo();
+    throw error;
+  }
+  writePlanFile(input.out, drafted);
   const title =
     input.title ?? `Advisor: ${suggestion.kind} on ${suggestion.objects[0]?.name ?? stored.targetId}`.slice(0, 200);
   const { change } = await submitChange(client, store, {
@@ -146,5 +183,31 @@ export async function draftSuggestion(
     { changeId: change.id },
     storedSuggestionSchema,
   );
-  return { suggestion: stored, change, planPath: input.out };
+  return { suggestion: stored, change, planPath: input.out, schemaFile: edit.file };
+}
+
+/**
+ * Adds a suggestion's statements to the desired-state schema, under a comment naming it:
+ * appended to a schema file, or as a new last file of a schema directory. Returns the file and
+ * a way to take the edit back.
+ */
+function appendToSchema(
+  schema: string,
+  stored: StoredSuggestion,
+  statements: string[],
+): { file: string; undo: () => void } {
+  const block = [
+    '',
+    `-- isotyp suggestion ${stored.id} (${stored.kind}), proposal ${stored.digest}`,
+    ...statements.map((s) => (s.trimEnd().endsWith(';') ? s : `${s};`)),
+    '',
+  ].join('\n');
+  if (statSync(schema).isDirectory()) {
+    const file = join(schema, `zz_suggestion_${stored.id}.sql`);
+    writeFileSync(file, block.trimStart(), { flag: 'wx' });
+    return { file, undo: () => rmSync(file, { force: true }) };
+  }
+  const original = readFileSync(schema, 'utf8');
+  writeFileSync(schema, `${original.replace(/\s*$/, '\n')}${block}`);
+  return { file: schema, undo: () => writeFileSync(schema, original) };
 }
