@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSql, tempDatabase } from '../../../../scripts/test-support/postgres.js';
 import { bootstrapOrg } from '../identity/bootstrap.js';
 import { enrolmentRequest, type TlsCallOptions, tlsCall } from '../test-support/agent-enrolment.js';
-import { submissionBody, type TargetRef } from '../test-support/changes.js';
+import { manifestFor, planDigests, submissionBody, type TargetRef } from '../test-support/changes.js';
 import {
   ADMIN_PASSWORD,
   type LiveControlPlane,
@@ -372,6 +372,114 @@ describe.each([
     ]);
   });
 
+  it('takes the plan an agent drafts from an accepted suggestion of its target, until a change is drafted from it', async () => {
+    const planner = await enrol('plan-advisor');
+    const neighbour = await enrol('neighbour-advisor');
+    const [mine, theirs] = [await cp.target(admin, { name: 'plan-db' }), await cp.target(admin, { name: 'next-db' })];
+    await cp.ok('POST', `/v1/targets/${mine.targetId}/agent`, { token: admin, body: { agentId: planner.agentId } });
+    await cp.ok('POST', `/v1/targets/${theirs.targetId}/agent`, { token: admin, body: { agentId: neighbour.agentId } });
+    const asPlanner = (path: string, options: TlsCallOptions = {}) => tls(path, { ...options, cert: planner.cert });
+    const plan = (id: string, body: unknown) => asPlanner(`/v1/agent/suggestions/${id}/plan`, { method: 'POST', body });
+    const planBody = (overrides: Record<string, unknown> = {}) => ({
+      ...planDigests(),
+      bump: 'minor',
+      manifest: manifestFor('structure'),
+      lint: [{ rule: 'locking/create-index', severity: 'warning' }],
+      title: 'Index pl1.customer_id',
+      ...overrides,
+    });
+    const accepted = async () =>
+      ((await asPlanner('/v1/agent/suggestions/accepted')).body.suggestions as { id: string }[]).map((s) => s.id);
+
+    const [p, n, x, t] = [suggestion('pl1'), suggestion('pl2'), suggestion('pl3'), suggestion('pl4')];
+    await report(dba.token, mine, reportsOf('structure', p, n, x));
+    await report(dba.token, theirs, reportsOf('structure', t));
+    const [pId, nId, xId, tId] = [await idOf(p), await idOf(n), await idOf(x), await idOf(t)];
+    await review(dba.token, pId, { decision: 'accept' });
+    await review(dba.token, xId, { decision: 'reject', reason: 'a staging-only table' });
+    await review(dba.token, tId, { decision: 'accept' });
+    expect(await accepted()).toEqual([pId]);
+
+    const first = planBody();
+    const planned = await plan(pId, first);
+    expect(planned.status, JSON.stringify(planned.body)).toBe(200);
+    expect(planned.body).toMatchObject({
+      id: pId,
+      state: 'accepted',
+      draft: { ...first, draftedAt: expect.any(String) },
+    });
+    expect(planned.body.changeId).toBeUndefined();
+    const shown = await cp.ok('GET', `/v1/suggestions/${pId}`, { token: viewer });
+    expect(shown.draft).toEqual({ ...first, draftedAt: planned.body.draft.draftedAt });
+    expect((await list(`?targetId=${mine.targetId}&state=accepted`)).map((r) => r.id)).toEqual([pId]);
+    expect((await list(`?targetId=${mine.targetId}&state=accepted`))[0]).toMatchObject({ draft: first });
+    // Planned: no longer the agent's work, though still accepted.
+    expect(await accepted()).toEqual([]);
+    // The agent drafts again: the newer plan replaces the first.
+    const second = planBody({ bump: 'patch', title: 'Index pl1.customer_id (re-planned)' });
+    expect((await plan(pId, second)).status).toBe(200);
+    expect((await cp.ok('GET', `/v1/suggestions/${pId}`, { token: viewer })).draft).toMatchObject(second);
+
+    const fromNew = await plan(nId, planBody());
+    expect([fromNew.status, fromNew.body.error.code]).toEqual([409, 'ISOTYP_INVALID_STATE']);
+    const fromRejected = await plan(xId, planBody());
+    expect([fromRejected.status, fromRejected.body.error.code]).toEqual([409, 'ISOTYP_INVALID_STATE']);
+    const neighbours = await plan(tId, planBody());
+    expect([neighbours.status, neighbours.body.error.code]).toEqual([404, 'ISOTYP_NOT_FOUND']);
+    expect((await cp.ok('GET', `/v1/suggestions/${tId}`, { token: viewer })).draft).toBeUndefined();
+    const ddl = await plan(
+      pId,
+      planBody({ manifest: { ...manifestFor('structure'), ddl: ['CREATE INDEX i ON t (c)'] } }),
+    );
+    expect([ddl.status, ddl.body.error.code]).toEqual([400, 'ISOTYP_INVALID_INPUT']);
+    expect(ddl.body.error.message).toContain('DDL');
+    const loose = await plan(pId, { ...planBody(), submission: {} });
+    expect([loose.status, loose.body.error.code]).toEqual([400, 'ISOTYP_INVALID_INPUT']);
+    for (const token of [admin, dba.token]) {
+      const person = await cp.call('POST', `/v1/agent/suggestions/${pId}/plan`, { token, body: planBody() });
+      expect([person.status, person.body.error.code]).toEqual([403, 'ISOTYP_FORBIDDEN']);
+    }
+
+    // Once the target reports its schema, a plan must start from it.
+    const live = planDigests().fromDigest;
+    await cp.server.store.targets.recordVersion({
+      orgId: 'acme',
+      targetId: mine.targetId,
+      version: '0.1.0',
+      digest: live,
+      createdAt: new Date().toISOString(),
+    });
+    const stale = await plan(pId, planBody());
+    expect([stale.status, stale.body.error.code]).toEqual([409, 'ISOTYP_CONFLICT']);
+    const current = planBody({ fromDigest: live });
+    expect((await plan(pId, current)).status).toBe(200);
+    // Refused plans left the last accepted one in place.
+    expect((await cp.ok('GET', `/v1/suggestions/${pId}`, { token: viewer })).draft).toMatchObject(current);
+
+    // A person submits it as a change; from then on the plan is settled.
+    const change = await cp.ok('POST', '/v1/changes', {
+      token: dba.token,
+      body: submissionBody(dba, mine, { fromDigest: live }),
+    });
+    const drafted = await asPlanner(`/v1/suggestions/${pId}/drafted`, {
+      method: 'POST',
+      body: { changeId: change.id },
+    });
+    expect(drafted.body).toMatchObject({ changeId: change.id, draft: current });
+    const late = await plan(pId, planBody({ fromDigest: live }));
+    expect([late.status, late.body.error.code]).toEqual([409, 'ISOTYP_CONFLICT']);
+    expect((await cp.ok('GET', `/v1/suggestions/${pId}`, { token: viewer })).draft).toMatchObject(current);
+
+    const audit = await cp.server.store.audit.byEntity('acme', 'suggestion', pId);
+    expect(audit.map((e) => [e.action, JSON.parse(e.entry).actor])).toEqual([
+      ['suggestion.accept', `user:${dba.userId}`],
+      ['suggestion.planned', `agent:${planner.agentId}`],
+      ['suggestion.planned', `agent:${planner.agentId}`],
+      ['suggestion.planned', `agent:${planner.agentId}`],
+      ['suggestion.drafted', `agent:${planner.agentId}`],
+    ]);
+  });
+
   it('describes every suggestion route in /v1/openapi.json', async () => {
     const { paths } = await cp.ok('GET', '/v1/openapi.json');
     expect(paths['/v1/targets/{targetId}/suggestions'].post.security).toEqual([{ bearerAuth: [] }]);
@@ -381,8 +489,14 @@ describe.each([
       '/v1/suggestions/{id}/review',
       '/v1/suggestions/{id}/drafted',
       '/v1/agent/suggestions/accepted',
+      '/v1/agent/suggestions/{id}/plan',
     ]) {
       expect(paths[path], path).toBeDefined();
     }
+    const plan = paths['/v1/agent/suggestions/{id}/plan'].post;
+    expect(Object.keys(plan.responses)).toEqual(expect.arrayContaining(['200', '403', '404', '409']));
+    expect(plan.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['fromDigest', 'toDigest', 'planDigest', 'bump', 'manifest', 'lint', 'title']),
+    );
   });
 });

@@ -1,12 +1,16 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
+  digestSchema,
   IsotypError,
   type JsonValue,
+  lintFindingSchema,
+  manifestSchema,
   objectRefSchema,
   type PrivacyMode,
   riskSchema,
   type SuggestionReport,
   type SuggestionState,
+  semverBumpSchema,
   suggestionImpactSchema,
   suggestionKindSchema,
   suggestionReportSchema,
@@ -16,6 +20,7 @@ import {
 import type { Context } from 'hono';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
+import { checkPrivacy } from '../changes/submission.js';
 import type { AppEnv, Principal } from '../context.js';
 import { can } from '../identity/rbac.js';
 import { objectId } from '../identity/schemas.js';
@@ -27,13 +32,27 @@ import {
   suggestionStateAt,
   type TargetRecord,
 } from '../storage/store.js';
-import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
+import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse, notFound } from './route-kit.js';
 
 const tags = ['suggestions'];
 const security = [{ bearerAuth: [] }];
 /** The most suggestions one report may carry (an advisor run on one target). */
 export const MAX_SUGGESTIONS_PER_REPORT = 500;
 const DAY_MS = 24 * 3600 * 1000;
+
+/** A plan as the agent drafts it from an accepted suggestion: what `isotyp submit` later signs. */
+const draftFields = {
+  fromDigest: digestSchema,
+  toDigest: digestSchema,
+  planDigest: digestSchema,
+  bump: semverBumpSchema,
+  manifest: manifestSchema,
+  lint: z.array(lintFindingSchema).max(1000),
+  title: z.string().min(1).max(200),
+};
+const draftSchema = z
+  .object({ ...draftFields, draftedAt: z.string() })
+  .openapi('SuggestionDraft', { description: 'The plan the target’s agent drafted from the accepted suggestion.' });
 
 const suggestionSchema = z
   .object({
@@ -56,6 +75,7 @@ const suggestionSchema = z
     reviewedAt: z.string().optional(),
     snoozedUntil: z.string().optional(),
     changeId: z.string().optional().openapi({ description: 'The change drafted from it, once accepted.' }),
+    draft: draftSchema.optional(),
     reportedBy: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -70,8 +90,16 @@ type Decision = keyof typeof decisions;
 const reviewable: readonly SuggestionState[] = ['new', 'snoozed'];
 
 const suggestionView = (record: SuggestionRecord, now: string): z.infer<typeof suggestionSchema> => {
-  const { orgId: _org, objects, state: _stored, ...rest } = record;
-  return { ...rest, objects: objects as z.infer<typeof objectRefSchema>[], state: suggestionStateAt(record, now) };
+  const { orgId: _org, objects, state: _stored, draft, draftedAt, ...rest } = record;
+  return {
+    ...rest,
+    objects: objects as z.infer<typeof objectRefSchema>[],
+    state: suggestionStateAt(record, now),
+    // Stored as validated by `draftFields`; the two columns are set together.
+    ...(draft === undefined || draftedAt === undefined
+      ? {}
+      : { draft: { ...(draft as Omit<z.infer<typeof draftSchema>, 'draftedAt'>), draftedAt } }),
+  };
 };
 const scopeOf = (object: { projectId: string; environmentId: string }) => ({
   projectId: object.projectId,
@@ -80,11 +108,12 @@ const scopeOf = (object: { projectId: string; environmentId: string }) => ({
 
 /**
  * Schema-advisor suggestions (issue 8): agents report them per target as metadata (kind, score,
- * object names as the privacy mode allows, the proposal's digest), people review them, and the
- * agent drafts a change from each accepted one.
+ * object names as the privacy mode allows, the proposal's digest), people review them, the agent
+ * drafts a plan from each accepted one and attaches it, and a person signs and submits that plan
+ * as a change (an agent cannot author one).
  *
- * Who may do what: an enrolled agent reports for, and notes drafts on, the targets in its care
- * only; a person or CI token needs `change:submit` at the target. Reviewing needs `change:submit`
+ * Who may do what: an enrolled agent reports for, attaches plans to, and notes drafts on, the
+ * targets in its care only; a person or CI token needs `change:submit` at the target. Reviewing needs `change:submit`
  * too, and a person: accepting one starts a change on the target, which is an author's step — the
  * change then still needs its approvals, so approvers stay independent of what they approve.
  * Reading needs `change:read`.
@@ -314,7 +343,8 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       path: '/v1/agent/suggestions/accepted',
       tags,
       security,
-      summary: 'An agent asks for the accepted suggestions on the targets in its care that have no change drafted yet.',
+      summary:
+        'An agent asks for the accepted suggestions on the targets in its care that have neither a plan nor a change drafted yet.',
       request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
       responses: { 200: jsonResponse(suggestionList, 'Highest score first.'), ...authErrors },
     }),
@@ -332,10 +362,89 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         targetIds: mine.map((t) => t.id),
         states: ['accepted'],
         drafted: false,
+        planned: false,
         now: time,
         limit,
       });
       return c.json({ suggestions: rows.map((row) => suggestionView(row, time)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/agent/suggestions/{id}/plan',
+      tags,
+      security,
+      summary: 'An agent attaches the plan it drafted from an accepted suggestion on a target in its care.',
+      description:
+        'Plan metadata only, filtered by the environment’s privacy mode as for POST /v1/changes. Posting again replaces the plan, until a change is noted as drafted from the suggestion. A person then signs and submits it as a change.',
+      request: { params: z.object({ id: objectId }), body: jsonBody(z.strictObject(draftFields)) },
+      responses: {
+        200: jsonResponse(suggestionSchema, 'The suggestion, still accepted, with its plan.'),
+        ...authErrors,
+        409: errorResponse,
+      },
+    }),
+    async (c) => {
+      const principal = allow(c, 'agent:report', undefined, true);
+      if (principal.kind !== 'agent') {
+        throw new IsotypError(
+          'ISOTYP_FORBIDDEN',
+          'Only agents attach the plans they draft from accepted suggestions.',
+          {
+            hint: 'Sign and submit the plan as a change instead (isotyp submit).',
+          },
+        );
+      }
+      const { id } = c.req.valid('param');
+      const plan = c.req.valid('json');
+      const suggestion = found(await store.suggestions.get(principal.orgId, id), 'suggestion', id);
+      const target = await store.targets.get(principal.orgId, suggestion.targetId);
+      // Another agent's suggestions are as invisible as another organisation's.
+      if (target?.agentId !== principal.agentId) throw notFound('suggestion', id);
+      const at = now();
+      const time = at.toISOString();
+      if (suggestionStateAt(suggestion, time) !== 'accepted' || suggestion.changeId !== undefined) {
+        throw notDraftable(suggestion, time, 'plan');
+      }
+      const environment = found(
+        await store.environments.get(target.orgId, target.environmentId),
+        'environment',
+        target.environmentId,
+      );
+      checkPrivacy(environment.privacyMode, plan.manifest, plan.lint);
+      if (target.digest !== undefined && target.digest !== plan.fromDigest) {
+        throw new IsotypError('ISOTYP_CONFLICT', 'The plan starts from another schema than the target’s current one.', {
+          hint: 'Plan again against the live database, then attach the plan.',
+          details: { current: target.digest, planFrom: plan.fromDigest },
+        });
+      }
+      const updated = await store.suggestions.attachDraft(principal.orgId, id, plan as unknown as JsonValue, time);
+      // A person noted a change, or the suggestion was otherwise settled, since it was read.
+      if (updated === undefined) {
+        throw notDraftable(found(await store.suggestions.get(principal.orgId, id), 'suggestion', id), time, 'plan');
+      }
+      await appendAudit(
+        store,
+        {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+          action: 'suggestion.planned',
+          entity: { kind: 'suggestion', id },
+          details: {
+            targetId: suggestion.targetId,
+            digest: suggestion.digest,
+            fromDigest: plan.fromDigest,
+            toDigest: plan.toDigest,
+            planDigest: plan.planDigest,
+            bump: plan.bump,
+            replaced: suggestion.draft !== undefined,
+          },
+        },
+        at,
+      );
+      return c.json(suggestionView(updated, time), 200);
     },
   );
 
@@ -471,21 +580,25 @@ function notReviewable(suggestion: SuggestionRecord, now: string): IsotypError {
   );
 }
 
-function notDraftable(suggestion: SuggestionRecord, now: string): IsotypError {
+/** Why a change (or, for `plan`, a plan) cannot be drafted from the suggestion now. */
+function notDraftable(suggestion: SuggestionRecord, now: string, what: 'change' | 'plan' = 'change'): IsotypError {
   const state = suggestionStateAt(suggestion, now);
   if (state === 'accepted') {
     return new IsotypError(
       'ISOTYP_CONFLICT',
       `Suggestion ${suggestion.id} already has change ${suggestion.changeId}.`,
       {
-        hint: 'One change is drafted per accepted suggestion.',
+        hint:
+          what === 'change'
+            ? 'One change is drafted per accepted suggestion.'
+            : 'Its plan is settled once a change is drafted from it; review that change instead.',
         details: { id: suggestion.id, changeId: suggestion.changeId ?? null },
       },
     );
   }
   return new IsotypError(
     'ISOTYP_INVALID_STATE',
-    `Suggestion ${suggestion.id} is ${state}; a change is drafted only from an accepted one.`,
+    `Suggestion ${suggestion.id} is ${state}; a ${what} is drafted only from an accepted one.`,
     { hint: 'A person accepts it first (isotyp suggestions accept ID).', details: { id: suggestion.id, state } },
   );
 }

@@ -321,6 +321,13 @@ export interface SuggestionRecord {
   snoozedUntil?: string;
   /** The change an agent drafted from the accepted suggestion. */
   changeId?: string;
+  /**
+   * The plan the target's agent drafted from the accepted suggestion, for a person to sign and
+   * submit as a change: `{ title, fromDigest, toDigest, planDigest, bump, manifest, lint }`,
+   * privacy-filtered, as validated JSON. The latest one wins; set with `draftedAt`.
+   */
+  draft?: JsonValue;
+  draftedAt?: string;
   /** Actor string of the first reporter (`agent:<id>`, `user:<id>`, `ci:<id>`). */
   reportedBy: string;
   createdAt: string;
@@ -350,6 +357,8 @@ export interface SuggestionFilter {
   states?: readonly SuggestionState[];
   /** True: only those with a drafted change; false: only those without. */
   drafted?: boolean;
+  /** True: only those with a drafted plan (`draft`); false: only those without. */
+  planned?: boolean;
   now: string;
   /** Highest score first, then oldest first. */
   limit: number;
@@ -613,6 +622,11 @@ export interface Store {
      * has no change yet. `undefined` otherwise.
      */
     drafted(orgId: string, id: string, changeId: string, now: string): Promise<SuggestionRecord | undefined>;
+    /**
+     * Compare-and-set: stores the plan an agent drafted from the suggestion (replacing an
+     * earlier one), only while it is accepted and has no change yet. `undefined` otherwise.
+     */
+    attachDraft(orgId: string, id: string, draft: JsonValue, at: string): Promise<SuggestionRecord | undefined>;
   };
   approvals: {
     /** Throws ISOTYP_APPROVAL_REPLAYED when the nonce was used before in the organisation. */

@@ -9,7 +9,8 @@ import type { Rows, Stored, TableName } from './rows.js';
 
 /**
  * The record form of a row: NULL columns become absent fields, so records compare equal. (JSON
- * columns are NOT NULL and a JSON `null` is refused on insert, so no JSON value is dropped.)
+ * columns are NOT NULL and a JSON `null` is refused on insert, so no JSON value is dropped; the
+ * one nullable JSON column, `suggestions.draft`, holds an object when set.)
  */
 export function present<K extends TableName>(row: Rows[K]): Stored[K] {
   return Object.fromEntries(Object.entries(row).filter(([, value]) => value !== null)) as Stored[K];

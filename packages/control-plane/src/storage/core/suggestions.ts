@@ -49,6 +49,7 @@ export function suggestionStore({ tables: t, run }: Driver): Suggestions {
           filter.targetIds === undefined ? undefined : inArray(s.targetId, [...filter.targetIds]),
           filter.states === undefined ? undefined : statesAt(s, filter),
           filter.drafted === undefined ? undefined : filter.drafted ? isNotNull(s.changeId) : isNull(s.changeId),
+          filter.planned === undefined ? undefined : filter.planned ? isNotNull(s.draft) : isNull(s.draft),
         );
         return run.select('suggestions', where, {
           orderBy: [desc(s.score), asc(s.createdAt), asc(s.id)],
@@ -74,6 +75,15 @@ export function suggestionStore({ tables: t, run }: Driver): Suggestions {
           run.update(
             'suggestions',
             { changeId, updatedAt: now },
+            allOf(eq(s.orgId, orgId), eq(s.id, id), eq(s.state, 'accepted'), isNull(s.changeId)),
+          ),
+        ),
+      attachDraft: (orgId, id, draft, at) =>
+        first(
+          run.update(
+            'suggestions',
+            { draft, draftedAt: at, updatedAt: at },
+            // The same condition as `drafted`: once a change names the suggestion, its plan is settled.
             allOf(eq(s.orgId, orgId), eq(s.id, id), eq(s.state, 'accepted'), isNull(s.changeId)),
           ),
         ),

@@ -453,6 +453,8 @@ export const suggestions = pgTable(
     reviewedAt: time('reviewed_at'),
     snoozedUntil: time('snoozed_until'),
     changeId: text('change_id'),
+    draft: jsonText('draft').$type<JsonValue>(),
+    draftedAt: time('drafted_at'),
     reportedBy: text('reported_by').notNull(),
     createdAt: createdAt(),
     updatedAt: time('updated_at').notNull(),

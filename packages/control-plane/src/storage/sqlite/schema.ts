@@ -433,6 +433,8 @@ export const suggestions = sqliteTable(
     reviewedAt: text('reviewed_at'),
     snoozedUntil: text('snoozed_until'),
     changeId: text('change_id'),
+    draft: text('draft', { mode: 'json' }).$type<JsonValue>(),
+    draftedAt: text('drafted_at'),
     reportedBy: text('reported_by').notNull(),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),

@@ -175,5 +175,48 @@ export function suggestionCases(store: CurrentStore): void {
       });
       expect(await store().suggestions.drafted(s.orgId, record.id, 'chg_1', at(60))).toBeUndefined();
     });
+
+    it('attaches a drafted plan only while accepted and without a change, replacing an earlier one', async () => {
+      const s = await seedOrg(store());
+      const other = await seedOrg(store(), 'other');
+      const [open, taken] = [suggestionRecord(s, 1, 10), suggestionRecord(s, 2, 10)];
+      await store().suggestions.report([open, taken]);
+      const plan = (title: string) => ({ title, bump: 'minor', manifest: { mode: 'structure', opCount: 1 }, lint: [] });
+      expect(await store().suggestions.attachDraft(s.orgId, open.id, plan('too early'), at(15))).toBeUndefined();
+      for (const record of [open, taken]) {
+        await store().suggestions.review(s.orgId, record.id, {
+          from: ['new'],
+          to: 'accepted',
+          reviewerUserId: s.userId,
+          now: at(20),
+        });
+      }
+      expect(await store().suggestions.attachDraft(other.orgId, open.id, plan('foreign'), at(25))).toBeUndefined();
+      const first = await store().suggestions.attachDraft(s.orgId, open.id, plan('first'), at(30));
+      expect(first).toMatchObject({ state: 'accepted', draft: plan('first'), draftedAt: at(30), updatedAt: at(30) });
+      const second = await store().suggestions.attachDraft(s.orgId, open.id, plan('second'), at(40));
+      expect(await store().suggestions.get(s.orgId, open.id)).toStrictEqual(second);
+      expect(second).toMatchObject({ draft: plan('second'), draftedAt: at(40) });
+      // A refresh from the advisor keeps the plan.
+      await store().suggestions.report([suggestionRecord(s, 1, 50)]);
+      expect(await store().suggestions.get(s.orgId, open.id)).toMatchObject({
+        draft: plan('second'),
+        lastSeenAt: at(50),
+      });
+
+      const list = (planned: boolean) =>
+        store().suggestions.list(s.orgId, { states: ['accepted'], planned, now: at(100), limit: 50 });
+      expect((await list(true)).map((r) => r.id)).toEqual([open.id]);
+      expect((await list(false)).map((r) => r.id)).toEqual([taken.id]);
+      expect((await list(false))[0]?.draft).toBeUndefined();
+
+      await store().changes.create(changeRecord(s, 'chg_1'));
+      await store().suggestions.drafted(s.orgId, open.id, 'chg_1', at(60));
+      expect(await store().suggestions.attachDraft(s.orgId, open.id, plan('late'), at(70))).toBeUndefined();
+      expect(await store().suggestions.get(s.orgId, open.id)).toMatchObject({
+        changeId: 'chg_1',
+        draft: plan('second'),
+      });
+    });
   });
 }
