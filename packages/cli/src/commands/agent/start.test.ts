@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { encodePublicKey, generateKeyPair } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import {
   startLiveControlPlane,
 } from '../../services/control-plane/test-support/live-control-plane.js';
 import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
+import { developmentKey } from '../../test-support/agent-daemon.js';
 import { binPath } from '../../test-support/run-cli.js';
 
 /*
@@ -217,7 +217,3 @@ describe('isotyp agent start', () => {
 });
 
 /** The public key this checkout's build signs its release manifest with. */
-function developmentKey(): string {
-  const file = fileURLToPath(new URL('../../../../../.artifacts/release/dev-key.json', import.meta.url));
-  return JSON.parse(readFileSync(file, 'utf8')).publicKey;
-}

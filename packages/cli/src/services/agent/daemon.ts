@@ -130,6 +130,56 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
   // One client (one mutual-TLS connection pool) for every call, until a renewal changes the
   // certificate: a fresh client per call would mean a fresh TLS handshake per call.
   let client = agentClient(env);
+  /** The control plane's ids of this agent's targets, by name, as the last work answer gave them. */
+  let servedTargets: { id: string; name: string }[] = [];
+  const undraftable = new Set<string>();
+  /**
+   * Accepted suggestions on this agent's targets become desired-state edits: each is added to the
+   * target's schema, planned, and the plan attached to the suggestion for a person to sign and
+   * submit (an agent never authors a change). One that cannot be drafted is not tried again.
+   */
+  const draftAccepted = async () => {
+    if (servedTargets.length === 0) return;
+    const { draftForAgent } = await import('../control-plane/advisor.js');
+    const { storedSuggestionSchema } = await import('../control-plane/suggestions.js');
+    const accepted = await client.get(
+      '/v1/agent/suggestions/accepted',
+      z.object({ suggestions: z.array(storedSuggestionSchema) }),
+    );
+    for (const suggestion of accepted.suggestions) {
+      if (stopping) return;
+      if (undraftable.has(suggestion.id)) continue;
+      const name = servedTargets.find((t) => t.id === suggestion.targetId)?.name;
+      const local = name === undefined ? undefined : config.targets[name];
+      if (name === undefined || local === undefined) {
+        undraftable.add(suggestion.id);
+        log.warn(
+          { suggestion: suggestion.id },
+          'an accepted suggestion for a target this agent has no configuration for',
+        );
+        continue;
+      }
+      try {
+        const draft = await draftForAgent(
+          client,
+          suggestion,
+          { url: await withTargetSecrets(local.url), schema: local.schema },
+          env,
+        );
+        log.info(
+          { suggestion: suggestion.id, target: name, planDigest: draft.plan.plan.planDigest, schema: draft.schemaFile },
+          'suggestion drafted into the desired schema',
+        );
+      } catch (error) {
+        if (isIsotypError(error) && error.code === 'ISOTYP_UNAVAILABLE') throw error;
+        undraftable.add(suggestion.id);
+        log.warn(
+          { suggestion: suggestion.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
+          'suggestion not drafted',
+        );
+      }
+    }
+  };
   const round = async () => {
     // What the control plane has not heard yet (an "applied" it was away for) goes first.
     const drained = await drainReports(client, reports, (report, error) =>
@@ -148,6 +198,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       log.info({ certificateNotAfter: renewal.certificateNotAfter }, 'certificate renewed');
     }
 
+    await draftAccepted();
     const work = await client.get(
       '/v1/agent/work',
       z.object({
@@ -156,6 +207,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       }),
       { wait: String(WAIT_SECONDS) },
     );
+    servedTargets = work.targets;
     for (const change of work.changes) {
       if (stopping) return;
       if (refused.has(change.id)) continue;

@@ -1,12 +1,22 @@
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Advice } from '@isotyp/agent';
-import { IsotypError, type Suggestion, suggestionDigest, suggestionReport, suggestionSchema } from '@isotyp/protocol';
+import type { Advice, LocalPlan } from '@isotyp/agent';
+import {
+  IsotypError,
+  lintFindingSchema,
+  manifestSchema,
+  privacyModeSchema,
+  type Suggestion,
+  semverBumpSchema,
+  suggestionDigest,
+  suggestionReport,
+  suggestionSchema,
+} from '@isotyp/protocol';
 import { z } from 'zod';
 import { isotypHome } from '../../config.js';
 import { writePlanFile } from '../plan-file.js';
 import { resolveEnvironment, resolveTarget } from './catalog.js';
-import { type Change, submitChange } from './changes.js';
+import { type Change, signAndSubmit, submitChange } from './changes.js';
 import type { ControlPlaneClient } from './client.js';
 import { ensurePrivateDir, writePrivateFile } from './files.js';
 import type { SecretStore } from './keystore.js';
@@ -90,25 +100,33 @@ export interface DraftInput {
   title?: string | undefined;
 }
 
+/** An accepted suggestion made a desired-state edit, and the plan of the edited schema. */
+export interface SchemaDraft {
+  plan: LocalPlan;
+  /** The file that now holds the suggestion's statements. */
+  schemaFile: string;
+  /** The default title of the change request. */
+  title: string;
+}
+
 /**
- * Turns an accepted suggestion into a change request, as a desired-state edit: the proposal kept
- * here (or, for a rule-based one, found again in the database) is checked against the accepted
- * digest; its statements are added to the desired-state schema (appended to the file, or a new
- * file in the directory), which must have been in step with the database; the schema is planned
- * exactly as `isotyp plan` and `isotyp apply --change --schema` will plan it, and the plan must
- * be the proposal's own statements. The plan is written, submitted as a change request signed by
- * you, and the control plane told which change came of the suggestion.
+ * Makes an accepted suggestion a desired-state edit, at the site: the proposal kept here (or, for
+ * a rule-based one, found again in the database) is checked against the accepted digest; its
+ * statements are added to the desired-state schema (appended to the file, or a new file in the
+ * directory), which must have been in step with the database; the schema is planned exactly as
+ * `isotyp plan` and `isotyp apply --change --schema` will plan it, and the plan must be the
+ * proposal's own statements. On any refusal the schema is left as it was. Used by
+ * `isotyp suggestions draft` and by the agent daemon.
  *
  * @example
- * const { change } = await draftSuggestion(client, secretStore(), { id, targetUrl, schema: 'schema.sql', out: 'plan.json' });
+ * const { plan, schemaFile } = await draftIntoSchema(stored, 'sqlite:./app.db', 'schema.sql');
  */
-export async function draftSuggestion(
-  client: ControlPlaneClient,
-  store: SecretStore,
-  input: DraftInput,
+export async function draftIntoSchema(
+  stored: StoredSuggestion,
+  targetUrl: string,
+  schema: string,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ suggestion: StoredSuggestion; change: Change; planPath: string; schemaFile: string }> {
-  const stored = await client.get(`/v1/suggestions/${encodeURIComponent(input.id)}`, storedSuggestionSchema);
+): Promise<SchemaDraft> {
   if (stored.state !== 'accepted') {
     throw new IsotypError('ISOTYP_INVALID_STATE', `Suggestion ${stored.id} is ${stored.state}, not accepted.`, {
       hint: `Accept it first: isotyp suggestions accept ${stored.id}.`,
@@ -126,7 +144,7 @@ export async function draftSuggestion(
   const { adviseTarget, draftFromSuggestion } = await import('@isotyp/agent');
   let suggestion = keptSuggestion(stored.digest, env);
   if (suggestion === undefined && stored.source === 'rule') {
-    const advice = await adviseTarget(input.targetUrl, { readData: stored.kind === 'nullable-without-nulls' });
+    const advice = await adviseTarget(targetUrl, { readData: stored.kind === 'nullable-without-nulls' });
     suggestion = advice.suggestions.find((s) => suggestionDigest(s) === stored.digest);
   }
   if (suggestion === undefined) {
@@ -135,24 +153,23 @@ export async function draftSuggestion(
     });
   }
   const { makePlan } = await import('../local.js');
-  const planOf = () => makePlan(input.targetUrl, input.schema, { renames: [], concurrentIndexes: false });
+  const planOf = () => makePlan(targetUrl, schema, { renames: [], concurrentIndexes: false });
   const before = await planOf();
   if (before.plan.ops.length > 0) {
     throw new IsotypError(
       'ISOTYP_CONFLICT',
-      `The desired schema ${input.schema} already differs from the database (${before.plan.ops.length} operation(s)).`,
+      `The desired schema ${schema} already differs from the database (${before.plan.ops.length} operation(s)).`,
       {
         hint: 'Apply or drop those changes first, so that the change drafted from the suggestion holds only its own.',
       },
     );
   }
-  const proposal = await draftFromSuggestion(input.targetUrl, suggestion, stored.digest);
+  const proposal = await draftFromSuggestion(targetUrl, suggestion, stored.digest);
   const statements = proposal.plan.ops.flatMap((op) => op.up);
-  const edit = appendToSchema(input.schema, stored, statements);
-  let drafted: Awaited<ReturnType<typeof planOf>>;
+  const edit = appendToSchema(schema, stored, statements);
   try {
-    drafted = await planOf();
-    const planned = drafted.plan.ops.flatMap((op) => op.up);
+    const plan = await planOf();
+    const planned = plan.plan.ops.flatMap((op) => op.up);
     if (JSON.stringify(planned) !== JSON.stringify(statements)) {
       throw new IsotypError(
         'ISOTYP_DIGEST_MISMATCH',
@@ -163,27 +180,141 @@ export async function draftSuggestion(
         },
       );
     }
+    const title = `Advisor: ${suggestion.kind} on ${suggestion.objects[0]?.name ?? stored.targetId}`.slice(0, 200);
+    return { plan, schemaFile: edit.file, title };
   } catch (error) {
     edit.undo();
     throw error;
   }
-  writePlanFile(input.out, drafted);
-  const title =
-    input.title ?? `Advisor: ${suggestion.kind} on ${suggestion.objects[0]?.name ?? stored.targetId}`.slice(0, 200);
+}
+
+/**
+ * `isotyp suggestions draft`: the desired-state edit (draftIntoSchema), the plan file, a change
+ * request signed by you, and the control plane told which change came of the suggestion.
+ *
+ * @example
+ * const { change } = await draftSuggestion(client, secretStore(), { id, targetUrl, schema: 'schema.sql', out: 'plan.json' });
+ */
+export async function draftSuggestion(
+  client: ControlPlaneClient,
+  store: SecretStore,
+  input: DraftInput,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ suggestion: StoredSuggestion; change: Change; planPath: string; schemaFile: string }> {
+  const stored = await client.get(`/v1/suggestions/${encodeURIComponent(input.id)}`, storedSuggestionSchema);
+  const draft = await draftIntoSchema(stored, input.targetUrl, input.schema, env);
+  writePlanFile(input.out, draft.plan);
   const { change } = await submitChange(client, store, {
     planPath: input.out,
     env: stored.environmentId,
     project: stored.projectId,
     target: stored.targetId,
-    title,
+    title: input.title ?? draft.title,
     draft: false,
   });
-  await client.post(
-    `/v1/suggestions/${encodeURIComponent(stored.id)}/drafted`,
-    { changeId: change.id },
-    storedSuggestionSchema,
+  await markDrafted(client, stored.id, change.id);
+  return { suggestion: stored, change, planPath: input.out, schemaFile: draft.schemaFile };
+}
+
+const markDrafted = (client: ControlPlaneClient, id: string, changeId: string) =>
+  client.post(`/v1/suggestions/${encodeURIComponent(id)}/drafted`, { changeId }, storedSuggestionSchema);
+
+/**
+ * `isotyp suggestions submit`: the plan an agent drafted from an accepted suggestion (its digests,
+ * privacy-filtered manifest and findings, kept by the control plane), signed by you and submitted
+ * as a change request. You need not be at the site: the agent re-plans from its schema when it
+ * applies, and applies only this very plan.
+ *
+ * @example
+ * const { change } = await submitAgentDraft(client, secretStore(), 'sug_…');
+ */
+export async function submitAgentDraft(
+  client: ControlPlaneClient,
+  store: SecretStore,
+  id: string,
+  title?: string,
+): Promise<{ suggestion: StoredSuggestion; change: Change }> {
+  const stored = await client.get(`/v1/suggestions/${encodeURIComponent(id)}`, storedSuggestionSchema);
+  const draft = agentDraftSchema.safeParse(stored.draft);
+  if (stored.changeId !== undefined) {
+    throw new IsotypError(
+      'ISOTYP_CONFLICT',
+      `Suggestion ${stored.id} was submitted already, as change ${stored.changeId}.`,
+      {
+        hint: `See it with isotyp changes show ${stored.changeId}.`,
+      },
+    );
+  }
+  if (stored.state !== 'accepted' || !draft.success) {
+    throw new IsotypError('ISOTYP_INVALID_STATE', `Suggestion ${stored.id} has no plan drafted by its agent yet.`, {
+      hint:
+        stored.state === 'accepted'
+          ? 'The target’s agent drafts it on its next rounds (isotyp agent start); or draft it yourself at the site with isotyp suggestions draft.'
+          : `Accept it first: isotyp suggestions accept ${stored.id}.`,
+    });
+  }
+  const planned = draft.data;
+  const change = await signAndSubmit(client, store, {
+    project: stored.projectId,
+    environment: stored.environmentId,
+    target: stored.targetId,
+    fromDigest: planned.fromDigest,
+    toDigest: planned.toDigest,
+    planDigest: planned.planDigest,
+    manifest: planned.manifest,
+    lint: planned.lint,
+    bump: planned.bump,
+    title: title ?? planned.title,
+    draft: false,
+  });
+  await markDrafted(client, stored.id, change.id);
+  return { suggestion: stored, change };
+}
+
+/** What an agent attaches to an accepted suggestion (POST /v1/agent/suggestions/{id}/plan). */
+const agentDraftSchema = z.object({
+  fromDigest: z.string(),
+  toDigest: z.string(),
+  planDigest: z.string(),
+  bump: semverBumpSchema,
+  manifest: manifestSchema,
+  lint: z.array(lintFindingSchema),
+  title: z.string(),
+});
+
+/**
+ * The agent daemon's part: drafts an accepted suggestion of one of its targets into that target's
+ * desired-state schema and attaches the plan — digests, and the manifest and findings filtered for
+ * the environment's privacy mode — to the suggestion, for a person to sign and submit.
+ */
+export async function draftForAgent(
+  client: ControlPlaneClient,
+  stored: StoredSuggestion,
+  local: { url: string; schema: string },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SchemaDraft> {
+  const draft = await draftIntoSchema(stored, local.url, local.schema, env);
+  const { buildManifest, wireLint } = await import('@isotyp/agent');
+  const environments = await client.get(
+    `/v1/projects/${encodeURIComponent(stored.projectId)}/environments`,
+    z.object({ environments: z.array(z.object({ id: z.string(), privacyMode: privacyModeSchema })) }),
   );
-  return { suggestion: stored, change, planPath: input.out, schemaFile: edit.file };
+  const mode = environments.environments.find((e) => e.id === stored.environmentId)?.privacyMode ?? 'digest';
+  const { plan } = draft.plan;
+  await client.post(
+    `/v1/agent/suggestions/${encodeURIComponent(stored.id)}/plan`,
+    {
+      fromDigest: plan.fromDigest,
+      toDigest: plan.toDigest,
+      planDigest: plan.planDigest,
+      bump: draft.plan.semver,
+      manifest: buildManifest(plan, mode),
+      lint: wireLint(draft.plan.lint, mode),
+      title: draft.title,
+    },
+    z.unknown(),
+  );
+  return draft;
 }
 
 /**

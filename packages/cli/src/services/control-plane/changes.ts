@@ -7,6 +7,8 @@ import {
   changeStateSchema,
   changeSubmissionSchema,
   IsotypError,
+  type LintFinding,
+  type Manifest,
   privacyModeSchema,
   riskSchema,
   sealEnvelope,
@@ -102,7 +104,8 @@ export async function submitChange(
   input: SubmitInput,
 ): Promise<SubmitResult> {
   const { plan, lint, bump } = readSubmittablePlan(input.planPath);
-  const key = await requireKey(store, 'approver');
+  // Refused early (before the catalog is read) when there is no key to sign with.
+  await requireKey(store, 'approver');
   const environment = await resolveEnvironment(client, input.env, input.project);
   const target = await resolveTarget(client, environment, input.target);
   if (target.dialect !== plan.dialect) {
@@ -117,16 +120,58 @@ export async function submitChange(
   const manifest = buildManifest(plan, environment.privacyMode);
   // The signature covers exactly what is sent: the filtered manifest and the wire-form findings.
   const wiredLint = wireLint(lint ?? [], environment.privacyMode);
-  const payload: ChangeSubmission = {
+  const change = await signAndSubmit(client, store, {
     project: environment.projectId,
     environment: environment.id,
     target: target.id,
     fromDigest: plan.fromDigest,
     toDigest: plan.toDigest,
     planDigest: plan.planDigest,
-    manifestDigest: changeManifestDigest(manifest, wiredLint),
+    manifest,
+    lint: wiredLint,
     bump,
     title: input.title ?? `${plan.ops.length} operation${plan.ops.length === 1 ? '' : 's'} on ${target.name}`,
+    draft: input.draft,
+  });
+  return { change, lintIncluded: lint !== undefined };
+}
+
+/** What a change request is made of, already filtered for the environment's privacy mode. */
+export interface PlannedChange {
+  project: string;
+  environment: string;
+  target: string;
+  fromDigest: string;
+  toDigest: string;
+  planDigest: string;
+  manifest: Manifest;
+  lint: LintFinding[];
+  bump: ChangeSubmission['bump'];
+  title: string;
+  draft: boolean;
+}
+
+/**
+ * Signs a planned change's digests with your approver key (`manifestDigest` binds the manifest and
+ * findings that are sent) and submits it: `isotyp submit` does it for a plan file, `isotyp
+ * suggestions submit` for a plan an agent drafted at the site.
+ */
+export async function signAndSubmit(
+  client: ControlPlaneClient,
+  store: SecretStore,
+  planned: PlannedChange,
+): Promise<Change> {
+  const key = await requireKey(store, 'approver');
+  const payload: ChangeSubmission = {
+    project: planned.project,
+    environment: planned.environment,
+    target: planned.target,
+    fromDigest: planned.fromDigest as ChangeSubmission['fromDigest'],
+    toDigest: planned.toDigest as ChangeSubmission['toDigest'],
+    planDigest: planned.planDigest as ChangeSubmission['planDigest'],
+    manifestDigest: changeManifestDigest(planned.manifest, planned.lint),
+    bump: planned.bump,
+    title: planned.title,
   };
   const checked = changeSubmissionSchema.safeParse(payload);
   if (!checked.success) {
@@ -138,12 +183,11 @@ export async function submitChange(
   const submission = sealEnvelope({ type: CHANGE_SUBMISSION_ENVELOPE_TYPE, payload, secretKey: key.pair.secretKey });
   const body = {
     submission,
-    manifest,
-    lint: wiredLint,
-    ...(input.draft ? { draft: true } : {}),
+    manifest: planned.manifest,
+    lint: planned.lint,
+    ...(planned.draft ? { draft: true } : {}),
   };
-  const change = await client.post('/v1/changes', body, changeSchema);
-  return { change, lintIncluded: lint !== undefined };
+  return client.post('/v1/changes', body, changeSchema);
 }
 
 export interface ListInput {

@@ -34,6 +34,8 @@ export const storedSuggestionSchema = z.looseObject({
   reviewedAt: z.string().optional(),
   snoozedUntil: z.string().optional(),
   changeId: z.string().optional(),
+  /** The plan the target's agent drafted from it, once accepted (digests, manifest, findings). */
+  draft: z.unknown().optional(),
   reportedBy: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
