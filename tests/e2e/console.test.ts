@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildManifest, wireLint } from '@isotyp/agent';
 import Database from 'better-sqlite3';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed, onTestFinished } from 'vitest';
@@ -367,6 +368,89 @@ describe('the web console in Chromium', () => {
     await expect.poll(() => ben.getByText('State: rejected').count(), { timeout: 15_000 }).toBe(1);
     expect(await stateOf(next.id)).toBe('rejected');
     expect(await ben.locator('.signers').first().textContent()).toContain('Bonuses live in the payroll system');
+  });
+
+  it('Ana accepts an advisor suggestion in the console and signs the plan its agent drafted, in her browser', async () => {
+    screenshotsOnFailure('suggestion');
+    // Rows arrive (data, not schema: the target's digest stays what the CI job applied); every
+    // nickname is filled, though the column may be NULL.
+    const conn = new Database(db());
+    const insert = conn.prepare('INSERT INTO staff_member (nickname) VALUES (?)');
+    for (let i = 0; i < 150; i++) insert.run(`staff-${i}`);
+    conn.close();
+    const desired =
+      'CREATE TABLE staff_member (id INTEGER PRIMARY KEY, nickname TEXT);\nCREATE TABLE payroll_ledger (id INTEGER PRIMARY KEY);\n';
+    writeFileSync(schema(), desired);
+    // At the site: what the advisor finds (reading the data, as asked) is reported for review.
+    const advice = JSON.parse(
+      await cli('ana', [
+        'suggest',
+        '-t',
+        `sqlite:${db()}`,
+        '--read-data',
+        '--report',
+        '--env',
+        'prod',
+        '--project',
+        'shop',
+        '--json',
+      ]),
+    );
+    expect(advice.reported).toMatchObject({ created: 1 });
+    const ana = await pageOf('ana');
+    // Her key (made by isotyp keys generate) goes into her browser.
+    await ana.goto('/console/keys');
+    await ana.getByLabel(/^Key file/).setInputFiles(join(homes.ana, '.isotyp', 'keys', 'approver.key'));
+    await ana
+      .locator('form[data-key-import]')
+      .getByLabel(/Passphrase to keep it under/)
+      .fill(keyPassphrase('ana'));
+    await ana.getByRole('button', { name: 'Import' }).click();
+    await expect.poll(() => ana.locator('[data-key-message]').textContent()).toContain('registered key');
+
+    await ana.getByRole('navigation').getByRole('link', { name: 'Suggestions' }).click();
+    await ana.waitForURL('**/console/suggestions');
+    const row = ana.locator('tr', { hasText: 'nullable-without-nulls' }).first();
+    await row.getByRole('button', { name: 'Accept nullable-without-nulls' }).click();
+    await ana.waitForURL('**/console/suggestions?reviewed=accepted');
+    const [suggestion] = await cp.store.suggestions.list('acme', {
+      now: new Date().toISOString(),
+      limit: 10,
+      states: ['accepted'],
+    });
+    if (suggestion === undefined) throw new Error('no accepted suggestion');
+
+    // The agent's part (isotyp agent start does it; tested in commands/agent/advisor-daemon.test.ts):
+    // the suggestion made a desired-state edit, planned, and the plan attached.
+    writeFileSync(
+      schema(),
+      `${readFileSync(schema(), 'utf8')}CREATE INDEX staff_member_nickname_idx ON staff_member (nickname);\n`,
+    );
+    const planFile = join(homes.ana, 'suggested.plan.json');
+    await cli('ana', ['plan', '-t', `sqlite:${db()}`, '--schema', schema(), '--out', planFile]);
+    const plan = JSON.parse(readFileSync(planFile, 'utf8'));
+    const { semver, lint, ...ops } = plan;
+    const draft = {
+      fromDigest: plan.fromDigest,
+      toDigest: plan.toDigest,
+      planDigest: plan.planDigest,
+      bump: semver,
+      title: 'Advisor: staff_member.nickname NOT NULL',
+      manifest: buildManifest(ops, 'full'),
+      lint: wireLint(lint, 'full'),
+    };
+    await cp.store.suggestions.attachDraft('acme', suggestion.id, draft, new Date().toISOString());
+
+    await ana.goto('/console/suggestions?state=accepted');
+    const form = ana.locator(`form[data-submit-draft][data-suggestion-id="${suggestion.id}"]`);
+    await form.getByLabel('Key passphrase').fill(keyPassphrase('ana'));
+    await form.getByRole('button', { name: /Sign and submit/ }).click();
+    await ana.waitForURL('**/console/changes/chg_*');
+    expect(await ana.getByRole('heading', { level: 1 }).textContent()).toBe('Advisor: staff_member.nickname NOT NULL');
+    expect(await ana.getByText('State: submitted').count()).toBe(1);
+    const changeId = ana.url().split('/').pop() ?? '';
+    expect((await cp.store.suggestions.get('acme', suggestion.id))?.changeId).toBe(changeId);
+    expect((await cp.store.changes.get('acme', changeId))?.planDigest).toBe(plan.planDigest);
   });
 
   it('is usable from the keyboard: a skip link, labelled controls, visible focus', async () => {

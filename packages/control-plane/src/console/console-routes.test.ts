@@ -1,5 +1,6 @@
+import { CHANGE_SUBMISSION_ENVELOPE_TYPE, changeManifestDigest, sealEnvelope } from '@isotyp/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approvalOf, submissionBody, type TargetRef } from '../test-support/changes.js';
+import { approvalOf, manifestFor, planDigests, submissionBody, type TargetRef } from '../test-support/changes.js';
 import {
   ADMIN_PASSWORD,
   type LiveControlPlane,
@@ -381,5 +382,87 @@ describe('console suggestions queue', () => {
     const page = await (await browser.request(`${cp.url}/console/suggestions?state=accepted`)).text();
     expect(page).toContain('fk-without-index');
     expect(page).not.toContain('/review"');
+  });
+});
+
+describe('console: signing the plan an agent drafted from a suggestion', () => {
+  it('offers the drafted plan for signing, and submits a change signed in the browser', async () => {
+    const digests = planDigests();
+    const manifest = manifestFor('structure');
+    const report = {
+      digest: `sha256:${'cd'.repeat(32)}`,
+      kind: 'fk-without-index',
+      source: 'rule',
+      objects: [{ kind: 'table', namespace: 'public', name: 'orders' }],
+      impact: 'high',
+      confidence: 0.9,
+      risk: 'safe',
+      score: 90,
+      editCount: 1,
+    };
+    await cp.ok('POST', `/v1/targets/${structure.targetId}/suggestions`, {
+      token: author.token,
+      body: { suggestions: [report] },
+    });
+    const { suggestions } = await cp.ok('GET', '/v1/suggestions?state=new', { token: admin });
+    const id = suggestions.find((s: { digest: string }) => s.digest === report.digest).id as string;
+    await cp.ok('POST', `/v1/suggestions/${id}/review`, { token: author.token, body: { decision: 'accept' } });
+    // The agent's part (tested with its own route in routes/suggestions.test.ts): a plan attached.
+    const target = await cp.ok('GET', `/v1/targets/${structure.targetId}`, { token: admin });
+    const fromDigest = target.digest ?? digests.fromDigest;
+    const draft = {
+      ...digests,
+      fromDigest,
+      bump: 'minor',
+      title: 'Advisor: fk-without-index on orders',
+      manifest,
+      lint: [],
+    };
+    await cp.server.store.suggestions.attachDraft('acme', id, draft, new Date().toISOString());
+
+    const { browser, csrf } = await signedIn(author.email);
+    const page = await (await browser.request(`${cp.url}/console/suggestions?state=accepted`)).text();
+    expect(page).toContain('data-submit-draft');
+    expect(page).toContain(`data-suggestion-id="${id}"`);
+
+    const payload = {
+      project: structure.projectId,
+      environment: structure.environmentId,
+      target: structure.targetId,
+      fromDigest,
+      toDigest: digests.toDigest,
+      planDigest: digests.planDigest,
+      manifestDigest: changeManifestDigest(manifest, []),
+      bump: 'minor',
+      title: draft.title,
+    };
+    const submission = sealEnvelope({
+      type: CHANGE_SUBMISSION_ENVELOPE_TYPE,
+      payload,
+      secretKey: author.key.secretKey,
+    });
+    const path = `/console/suggestions/${id}/submit`;
+    const forged = await post(browser, path, { submission, manifest, lint: [] });
+    expect(forged.status).toBe(403);
+    const submitted = await post(browser, path, { submission, manifest, lint: [] }, { 'x-csrf-token': csrf });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ state: 'submitted', title: draft.title, authorUserId: author.userId });
+    expect((await cp.ok('GET', `/v1/suggestions/${id}`, { token: admin })).changeId).toBe(submitted.body.id);
+    // A second submission of the same suggestion is refused: it has its change.
+    const again = await post(
+      browser,
+      path,
+      {
+        submission: sealEnvelope({ type: CHANGE_SUBMISSION_ENVELOPE_TYPE, payload, secretKey: author.key.secretKey }),
+        manifest,
+        lint: [],
+      },
+      { 'x-csrf-token': csrf },
+    );
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('ISOTYP_CONFLICT');
+    // …and no second change was made.
+    const { changes } = await cp.ok('GET', `/v1/changes?targetId=${structure.targetId}&limit=200`, { token: admin });
+    expect(changes.filter((c: { title: string }) => c.title === draft.title)).toHaveLength(1);
   });
 });

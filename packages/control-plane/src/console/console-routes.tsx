@@ -387,6 +387,32 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<AppEnv> {
 
   // --- what the console script posts -----------------------------------------------------
 
+  // A change signed in the browser from the plan an agent drafted: submitted as the person, then
+  // the suggestion told which change came of it.
+  router.post('/console/suggestions/:id/submit', async (c) => {
+    checkCsrf(c, origins(c));
+    const s = await session(c);
+    if (s === undefined) throw signInAgain();
+    const id = encodeURIComponent(c.req.param('id'));
+    // Checked first, so a suggestion that already has its change does not get a second one.
+    const current = await s.api.get<{ state: string; changeId?: string; draft?: unknown }>(`/v1/suggestions/${id}`);
+    if (current.state !== 'accepted' || current.changeId !== undefined || current.draft === undefined) {
+      throw new IsotypError(
+        current.changeId === undefined ? 'ISOTYP_INVALID_STATE' : 'ISOTYP_CONFLICT',
+        current.changeId === undefined
+          ? 'This suggestion has no plan drafted by its agent to submit.'
+          : `This suggestion was submitted already, as change ${current.changeId}.`,
+        { hint: 'Reload the suggestions page.' },
+      );
+    }
+    const submitted = await s.api.post('/v1/changes', await readJson(c), idempotencyKeyOf(c));
+    if (submitted.error !== undefined) return c.json(submitted.body ?? null, submitted.status as 400);
+    const changeId = (submitted.body as { id: string }).id;
+    const marked = await s.api.post(`/v1/suggestions/${id}/drafted`, JSON.stringify({ changeId }));
+    if (marked.error !== undefined) return c.json(marked.body ?? null, marked.status as 400);
+    return c.json(submitted.body, 201);
+  });
+
   router.post('/console/changes/:id/approvals', async (c) => {
     checkCsrf(c, origins(c));
     const s = await session(c);

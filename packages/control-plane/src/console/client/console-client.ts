@@ -6,6 +6,8 @@
  * without this script.
  */
 import {
+  CHANGE_SUBMISSION_ENVELOPE_TYPE,
+  changeManifestDigest,
   encodePublicKey,
   generateKeyPair,
   KEY_REGISTRATION_ENVELOPE_TYPE,
@@ -327,6 +329,72 @@ function approvalForms(): void {
   });
 }
 
+// --- signing and submitting a plan an agent drafted -----------------------------------------
+
+function draftForms(): void {
+  document.querySelectorAll<HTMLFormElement>('form[data-submit-draft]').forEach((form) => {
+    form.addEventListener('submit', async (event: Event) => {
+      event.preventDefault();
+      const status = form.querySelector('[data-submit-status]');
+      const key = storedKey();
+      if (key === undefined) {
+        show(status, 'error', 'There is no signing key in this browser.', {
+          code: 'ISOTYP_KEY_UNKNOWN',
+          message: 'Create or import your key first.',
+          hint: 'Open the Signing key page.',
+        });
+        return;
+      }
+      busy(form, true);
+      try {
+        const d = form.dataset;
+        const draft = JSON.parse(d.draft ?? '{}') as {
+          fromDigest: string;
+          toDigest: string;
+          planDigest: string;
+          bump: string;
+          title: string;
+          manifest: Parameters<typeof changeManifestDigest>[0];
+          lint: Parameters<typeof changeManifestDigest>[1];
+        };
+        const seed = await openSeed(key, String(new FormData(form).get('passphrase') ?? ''));
+        const pair = keyPairFromSeed(seed);
+        seed.fill(0);
+        const submission = sealEnvelope({
+          type: CHANGE_SUBMISSION_ENVELOPE_TYPE,
+          payload: {
+            project: d.project ?? '',
+            environment: d.environment ?? '',
+            target: d.target ?? '',
+            fromDigest: draft.fromDigest,
+            toDigest: draft.toDigest,
+            planDigest: draft.planDigest,
+            manifestDigest: changeManifestDigest(draft.manifest, draft.lint),
+            bump: draft.bump,
+            title: draft.title,
+          },
+          secretKey: pair.secretKey,
+        });
+        pair.secretKey.fill(0);
+        const answer = await post(`/console/suggestions/${encodeURIComponent(d.suggestionId ?? '')}/submit`, {
+          submission,
+          manifest: draft.manifest,
+          lint: draft.lint,
+        });
+        if (answer.ok) {
+          location.assign(`/console/changes/${encodeURIComponent((answer.body as { id: string }).id)}`);
+          return;
+        }
+        show(status, 'error', 'The control plane refused the change.', answer.error);
+      } catch (error) {
+        show(status, 'error', 'Could not sign.', problemOf(error));
+      } finally {
+        busy(form, false);
+      }
+    });
+  });
+}
+
 function busy(form: HTMLFormElement, on: boolean): void {
   form.setAttribute('aria-busy', String(on));
   form.querySelectorAll('button').forEach((button) => {
@@ -336,3 +404,4 @@ function busy(form: HTMLFormElement, on: boolean): void {
 
 keyPage();
 approvalForms();
+draftForms();

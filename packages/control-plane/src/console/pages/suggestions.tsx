@@ -19,6 +19,18 @@ export interface SuggestionView {
   reason?: string;
   changeId?: string;
   lastSeenAt: string;
+  projectId: string;
+  /** The plan the target's agent drafted from it, once accepted. */
+  draft?: {
+    fromDigest: string;
+    toDigest: string;
+    planDigest: string;
+    bump: string;
+    title: string;
+    manifest: unknown;
+    lint: unknown[];
+    draftedAt: string;
+  };
 }
 
 const STATES = ['new', 'accepted', 'snoozed', 'rejected'];
@@ -97,9 +109,12 @@ export function SuggestionsPage(props: {
                     <ReviewForm suggestion={s} csrf={props.csrf} />
                   ) : s.changeId !== undefined ? (
                     <a href={`/console/changes/${encodeURIComponent(s.changeId)}`}>change {s.changeId}</a>
+                  ) : s.state === 'accepted' && s.draft !== undefined && props.canReview ? (
+                    <SubmitDraftForm suggestion={s} draft={s.draft} />
                   ) : s.state === 'accepted' ? (
                     <span class="muted">
-                      accepted: draft it with <code>isotyp suggestions draft {s.id}</code>
+                      accepted: its agent drafts the change on its next rounds (or, at the site,{' '}
+                      <code>isotyp suggestions draft {s.id}</code>)
                     </span>
                   ) : (
                     <span class="muted">
@@ -139,6 +154,46 @@ function ReviewForm(props: { suggestion: SuggestionView; csrf: string | undefine
           Reject
         </button>
       </div>
+    </form>
+  );
+}
+
+/**
+ * Signing the plan the agent drafted, in the browser: the form carries what the submission
+ * binds; the console script computes the manifest digest, signs with the key kept here and posts
+ * the signed submission with the manifest and findings it covers.
+ */
+function SubmitDraftForm(props: { suggestion: SuggestionView; draft: NonNullable<SuggestionView['draft']> }) {
+  const { suggestion, draft } = props;
+  return (
+    <form
+      class="stack"
+      data-submit-draft
+      data-suggestion-id={suggestion.id}
+      data-project={suggestion.projectId}
+      data-environment={suggestion.environmentId}
+      data-target={suggestion.targetId}
+      data-draft={JSON.stringify({
+        fromDigest: draft.fromDigest,
+        toDigest: draft.toDigest,
+        planDigest: draft.planDigest,
+        bump: draft.bump,
+        title: draft.title,
+        manifest: draft.manifest,
+        lint: draft.lint,
+      })}
+    >
+      <span class="muted">
+        Drafted by its agent <Time at={draft.draftedAt} />: <span class="digest">{draft.planDigest}</span>
+      </span>
+      <label>
+        Key passphrase
+        <input type="password" name="passphrase" autocomplete="current-password" required />
+      </label>
+      <div role="status" aria-live="polite" data-submit-status />
+      <button type="submit" aria-label={`Sign and submit the change for ${suggestion.kind}`}>
+        Sign and submit
+      </button>
     </form>
   );
 }
