@@ -64,6 +64,9 @@ isotyp apply --target "sqlite:$DB" --plan "$WORK/plan.json" --yes || echo "(exit
 say "isotyp rollback: the recorded down statements restore the original schema"
 isotyp rollback --target "sqlite:$DB" --yes --actor quickstart
 
+say "isotyp suggest: the schema advisor, here at the site; every proposal is planned before it is shown"
+isotyp suggest --target "sqlite:$DB"
+
 say "The governed path: a control plane, a signed change request, a signed approval"
 echo "isotyp server start runs the control plane on an embedded SQLite store. It brokers only:"
 echo "digests, the privacy-filtered manifest and signatures — never rows, credentials or DDL."
