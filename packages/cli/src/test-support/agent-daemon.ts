@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { binPath } from './run-cli.js';
@@ -54,4 +54,69 @@ export async function eventually(probe: () => Promise<boolean>, ms = 30_000): Pr
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   return probe();
+}
+
+/** People of a governed site: Ana (admin, author) and Ben (approver). */
+export const siteAdmin = { email: 'ana@acme.test', password: 'ana-s3cret-passphrase' };
+export const siteReviewer = { email: 'ben@acme.test', password: 'ben-s3cret-passphrase' };
+
+/**
+ * An organisation ready for governed changes, over HTTPS: the control plane (its CA written for
+ * the CLI to trust), Ana and Ben signed in with their approver keys, the org root and keyring,
+ * and project `shop` → environment `prod` (structure mode) → SQLite target `orders`. `cli` runs
+ * the built binary as one of them (`--json`, throwing on a non-zero exit); `enrolAgent` enrols an
+ * agent in `homes.agent` and assigns it `orders`.
+ */
+export async function startGovernedSite() {
+  const { startLiveControlPlane } = await import('../services/control-plane/test-support/live-control-plane.js');
+  const { runCliAsync, scratchHome } = await import('../services/control-plane/test-support/run-cli-async.js');
+  const cp = await startLiveControlPlane({ org: 'acme', admin: siteAdmin, tls: true });
+  const homes = { admin: scratchHome(), reviewer: scratchHome(), agent: scratchHome() };
+  const caFile = join(homes.admin, 'ca.crt');
+  writeFileSync(caFile, (await cp.store.authorities.active())?.certificatePem ?? '');
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON answers.
+  const cli = async (home: string, args: string[], input = '', env: Record<string, string> = {}): Promise<any> => {
+    const result = await runCliAsync([...args, '--json'], {
+      home,
+      input,
+      env: { ISOTYP_SERVER: cp.url, NODE_EXTRA_CA_CERTS: caFile, ...env },
+    });
+    if (result.status !== 0) {
+      throw new Error(`isotyp ${args.join(' ')} → ${result.status} ${result.stdout}${result.stderr}`);
+    }
+    return JSON.parse(result.stdout);
+  };
+  const login = (home: string, who: typeof siteAdmin) =>
+    cli(home, ['login', '--org', 'acme', '--email', who.email, '--password-stdin'], who.password);
+  await login(homes.admin, siteAdmin);
+  await cli(
+    homes.admin,
+    ['users', 'create', '--email', siteReviewer.email, '--role', 'approver', '--password-stdin'],
+    siteReviewer.password,
+  );
+  await login(homes.reviewer, siteReviewer);
+  await cli(homes.admin, ['keys', 'generate']);
+  await cli(homes.reviewer, ['keys', 'generate']);
+  await cli(homes.admin, ['org', 'init']);
+  await cli(homes.admin, ['projects', 'create', 'shop']);
+  await cli(homes.admin, ['envs', 'create', 'prod', '--project', 'shop', '--privacy-mode', 'structure']);
+  await cli(homes.admin, ['targets', 'create', 'orders', '--project', 'shop', '--env', 'prod', '--dialect', 'sqlite']);
+
+  const enrolAgent = async (): Promise<{ agentId: string; targetId: string }> => {
+    const { token, caFingerprint } = await cli(homes.admin, ['agents', 'token', 'edge-1']);
+    const enrolled = await cli(
+      homes.agent,
+      ['agent', 'enroll', '--url', cp.url, '--ca-fingerprint', caFingerprint],
+      '',
+      {
+        ISOTYP_ENROLMENT_TOKEN: token,
+        NODE_EXTRA_CA_CERTS: '',
+      },
+    );
+    const [target] = await cli(homes.admin, ['targets', 'list', '--project', 'shop', '--env', 'prod']);
+    const adminToken = await cp.login(siteAdmin.email, siteAdmin.password);
+    await cp.ok('POST', `/v1/targets/${target.id}/agent`, { token: adminToken, body: { agentId: enrolled.agentId } });
+    return { agentId: enrolled.agentId, targetId: target.id };
+  };
+  return { cp, homes, caFile, cli, enrolAgent };
 }

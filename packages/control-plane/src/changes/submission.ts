@@ -11,7 +11,7 @@ import {
   verifyEnvelope,
 } from '@isotyp/protocol';
 import type { Principal } from '../context.js';
-import type { ApproverKeyRecord, Store } from '../storage/store.js';
+import type { ApproverKeyRecord, Store, TargetRecord } from '../storage/store.js';
 
 /**
  * Checks what an author sends on submit, before anything is stored: the submission envelope is
@@ -76,4 +76,28 @@ export function checkPrivacy(mode: PrivacyMode, manifest: Manifest, lint: LintFi
   if (mode === 'digest' && manifest.objects !== undefined) throw refuse('object names');
   if (mode === 'digest' && lint.some((finding) => finding.object !== undefined))
     throw refuse('object names in lint findings');
+}
+
+/**
+ * What a plan must meet to become a change on `target` (POST /v1/changes) or to be attached to a
+ * suggestion (an agent's draft): nothing crosses that the environment's privacy mode forbids, and
+ * the plan starts from the target's current schema, when the control plane knows it.
+ */
+export async function checkPlanForTarget(
+  store: Store,
+  target: TargetRecord,
+  plan: { fromDigest: string; manifest: Manifest; lint: LintFinding[] },
+  then: string,
+): Promise<void> {
+  const environment = await store.environments.get(target.orgId, target.environmentId);
+  if (environment === undefined) {
+    throw new IsotypError('ISOTYP_NOT_FOUND', `No environment ${target.environmentId} in your organisation.`);
+  }
+  checkPrivacy(environment.privacyMode, plan.manifest, plan.lint);
+  if (target.digest !== undefined && target.digest !== plan.fromDigest) {
+    throw new IsotypError('ISOTYP_CONFLICT', 'The plan starts from another schema than the target’s current one.', {
+      hint: `Plan again against the live database, then ${then}.`,
+      details: { current: target.digest, planFrom: plan.fromDigest },
+    });
+  }
 }

@@ -12,7 +12,7 @@ import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { invalidState, openStates, requestedStates, requestedTransitions } from '../changes/lifecycle.js';
 import { evaluateChange } from '../changes/review.js';
-import { checkPrivacy, verifySubmission } from '../changes/submission.js';
+import { checkPlanForTarget, verifySubmission } from '../changes/submission.js';
 import { changeSchema, changeSummarySchema, changeSummaryView, changeView } from '../changes/view.js';
 import type { AppEnv, Principal } from '../context.js';
 import { can } from '../identity/rbac.js';
@@ -100,18 +100,7 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         );
       }
       allow(c, 'change:submit', { projectId: target.projectId, environmentId: target.environmentId });
-      const environment = found(
-        await store.environments.get(principal.orgId, target.environmentId),
-        'environment',
-        target.environmentId,
-      );
-      checkPrivacy(environment.privacyMode, body.manifest, body.lint);
-      if (target.digest !== undefined && target.digest !== payload.fromDigest) {
-        throw new IsotypError('ISOTYP_CONFLICT', 'The plan starts from another schema than the target’s current one.', {
-          hint: 'Plan again against the live database, then submit.',
-          details: { current: target.digest, planFrom: payload.fromDigest },
-        });
-      }
+      await checkPlanForTarget(store, target, { ...body, fromDigest: payload.fromDigest }, 'submit');
       const policy = await store.trust.latest(principal.orgId, 'policy');
       if (policy === undefined || (await store.trust.latest(principal.orgId, 'keyring')) === undefined) {
         throw new IsotypError(

@@ -20,7 +20,7 @@ import {
 import type { Context } from 'hono';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { checkPrivacy } from '../changes/submission.js';
+import { checkPlanForTarget } from '../changes/submission.js';
 import type { AppEnv, Principal } from '../context.js';
 import { can } from '../identity/rbac.js';
 import { objectId } from '../identity/schemas.js';
@@ -408,18 +408,7 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       if (suggestionStateAt(suggestion, time) !== 'accepted' || suggestion.changeId !== undefined) {
         throw notDraftable(suggestion, time, 'plan');
       }
-      const environment = found(
-        await store.environments.get(target.orgId, target.environmentId),
-        'environment',
-        target.environmentId,
-      );
-      checkPrivacy(environment.privacyMode, plan.manifest, plan.lint);
-      if (target.digest !== undefined && target.digest !== plan.fromDigest) {
-        throw new IsotypError('ISOTYP_CONFLICT', 'The plan starts from another schema than the target’s current one.', {
-          hint: 'Plan again against the live database, then attach the plan.',
-          details: { current: target.digest, planFrom: plan.fromDigest },
-        });
-      }
+      await checkPlanForTarget(store, target, plan, 'attach the plan');
       const updated = await store.suggestions.attachDraft(principal.orgId, id, plan as unknown as JsonValue, time);
       // A person noted a change, or the suggestion was otherwise settled, since it was read.
       if (updated === undefined) {

@@ -4,12 +4,8 @@ import { join } from 'node:path';
 import { encodePublicKey, generateKeyPair } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type LiveControlPlane,
-  startLiveControlPlane,
-} from '../../services/control-plane/test-support/live-control-plane.js';
-import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
-import { developmentKey } from '../../test-support/agent-daemon.js';
+import { runCliAsync } from '../../services/control-plane/test-support/run-cli-async.js';
+import { developmentKey, startGovernedSite } from '../../test-support/agent-daemon.js';
 import { binPath } from '../../test-support/run-cli.js';
 
 /*
@@ -18,66 +14,18 @@ import { binPath } from '../../test-support/run-cli.js';
  * its long poll, verified on the agent, applied to its SQLite target, and reported applied —
  * nobody running a command on the agent's machine. SIGTERM stops it cleanly.
  */
-const admin = { email: 'ana@acme.test', password: 'ana-s3cret-passphrase' };
-const reviewer = { email: 'ben@acme.test', password: 'ben-s3cret-passphrase' };
-
 describe('isotyp agent start', () => {
-  let cp: LiveControlPlane;
-  const homes = { admin: scratchHome(), reviewer: scratchHome(), agent: scratchHome() };
-  let caFile: string;
-  const cli = async (home: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}) => {
-    const result = await runCliAsync([...args, '--json'], {
-      home,
-      input: options.input ?? '',
-      env: { ISOTYP_SERVER: cp.url, NODE_EXTRA_CA_CERTS: caFile, ...options.env },
-    });
-    if (result.status !== 0)
-      throw new Error(`isotyp ${args.join(' ')} → ${result.status} ${result.stdout}${result.stderr}`);
-    return JSON.parse(result.stdout);
-  };
-
+  let site: Awaited<ReturnType<typeof startGovernedSite>>;
   beforeAll(async () => {
-    cp = await startLiveControlPlane({ org: 'acme', admin, tls: true });
-    caFile = join(homes.admin, 'ca.crt');
-    writeFileSync(caFile, (await cp.store.authorities.active())?.certificatePem ?? '');
-    await cli(homes.admin, ['login', '--org', 'acme', '--email', admin.email, '--password-stdin'], {
-      input: admin.password,
-    });
-    await cli(homes.admin, ['users', 'create', '--email', reviewer.email, '--role', 'approver', '--password-stdin'], {
-      input: reviewer.password,
-    });
-    await cli(homes.reviewer, ['login', '--org', 'acme', '--email', reviewer.email, '--password-stdin'], {
-      input: reviewer.password,
-    });
-    await cli(homes.admin, ['keys', 'generate']);
-    await cli(homes.reviewer, ['keys', 'generate']);
-    await cli(homes.admin, ['org', 'init']);
-    await cli(homes.admin, ['projects', 'create', 'shop']);
-    await cli(homes.admin, ['envs', 'create', 'prod', '--project', 'shop', '--privacy-mode', 'structure']);
-    await cli(homes.admin, [
-      'targets',
-      'create',
-      'orders',
-      '--project',
-      'shop',
-      '--env',
-      'prod',
-      '--dialect',
-      'sqlite',
-    ]);
+    site = await startGovernedSite();
   }, 120_000);
   afterAll(async () => {
-    await cp?.close();
+    await site?.cp.close();
   });
 
   it('picks up an approved change on its own, verifies and applies it, and stops on SIGTERM', async () => {
-    const { token, caFingerprint } = await cli(homes.admin, ['agents', 'token', 'edge-1']);
-    const enrolled = await cli(homes.agent, ['agent', 'enroll', '--url', cp.url, '--ca-fingerprint', caFingerprint], {
-      env: { ISOTYP_ENROLMENT_TOKEN: token, NODE_EXTRA_CA_CERTS: '' },
-    });
-    const [target] = await cli(homes.admin, ['targets', 'list', '--project', 'shop', '--env', 'prod']);
-    const adminToken = await cp.login(admin.email, admin.password);
-    await cp.ok('POST', `/v1/targets/${target.id}/agent`, { token: adminToken, body: { agentId: enrolled.agentId } });
+    const { cp, homes, cli } = site;
+    const enrolled = await site.enrolAgent();
 
     // The agent's database and configuration; the desired schema adds a column.
     const db = join(homes.agent, 'orders.db');
@@ -177,6 +125,7 @@ describe('isotyp agent start', () => {
   }, 90_000);
 
   it('waits out a control plane that is down, applying nothing, says so on its health endpoint, and still stops', async () => {
+    const { cp, homes } = site;
     await cp.close();
     const config = join(homes.agent, 'agent.yaml');
     const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config, '--health-port', '0'], {

@@ -280,15 +280,8 @@ function approvalForms(): void {
         });
         return;
       }
-      const key = storedKey();
-      if (key === undefined) {
-        show(status, 'error', 'There is no signing key in this browser.', {
-          code: 'ISOTYP_KEY_UNKNOWN',
-          message: 'Create or import your key first.',
-          hint: 'Open the Signing key page.',
-        });
-        return;
-      }
+      const key = signingKeyOr(status);
+      if (key === undefined) return;
       busy(form, true);
       try {
         const seed = await openSeed(key, String(data.get('passphrase') ?? ''));
@@ -336,15 +329,8 @@ function draftForms(): void {
     form.addEventListener('submit', async (event: Event) => {
       event.preventDefault();
       const status = form.querySelector('[data-submit-status]');
-      const key = storedKey();
-      if (key === undefined) {
-        show(status, 'error', 'There is no signing key in this browser.', {
-          code: 'ISOTYP_KEY_UNKNOWN',
-          message: 'Create or import your key first.',
-          hint: 'Open the Signing key page.',
-        });
-        return;
-      }
+      const key = signingKeyOr(status);
+      if (key === undefined) return;
       busy(form, true);
       try {
         const d = form.dataset;
@@ -393,6 +379,19 @@ function draftForms(): void {
       }
     });
   });
+}
+
+/** The key kept in this browser, or undefined after saying, in `status`, how to get one. */
+function signingKeyOr(status: Element | null): StoredKey | undefined {
+  const key = storedKey();
+  if (key === undefined) {
+    show(status, 'error', 'There is no signing key in this browser.', {
+      code: 'ISOTYP_KEY_UNKNOWN',
+      message: 'Create or import your key first.',
+      hint: 'Open the Signing key page.',
+    });
+  }
+  return key;
 }
 
 function busy(form: HTMLFormElement, on: boolean): void {
