@@ -209,4 +209,30 @@ describe('agents over mutual TLS', () => {
     expect(answer.status).toBe(401);
     expect((await call('/v1/auth/whoami', { cert: forged, token: admin })).body.kind).toBe('user');
   });
+
+  it('shows the fleet in the web console: last seen, version, drift and certificate expiry', async () => {
+    const edge = await enrol('edge-drift');
+    await enrol('edge-silent');
+    const drifted = { version: '0.2.0', targets: [{ ...heartbeat.targets[0], drift: true }] };
+    expect((await call('/v1/agent/heartbeat', { method: 'POST', body: drifted, cert: edge.cert })).status).toBe(200);
+    // Heartbeats are written once a second (HeartbeatBuffer); the fleet view also reads pending ones.
+    cp.trust(caPem);
+    const page = async (path: string) => {
+      const answer = await cp.call('GET', path, { headers: { cookie: `isotyp_access=${admin}` } });
+      expect(answer.status).toBe(200);
+      return String(answer.body);
+    };
+    const fleet = await page('/console/agents');
+    const row = (name: string) => fleet.slice(fleet.indexOf(name), fleet.indexOf('</tr>', fleet.indexOf(name)));
+    expect(row('edge-drift')).toContain('online');
+    expect(row('edge-drift')).toContain('0.2.0');
+    expect(row('edge-drift')).toContain('drift on orders');
+    expect(row('edge-drift')).toMatch(/expires in \d+ h/);
+    expect(row('edge-silent')).toContain('not heard from');
+    expect(row('edge-silent')).toContain('no report');
+    // The audit page lists each agent's checkpoint status.
+    const audit = await page('/console/audit');
+    expect(audit).toContain('edge-silent');
+    expect(audit).toContain('none yet');
+  });
 });
