@@ -17,7 +17,12 @@ export default function setup(): void {
       stdio: 'inherit',
     },
   );
-  // As pnpm build does: the signed manifest of what was just built (isotyp agent verify).
+  // As pnpm build does: the CLI's command manifest (fast --help), then the signed manifest of
+  // what was just built (isotyp agent verify), which covers it.
+  execFileSync(process.execPath, [fileURLToPath(new URL('./cli-manifest.mjs', import.meta.url))], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   execFileSync(process.execPath, [fileURLToPath(new URL('./release-manifest.mjs', import.meta.url))], {
     cwd: root,
     stdio: 'ignore',

@@ -15,7 +15,8 @@ import {
 
 /**
  * The files of an installation that the release manifest covers, relative to the workspace (or
- * install) root: every package's compiled code and package.json, and the CLI's entry point.
+ * install) root: every package's compiled code and package.json, the CLI's entry point and its
+ * command manifest.
  * Third-party modules are pinned by the lockfile's integrity hashes, not here.
  */
 export const INSTALLED_PACKAGES = ['protocol', 'agent', 'cli', 'control-plane'] as const;
@@ -27,6 +28,8 @@ export function hashInstallation(root: string): Record<string, string> {
     const base = join(root, 'packages', pkg);
     if (!existsSync(base)) continue;
     files.push(join(base, 'package.json'));
+    // The CLI's command manifest tells oclif which module runs a command: covered too.
+    if (existsSync(join(base, 'oclif.manifest.json'))) files.push(join(base, 'oclif.manifest.json'));
     for (const dir of ['dist', 'bin']) if (existsSync(join(base, dir))) files.push(...walk(join(base, dir)));
   }
   const hashes: Record<string, string> = {};
