@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createLogger, type FirstAdmin, resolveConfig, runControlPlane } from '@isotyp/control-plane';
 import { IsotypError } from '@isotyp/protocol';
@@ -16,6 +16,8 @@ export interface ServerOptions {
   logToStderr?: boolean;
   /** HTTPS, with agents' client certificates accepted (see ControlPlaneConfig.tls). */
   tls?: boolean;
+  /** Write the agent CA's certificate (public) here once started, for clients to trust. */
+  writeCa?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -25,7 +27,7 @@ export interface ServerOptions {
  */
 export async function startControlPlane(
   options: ServerOptions,
-): Promise<{ url: string; bootstrapped: boolean; stopped: Promise<void> }> {
+): Promise<{ url: string; bootstrapped: boolean; stopped: Promise<void>; caFingerprint?: string }> {
   const env = options.env ?? process.env;
   const logger = createLogger({ level: options.logLevel, buffered: options.logToStderr ? 2 : 1 });
   const password = options.adminPasswordStdin
@@ -52,6 +54,8 @@ export async function startControlPlane(
       `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
   });
   const running = await runControlPlane({ config, logger, ...(firstAdmin ? { firstAdmin } : {}) });
+  const ca = await running.store.authorities.active();
+  if (options.writeCa !== undefined && ca !== undefined) writeFileSync(options.writeCa, ca.certificatePem);
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -64,7 +68,12 @@ export async function startControlPlane(
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  return { url: running.url, bootstrapped: running.bootstrapped, stopped };
+  return {
+    url: running.url,
+    bootstrapped: running.bootstrapped,
+    stopped,
+    ...(ca === undefined ? {} : { caFingerprint: new X509Certificate(ca.certificatePem).fingerprint256 }),
+  };
 }
 
 /**

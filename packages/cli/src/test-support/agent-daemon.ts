@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 import { binPath } from './run-cli.js';
 
 /**
@@ -113,10 +114,9 @@ export async function startGovernedSite() {
         NODE_EXTRA_CA_CERTS: '',
       },
     );
-    const [target] = await cli(homes.admin, ['targets', 'list', '--project', 'shop', '--env', 'prod']);
-    const adminToken = await cp.login(siteAdmin.email, siteAdmin.password);
-    await cp.ok('POST', `/v1/targets/${target.id}/agent`, { token: adminToken, body: { agentId: enrolled.agentId } });
-    return { agentId: enrolled.agentId, targetId: target.id };
+    const assigned = await cli(homes.admin, ['targets', 'assign', 'orders', '--project', 'shop', '--agent', 'edge-1']);
+    expect(assigned.agentId).toBe(enrolled.agentId);
+    return { agentId: enrolled.agentId as string, targetId: assigned.targetId as string };
   };
   return { cp, homes, caFile, cli, enrolAgent };
 }

@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
 import { binPath, STACK_FRAME } from '../../test-support/run-cli.js';
@@ -28,7 +30,7 @@ function start(args: string[], env: Record<string, string> = {}) {
   const url = new Promise<string | undefined>((resolve) => {
     child.stderr?.on('data', (chunk) => {
       stderr += chunk;
-      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      const match = /on (https?:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
       if (match) resolve(match[1]);
     });
     void exited.then(() => resolve(undefined));
@@ -71,6 +73,42 @@ describe('isotyp server start', () => {
     expect(second.output().stderr).not.toContain('created organisation');
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+  });
+
+  it('serves HTTPS from its own CA with --tls, writes that CA with --write-ca and prints its fingerprint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
+    const caFile = join(dir, 'ca.pem');
+    const server = start(
+      [
+        '--tls',
+        '--write-ca',
+        caFile,
+        '--db',
+        `sqlite:${join(dir, 'cp.db')}`,
+        '--org',
+        'acme',
+        '--admin-email',
+        'a@acme.test',
+      ],
+      { ISOTYP_ADMIN_PASSWORD: PASSWORD },
+    );
+    const url = await server.url;
+    expect(url, server.output().stderr).toMatch(/^https:/);
+    const pem = readFileSync(caFile, 'utf8');
+    expect(pem).toContain('BEGIN CERTIFICATE');
+    const fingerprint = new X509Certificate(pem).fingerprint256;
+    expect(server.output().stderr).toContain(`Agent CA fingerprint (SHA-256): ${fingerprint}`);
+    // A client that trusts only that CA gets an answer; the same CA the agents pin.
+    const trusting = new Agent({ connect: { ca: pem } });
+    const ready = await undiciFetch(`${url}/readyz`, { dispatcher: trusting });
+    expect(ready.status).toBe(200);
+    const ca = (await (await undiciFetch(`${url}/v1/agents/ca`, { dispatcher: trusting })).json()) as {
+      fingerprint: string;
+    };
+    expect(ca.fingerprint).toBe(fingerprint);
+    await trusting.close();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
   });
 
   it('refuses an empty store without a first admin, and a bad store URL, with a code and a hint', async () => {

@@ -44,6 +44,10 @@ export default class ServerStart extends IsotypCommand {
       env: 'ISOTYP_ADMIN_EMAIL',
     }),
     'admin-password-stdin': Flags.boolean({ summary: 'Read the first admin’s password from stdin.' }),
+    'write-ca': Flags.string({
+      summary:
+        "Write the agent CA's certificate (public) to this file once started, for clients to trust (NODE_EXTRA_CA_CERTS).",
+    }),
     tls: Flags.boolean({
       summary: 'Serve HTTPS with a certificate from the agent CA, and accept agents’ client certificates.',
       env: 'ISOTYP_TLS',
@@ -69,10 +73,14 @@ export default class ServerStart extends IsotypCommand {
       logLevel: flags['log-level'],
       logToStderr: this.jsonEnabled(),
       tls: flags.tls,
+      writeCa: flags['write-ca'],
     });
     if (!this.jsonEnabled()) {
       this.logToStderr(
-        `Isotyp control plane on ${running.url}${running.bootstrapped ? ` (created organisation ${flags.org})` : ''}. Ctrl-C stops it.`,
+        `Isotyp control plane on ${running.url}${running.bootstrapped ? ` (created organisation ${flags.org})` : ''}. Ctrl-C stops it.` +
+          (flags.tls && running.caFingerprint !== undefined
+            ? `\nAgent CA fingerprint (SHA-256): ${running.caFingerprint}`
+            : ''),
       );
     }
     await running.stopped;
