@@ -4,7 +4,7 @@ import { IsotypCommand } from '../../base-command.js';
 export default class AgentHeartbeat extends IsotypCommand {
   static override summary = 'Report in once, as this agent: its version and its targets’ live schema digests.';
   static override description =
-    'Authenticates with the client certificate from isotyp agent enroll (mutual TLS against the pinned CA). For each --target it reads the live schema and sends only its digest. The agent daemon (isotyp agent start, planned) sends these on a timer.';
+    'Authenticates with the client certificate from isotyp agent enroll (mutual TLS against the pinned CA). For each --target it reads the live schema and sends only its digest. The agent daemon (isotyp agent start) sends these on a timer.';
   static override examples = [
     {
       description: 'Report one database.',

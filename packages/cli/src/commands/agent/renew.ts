@@ -4,7 +4,7 @@ import { IsotypCommand } from '../../base-command.js';
 export default class AgentRenew extends IsotypCommand {
   static override summary = 'Renew this agent’s client certificate (a new key, over mutual TLS with the current one).';
   static override description =
-    'Renewal is due at about half the certificate’s life (±10% jitter, so a fleet does not renew at once); --if-due does nothing before then, for a timer to call. The control plane knows the agent by the new certificate only from then on. The daemon (isotyp agent start, planned) will do this on its own, with backoff on failure.';
+    'Renewal is due at about half the certificate’s life (±10% jitter, so a fleet does not renew at once); --if-due does nothing before then, for a timer to call. The control plane knows the agent by the new certificate only from then on. The daemon (isotyp agent start) does this on its own, with backoff on failure.';
   static override examples = [
     { description: 'From a timer.', command: '<%= config.bin %> <%= command.id %> --if-due' },
   ];
