@@ -12,7 +12,14 @@ export { draftFromSuggestion } from './advise/draft.js';
 export { applyEdits } from './advise/edits.js';
 export { LLM_MAX_RESPONSE_BYTES, type LlmOptions, type LlmOutcome, llmSuggestions } from './advise/llm/llm-provider.js';
 export { type SchemaMetadata, schemaMetadata } from './advise/llm/schema-metadata.js';
-export { type ApplyResult, applyPlan, verifyPlanFile } from './apply/apply.js';
+export {
+  APPLY_PHASES,
+  type ApplyOptions,
+  type ApplyPhase,
+  type ApplyResult,
+  applyPlan,
+  verifyPlanFile,
+} from './apply/apply.js';
 export { changedObjects, type DriftReport, detectDrift } from './apply/drift.js';
 export { type RollbackResult, rollbackLatest } from './apply/rollback.js';
 export type { ChangeRunner, HistoryRecord, StepKey, StepRecord, StepStart, TargetSession } from './apply/session.js';

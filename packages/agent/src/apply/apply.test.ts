@@ -73,8 +73,19 @@ describe('apply, rollback and drift on SQLite', () => {
   it('applies a plan exactly, records it, and refuses to apply it twice', async () => {
     const path = tempChinook();
     const plan = planFor([addYear]);
-    const result = await applyPlan(runner(path), plan, 'dba@example');
+    const phases: string[] = [];
+    const result = await applyPlan(runner(path), plan, 'dba@example', {
+      onPhase: (phase, index, total) => phases.push(`${index + 1}/${total} ${phase}`),
+    });
     expect(result).toMatchObject({ fromVersion: '0.0.0', toVersion: '0.1.0', statements: 1, toDigest: plan.toDigest });
+    // A terminal's progress bar follows these steps, in order.
+    expect(phases).toEqual([
+      '1/5 taking the lock',
+      '2/5 checking the live schema',
+      '3/5 running the statements',
+      '4/5 checking the result',
+      '5/5 recording the change',
+    ]);
     expect(digestOf(path)).toBe(plan.toDigest);
     const rows = new Database(path).prepare('SELECT actor, plan_digest, direction FROM isotyp_history').all();
     expect(rows).toEqual([{ actor: 'dba@example', plan_digest: plan.planDigest, direction: 'up' }]);

@@ -51,7 +51,28 @@ export function verifyPlanFile(value: unknown): Plan {
  * step after what precedes it commits, and a run cut short resumes when the same plan is
  * applied again (see steps.ts).
  */
-export async function applyPlan(runner: ChangeRunner, plan: Plan, actor: string): Promise<ApplyResult> {
+/** The steps of an apply, in order, for a progress display. */
+export const APPLY_PHASES = [
+  'taking the lock',
+  'checking the live schema',
+  'running the statements',
+  'checking the result',
+  'recording the change',
+] as const;
+export type ApplyPhase = (typeof APPLY_PHASES)[number];
+
+export interface ApplyOptions {
+  /** Told each step as it starts (a terminal shows a progress bar; nothing else depends on it). */
+  onPhase?: (phase: ApplyPhase, index: number, total: number) => void;
+}
+
+export async function applyPlan(
+  runner: ChangeRunner,
+  plan: Plan,
+  actor: string,
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const phase = (name: ApplyPhase) => options.onPhase?.(name, APPLY_PHASES.indexOf(name), APPLY_PHASES.length);
   if (plan.dialect !== runner.dialect) {
     throw new IsotypError(
       'ISOTYP_TARGET_INVALID',
@@ -62,18 +83,23 @@ export async function applyPlan(runner: ChangeRunner, plan: Plan, actor: string)
     );
   }
   const started = performance.now();
+  phase('taking the lock');
   return runner.withChange(async (session) => {
     const key = { planDigest: plan.planDigest as Digest<'plan'>, direction: 'up' as const };
     const units = unitsFor(plan.ops, 'up');
+    phase('checking the live schema');
     // A step log means an earlier run of this plan committed part of it: resume, don't refuse.
     const log = await session.steps(key);
     if (log.length === 0) await assertFromDigest(session, plan);
+    phase('running the statements');
     const statements = await runUnits(session, key, units, await resumeAt(session, log, units));
+    phase('checking the result');
     const model = await assertLiveDigest(session, plan.toDigest, 'apply');
     const previous = await session.latest();
     const fromVersion = previous?.toVersion ?? '0.0.0';
     const toVersion = bumpVersion(fromVersion, semverBump(plan.ops));
     const durationMs = Math.round(performance.now() - started);
+    phase('recording the change');
     // The plan's digests were verified (planDigest) and checked against the live schema above.
     const digests = {
       planDigest: plan.planDigest as Digest<'plan'>,

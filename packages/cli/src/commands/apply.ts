@@ -74,7 +74,15 @@ export default class Apply extends IsotypCommand {
     // Read (and verify) the plan first, so a bad file is reported before the confirmation.
     const plan = readPlanFile(flags.plan as string);
     await this.requireYes(flags.yes, `Applying ${plan.ops.length} operations`);
-    const result = await applyPlanFile(flags.target, flags.plan as string, flags.actor ?? defaultActor());
+    const { progressWanted, withProgress } = await import('../ui/progress.js');
+    const result = await withProgress(
+      'Applying',
+      (update) =>
+        applyPlanFile(flags.target, flags.plan as string, flags.actor ?? defaultActor(), (phase, index, total) =>
+          update(phase, { index, total }),
+        ),
+      progressWanted(this.jsonEnabled()),
+    );
     this.log(
       `Applied ${result.planDigest}: ${result.statements} statements in ${result.durationMs} ms; ` +
         `schema ${result.fromVersion} → ${result.toVersion} (${result.toDigest}).`,

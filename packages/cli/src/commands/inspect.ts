@@ -26,7 +26,12 @@ export default class Inspect extends IsotypCommand {
       import('../services/inspect.js'),
       import('../ui/table.js'),
     ]);
-    const result = await inspect(flags.target);
+    const { progressWanted, withProgress } = await import('../ui/progress.js');
+    const result = await withProgress(
+      'Reading the schema',
+      () => inspect(flags.target),
+      progressWanted(this.jsonEnabled()),
+    );
     if (!this.jsonEnabled()) {
       this.log(`Target   ${result.target}`);
       this.log(`Dialect  ${result.dialect}`);

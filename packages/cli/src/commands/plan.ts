@@ -48,13 +48,19 @@ export default class Plan extends IsotypCommand {
       import('../ui/plan-view.js'),
       import('../ui/style.js'),
     ]);
-    const result = await makePlan(flags.target, flags.schema, {
-      renames: flags.rename,
-      concurrentIndexes: flags['concurrent-indexes'],
-      out: flags.out,
-      config: flags.config,
-      devUrl: flags['dev-url'],
-    });
+    const { progressWanted, withProgress } = await import('../ui/progress.js');
+    const result = await withProgress(
+      'Reading the database and the desired schema, diffing, planning, linting',
+      () =>
+        makePlan(flags.target, flags.schema, {
+          renames: flags.rename,
+          concurrentIndexes: flags['concurrent-indexes'],
+          out: flags.out,
+          config: flags.config,
+          devUrl: flags['dev-url'],
+        }),
+      progressWanted(this.jsonEnabled()),
+    );
     if (!this.jsonEnabled()) {
       this.log(formatPlan(result, styleFor()));
       if (flags.out !== undefined)

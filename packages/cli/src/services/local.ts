@@ -1,6 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import {
+  type ApplyOptions,
   type ApplyResult,
   applyMigrations,
   applyPlan,
@@ -108,11 +109,16 @@ export function readPlanFile(path: string) {
   return readPlanFileWithExtras(path).plan;
 }
 
-export async function applyPlanFile(target: string, planPath: string, actor: string): Promise<ApplyResult> {
+export async function applyPlanFile(
+  target: string,
+  planPath: string,
+  actor: string,
+  onPhase?: ApplyOptions['onPhase'],
+): Promise<ApplyResult> {
   const plan = readPlanFile(planPath);
   const runner = openRunner(target);
   try {
-    const result = await applyPlan(runner, plan, actor);
+    const result = await applyPlan(runner, plan, actor, onPhase === undefined ? {} : { onPhase });
     record([
       {
         actor,
