@@ -21,3 +21,18 @@ describe('isotyp command lines in the docs', () => {
     expect(result.stdout).toMatch(/^\d{2,} isotyp command line\(s\) checked/);
   });
 });
+
+describe('every isotyp command', () => {
+  it('has a summary and at least one example in --help, and takes --json', async () => {
+    const { readFileSync } = await import('node:fs');
+    const manifest = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../packages/cli/oclif.manifest.json', import.meta.url)), 'utf8'),
+    ) as { commands: Record<string, { summary?: string; examples?: unknown[]; flags: Record<string, unknown> }> };
+    const commands = Object.entries(manifest.commands);
+    expect(commands.length).toBeGreaterThan(50);
+    const lacking = commands
+      .filter(([, c]) => !c.summary || (c.examples ?? []).length === 0 || c.flags.json === undefined)
+      .map(([id]) => id);
+    expect(lacking).toEqual([]);
+  });
+});
