@@ -1,18 +1,9 @@
+import type { z } from 'zod';
 import { IsotypCommand } from '../../base-command.js';
 import { serverFlag } from '../../control-plane-flags.js';
+import type { agentRowSchema } from '../../services/control-plane/review-backend.js';
 
-interface AgentRow {
-  id: string;
-  name: string;
-  identityKeyId: string;
-  certificateNotAfter: string;
-  createdAt: string;
-  revokedAt?: string | undefined;
-  lastSeenAt?: string | undefined;
-  version?: string | undefined;
-  report?: unknown;
-  stale?: boolean | undefined;
-}
+type AgentRow = z.infer<typeof agentRowSchema>;
 
 export default class AgentsList extends IsotypCommand {
   static override summary = 'The fleet: each agent’s certificate expiry, version, last heartbeat; stale ones flagged.';
@@ -21,24 +12,12 @@ export default class AgentsList extends IsotypCommand {
 
   async run(): Promise<AgentRow[]> {
     const { flags } = await this.parse(AgentsList);
-    const [{ connect }, { renderTable }, { z }] = await Promise.all([
+    const [{ connect }, { renderTable }, { listAgents }] = await Promise.all([
       import('../../services/control-plane/connection.js'),
       import('../../ui/table.js'),
-      import('zod'),
+      import('../../services/control-plane/review-backend.js'),
     ]);
-    const row = z.object({
-      id: z.string(),
-      name: z.string(),
-      identityKeyId: z.string(),
-      certificateNotAfter: z.string(),
-      createdAt: z.string(),
-      revokedAt: z.string().optional(),
-      lastSeenAt: z.string().optional(),
-      version: z.string().optional(),
-      report: z.unknown().optional(),
-      stale: z.boolean().optional(),
-    });
-    const { agents } = await connect({ server: flags.server }).get('/v1/agents', z.object({ agents: z.array(row) }));
+    const agents = await listAgents(connect({ server: flags.server }));
     if (agents.length === 0) this.log('No agents enrolled.');
     else
       this.log(

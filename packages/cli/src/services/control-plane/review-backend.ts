@@ -23,28 +23,32 @@ export function reviewBackend(client: ControlPlaneClient, store: SecretStore): R
   };
 }
 
-const fleetSchema = z.object({
-  agents: z.array(
-    z.looseObject({
-      id: z.string(),
-      name: z.string(),
-      certificateNotAfter: z.string(),
-      revokedAt: z.string().optional(),
-      lastSeenAt: z.string().optional(),
-      version: z.string().optional(),
-      stale: z.boolean().optional(),
-      report: z.unknown().optional(),
-    }),
-  ),
+/** An agent as GET /v1/agents shows it (isotyp agents list and isotyp status read it). */
+export const agentRowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  identityKeyId: z.string(),
+  certificateNotAfter: z.string(),
+  createdAt: z.string(),
+  revokedAt: z.string().optional(),
+  lastSeenAt: z.string().optional(),
+  version: z.string().optional(),
+  report: z.unknown().optional(),
+  stale: z.boolean().optional(),
 });
+
+/** The organisation's agents. */
+export async function listAgents(client: ControlPlaneClient): Promise<z.infer<typeof agentRowSchema>[]> {
+  return (await client.get('/v1/agents', z.object({ agents: z.array(agentRowSchema) }))).agents;
+}
 
 /** `isotyp status`: the organisation's agents and the changes in flight. */
 export async function readStatus(
   client: ControlPlaneClient,
 ): Promise<{ agents: FleetAgent[]; changes: PendingChange[] }> {
-  const [fleet, changes] = await Promise.all([
-    client.get('/v1/agents', fleetSchema),
+  const [agents, changes] = await Promise.all([
+    listAgents(client),
     listChanges(client, { states: ['submitted', 'in_review', 'approved', 'applying'], limit: 200 }),
   ]);
-  return { agents: fleet.agents, changes: changes.changes as unknown as PendingChange[] };
+  return { agents, changes: changes.changes as unknown as PendingChange[] };
 }
