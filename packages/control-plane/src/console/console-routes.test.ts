@@ -328,18 +328,21 @@ describe('console pages and approvals', () => {
   });
 });
 
+/** An advisor's report of one fk-without-index suggestion on orders; `tag` makes its digest. */
+const reportOf = (tag: string) => ({
+  digest: `sha256:${tag.repeat(32)}`,
+  kind: 'fk-without-index',
+  source: 'rule',
+  objects: [{ kind: 'table', namespace: 'public', name: 'orders' }],
+  impact: 'high',
+  confidence: 0.9,
+  risk: 'safe',
+  score: 90,
+  editCount: 1,
+});
+
 describe('console suggestions queue', () => {
-  const report = {
-    digest: `sha256:${'ab'.repeat(32)}`,
-    kind: 'fk-without-index',
-    source: 'rule',
-    objects: [{ kind: 'table', namespace: 'public', name: 'orders' }],
-    impact: 'high',
-    confidence: 0.9,
-    risk: 'safe',
-    score: 90,
-    editCount: 1,
-  };
+  const report = reportOf('ab');
 
   beforeAll(async () => {
     await cp.ok('POST', `/v1/targets/${structure.targetId}/suggestions`, {
@@ -389,17 +392,7 @@ describe('console: signing the plan an agent drafted from a suggestion', () => {
   it('offers the drafted plan for signing, and submits a change signed in the browser', async () => {
     const digests = planDigests();
     const manifest = manifestFor('structure');
-    const report = {
-      digest: `sha256:${'cd'.repeat(32)}`,
-      kind: 'fk-without-index',
-      source: 'rule',
-      objects: [{ kind: 'table', namespace: 'public', name: 'orders' }],
-      impact: 'high',
-      confidence: 0.9,
-      risk: 'safe',
-      score: 90,
-      editCount: 1,
-    };
+    const report = reportOf('cd');
     await cp.ok('POST', `/v1/targets/${structure.targetId}/suggestions`, {
       token: author.token,
       body: { suggestions: [report] },

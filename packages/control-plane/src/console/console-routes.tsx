@@ -1,20 +1,16 @@
 /** @jsxImportSource hono/jsx */
-import type { ApprovalEvaluation } from '@isotyp/protocol';
 import { IsotypError } from '@isotyp/protocol';
 import { type Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { Logger } from 'pino';
 import type { ControlPlaneConfig } from '../config.js';
-import type { AppEnv, Principal } from '../context.js';
-import { readBodyLimited } from '../http/read-body.js';
+import type { AppEnv } from '../context.js';
 import { can } from '../identity/rbac.js';
-import { safeReturnTo } from '../oidc/return-to.js';
-import type { RoleGrantRecord } from '../storage/store.js';
-import { type ApiError, type ApiFetch, ConsoleApi, ConsoleApiError } from './api.js';
+import { type ApiFetch, ConsoleApi, ConsoleApiError } from './api.js';
 import { loadConsoleAssets } from './assets.js';
-import { type AssetUrls, BarePage, ErrorNotice, Page, type Section, type Viewer } from './layout.js';
+import { type AssetUrls, BarePage, ErrorNotice, Page, type Section } from './layout.js';
+import { blockedFrom, loadNames } from './page-data.js';
 import { AgentsPage, type AgentView } from './pages/agents.js';
 import { type AgentCheckpointRow, type AuditEntryView, AuditPage, type CheckpointView } from './pages/audit.js';
 import {
@@ -23,24 +19,23 @@ import {
   ChangePage,
   type ChangeSummary,
   ChangesPage,
-  type Names,
   type SignableLayer,
 } from './pages/changes.js';
 import { KeysPage, type RegisteredKey } from './pages/keys.js';
 import { SignInPage } from './pages/sign-in.js';
 import { SuggestionsPage, type SuggestionView } from './pages/suggestions.js';
 import { type SchemaVersionView, TargetPage, TargetsPage, type TargetView } from './pages/targets.js';
+import { idempotencyKeyOf, readForm, readJson, returnPath, signInAgain } from './requests.js';
+import { asset, html, pageStatus } from './responses.js';
 import {
-  CONSOLE_ACCESS_COOKIE,
   CONSOLE_REFRESH_COOKIE,
   checkCsrf,
   checkOrigin,
   clearSession,
-  csrfTokenOf,
   type SessionTokens,
-  secondsLeft,
   setSession,
 } from './session.js';
+import { type Session, sessionResolver } from './signed-in.js';
 
 export interface ConsoleDeps {
   config: ControlPlaneConfig;
@@ -52,13 +47,6 @@ export interface ConsoleDeps {
   scriptPath?: string;
 }
 
-/** Form posts to the console are small: a sign-in form, a CSRF token. */
-const FORM_LIMIT_BYTES = 16 * 1024;
-/** An approval or key registration envelope, with room to spare. */
-const JSON_LIMIT_BYTES = 64 * 1024;
-/** Renew the access token when it has less than this left, so a page never half-loads. */
-const RENEW_BEFORE_SECONDS = 30;
-
 const CSP = [
   "default-src 'none'",
   "script-src 'self'",
@@ -69,13 +57,6 @@ const CSP = [
   "frame-ancestors 'none'",
   "base-uri 'none'",
 ].join('; ');
-
-interface Session {
-  api: ConsoleApi;
-  viewer: Viewer;
-  principal: Principal;
-  csrf: string | undefined;
-}
 
 /**
  * The web console at `/console`: server-rendered pages (hono/jsx) over the control plane's own
@@ -104,9 +85,7 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<AppEnv> {
     js: `/console/assets/console.js?v=${assets.js?.hash ?? 'missing'}`,
   };
   const origins = (c: Context<AppEnv>) => [publicUrl.origin, new URL(c.req.url).origin];
-  // A refresh token is spent on use (and reuse revokes the family): requests that arrive
-  // together with the same expired session share one renewal instead of racing.
-  const renewals = new Map<string, Promise<SessionTokens | undefined>>();
+  const session = sessionResolver({ fetchApi: deps.fetchApi, now, cookies });
 
   router.use('/console/*', async (c, next) => {
     await next();
@@ -492,189 +471,4 @@ export function consoleRoutes(deps: ConsoleDeps): Hono<AppEnv> {
       );
     });
   }
-
-  /** The signed-in person, renewing the access token from the refresh cookie when due. */
-  async function session(c: Context<AppEnv>): Promise<Session | undefined> {
-    let access = getCookie(c, CONSOLE_ACCESS_COOKIE);
-    const refresh = getCookie(c, CONSOLE_REFRESH_COOKIE);
-    const renew = async () => {
-      if (refresh === undefined) return undefined;
-      let pending = renewals.get(refresh);
-      if (pending === undefined) {
-        pending = new ConsoleApi(deps.fetchApi, c, undefined)
-          .post('/v1/auth/refresh', JSON.stringify({ refreshToken: refresh }))
-          .then((answer) => (answer.error === undefined ? (answer.body as SessionTokens) : undefined));
-        renewals.set(refresh, pending);
-        setTimeout(() => renewals.delete(refresh), 30_000).unref();
-      }
-      const tokens = await pending;
-      if (tokens === undefined) clearSession(c, secure);
-      else setSession(c, tokens, cookies);
-      return tokens?.accessToken;
-    };
-    if (access === undefined || secondsLeft(access, now().getTime()) < RENEW_BEFORE_SECONDS) access = await renew();
-    if (access === undefined) return undefined;
-    let api = new ConsoleApi(deps.fetchApi, c, access);
-    let who = await api.tryGet<WhoAmI>('/v1/auth/whoami');
-    if (!who.ok && who.error.status === 401) {
-      // Revoked or signed by a retired key: one renewal, then sign in again.
-      const renewed = await renew();
-      if (renewed === undefined) return undefined;
-      api = new ConsoleApi(deps.fetchApi, c, renewed);
-      who = await api.tryGet<WhoAmI>('/v1/auth/whoami');
-    }
-    if (!who.ok) {
-      if (who.error.status === 401) clearSession(c, secure);
-      if (who.error.status === 401) return undefined;
-      throw new ConsoleApiError(who.error);
-    }
-    const me = who.body;
-    if (me.kind !== 'user' || me.userId === undefined) return undefined;
-    const grants = (me.grants ?? []).map(
-      (g) => ({ ...g, orgId: me.orgId, userId: me.userId }) as unknown as RoleGrantRecord,
-    );
-    return {
-      api,
-      viewer: {
-        orgId: me.orgId,
-        userId: me.userId,
-        email: me.email ?? me.userId,
-        roles: [...new Set(grants.map((g) => g.role))],
-      },
-      principal: { kind: 'user', orgId: me.orgId, userId: me.userId, email: me.email ?? '', grants },
-      csrf: csrfTokenOf(c),
-    };
-  }
-
-  async function readForm(c: Context<AppEnv>): Promise<URLSearchParams> {
-    const type = c.req.header('content-type') ?? '';
-    if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-      throw new IsotypError('ISOTYP_UNSUPPORTED_MEDIA_TYPE', 'The console takes this form as a web form.', {
-        hint: 'Use the sign-in page.',
-      });
-    }
-    const bytes = await readBodyLimited(c.req.raw, FORM_LIMIT_BYTES);
-    return new URLSearchParams(new TextDecoder().decode(bytes));
-  }
-}
-
-/** The body text as sent; the API behind judges it with its strict JSON rules. */
-async function readJson(c: Context<AppEnv>): Promise<string> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw new IsotypError('ISOTYP_UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json.');
-  }
-  return new TextDecoder('utf-8', { fatal: false }).decode(await readBodyLimited(c.req.raw, JSON_LIMIT_BYTES));
-}
-
-function idempotencyKeyOf(c: Context<AppEnv>): string | undefined {
-  const key = c.req.header('idempotency-key');
-  return key !== undefined && /^[A-Za-z0-9_-]{8,128}$/.test(key) ? key : undefined;
-}
-
-function signInAgain(): IsotypError {
-  return new IsotypError('ISOTYP_UNAUTHENTICATED', 'Your console session has ended.', {
-    hint: 'Sign in again; your signature was not sent.',
-  });
-}
-
-interface WhoAmI {
-  kind: 'user' | 'ci' | 'agent';
-  orgId: string;
-  userId?: string;
-  email?: string;
-  grants?: { role: RoleGrantRecord['role']; scope: RoleGrantRecord['scope'] }[];
-}
-
-/** Why this viewer cannot sign `layer`, as the page says it (the server decides in the end). */
-function blockedFrom(
-  layer: string,
-  role: string,
-  ctx: {
-    canApprove: boolean;
-    isAuthor: boolean;
-    keyRoles: Set<string>;
-    review: ApprovalEvaluation | undefined;
-    viewerId: string;
-  },
-): { blocked?: string } {
-  if (!ctx.canApprove) return { blocked: 'Your role does not let you approve changes in this environment.' };
-  if (ctx.isAuthor) return { blocked: 'You wrote this change: somebody else signs it (separation of duties).' };
-  const signed = ctx.review?.accepted.find((a) => a.userId === ctx.viewerId);
-  if (signed !== undefined && signed.layer !== layer) {
-    return { blocked: `You signed the “${signed.layer}” layer; one person signs one layer.` };
-  }
-  if (signed !== undefined) return { blocked: 'You signed this layer.' };
-  if (ctx.keyRoles.size === 0) {
-    return {
-      blocked: 'Your key is not in the organisation’s keyring yet: ask an admin to run isotyp org sign-keyring.',
-    };
-  }
-  if (!ctx.keyRoles.has(role)) return { blocked: `This layer needs a signer with the ${role} role in the keyring.` };
-  return {};
-}
-
-function pageStatus(error: ApiError): 400 | 403 | 404 | 409 | 429 | 500 {
-  const allowed = [400, 403, 404, 409, 429] as const;
-  return (allowed as readonly number[]).includes(error.status) ? (error.status as 400 | 403 | 404 | 409 | 429) : 500;
-}
-
-/** Only a console path may follow sign-in. */
-function returnPath(value: string | undefined): string {
-  try {
-    const path = safeReturnTo(value);
-    return path.startsWith('/console') ? path : '/console/approvals';
-  } catch {
-    return '/console/approvals';
-  }
-}
-
-function asset(c: Context<AppEnv>, file: { body: string; hash: string; type: string }) {
-  const versioned = c.req.query('v') === file.hash;
-  return c.body(file.body, 200, {
-    'content-type': file.type,
-    'cache-control': versioned ? 'public, max-age=31536000, immutable' : 'no-cache',
-    etag: `"${file.hash}"`,
-  });
-}
-
-function html(c: Context<AppEnv>, element: Child, status: 200 | 401 | 403 | 404 | 409 | 429 | 400 | 500 = 200) {
-  return c.html(
-    <>
-      {raw('<!DOCTYPE html>')}
-      {element}
-    </>,
-    status,
-  );
-}
-
-/** Display names for the ids on a page: people, targets and environments the viewer may see. */
-async function loadNames(api: ConsoleApi): Promise<Names> {
-  const [people, targets, projects] = await Promise.all([
-    api.tryGet<{ people: { id: string; email: string; displayName: string }[] }>('/v1/people'),
-    api.tryGet<{ targets: TargetView[] }>('/v1/targets'),
-    api.tryGet<{ projects: { id: string; name: string }[] }>('/v1/projects'),
-  ]);
-  const projectList = projects.ok ? projects.body.projects : [];
-  const environments = await Promise.all(
-    projectList.map((project) =>
-      api.tryGet<{ environments: { id: string; name: string; privacyMode: string }[] }>(
-        `/v1/projects/${encodeURIComponent(project.id)}/environments`,
-      ),
-    ),
-  );
-  const personNames = new Map((people.ok ? people.body.people : []).map((p) => [p.id, p.displayName || p.email]));
-  const targetNames = new Map((targets.ok ? targets.body.targets : []).map((t) => [t.id, t.name]));
-  const environmentNames = new Map<string, { name: string; privacyMode: string }>();
-  projectList.forEach((project, i) => {
-    const answer = environments[i];
-    for (const env of answer?.ok ? answer.body.environments : []) {
-      environmentNames.set(env.id, { name: `${project.name} / ${env.name}`, privacyMode: env.privacyMode });
-    }
-  });
-  return {
-    person: (id) => personNames.get(id) ?? id,
-    target: (id) => targetNames.get(id) ?? id,
-    environment: (id) => environmentNames.get(id) ?? { name: id },
-  };
 }

@@ -83,9 +83,9 @@ export function checkCsrf(c: Context<AppEnv>, allowedOrigins: readonly string[],
 export function checkOrigin(c: Context<AppEnv>, allowedOrigins: readonly string[]): void {
   const origin = c.req.header('origin');
   const site = c.req.header('sec-fetch-site');
+  // An opaque origin ("null", from a sandboxed frame or a data: page) is never one of ours.
   const foreign =
-    (origin !== undefined && origin !== 'null' && !allowedOrigins.includes(origin)) ||
-    origin === 'null' ||
+    (origin !== undefined && !allowedOrigins.includes(origin)) ||
     (site !== undefined && site !== 'same-origin' && site !== 'none');
   if (foreign) {
     throw new IsotypError('ISOTYP_FORBIDDEN', 'The console accepts requests from its own pages only.', {

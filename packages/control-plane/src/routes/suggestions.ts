@@ -1,18 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
-  digestSchema,
   IsotypError,
   type JsonValue,
-  lintFindingSchema,
-  manifestSchema,
-  objectRefSchema,
+  type objectRefSchema,
   type PrivacyMode,
-  riskSchema,
+  type SuggestionDraft,
   type SuggestionReport,
   type SuggestionState,
-  semverBumpSchema,
-  suggestionImpactSchema,
-  suggestionKindSchema,
+  storedSuggestionSchema,
+  suggestionDraftSchema,
   suggestionReportSchema,
   suggestionStateSchema,
   suggestionStates,
@@ -40,46 +36,17 @@ const security = [{ bearerAuth: [] }];
 export const MAX_SUGGESTIONS_PER_REPORT = 500;
 const DAY_MS = 24 * 3600 * 1000;
 
-/** A plan as the agent drafts it from an accepted suggestion: what `isotyp submit` later signs. */
-const draftFields = {
-  fromDigest: digestSchema,
-  toDigest: digestSchema,
-  planDigest: digestSchema,
-  bump: semverBumpSchema,
-  manifest: manifestSchema,
-  lint: z.array(lintFindingSchema).max(1000),
-  title: z.string().min(1).max(200),
-};
+// The protocol's shapes, in this package's zod so they can be named and described in the
+// OpenAPI document.
 const draftSchema = z
-  .object({ ...draftFields, draftedAt: z.string() })
+  .object(storedSuggestionSchema.shape.draft.unwrap().shape)
   .openapi('SuggestionDraft', { description: 'The plan the target’s agent drafted from the accepted suggestion.' });
-
 const suggestionSchema = z
-  .object({
-    id: z.string(),
-    projectId: z.string(),
-    environmentId: z.string(),
-    targetId: z.string(),
-    digest: z.string(),
-    kind: suggestionKindSchema,
-    source: z.enum(['rule', 'llm']),
-    objects: z.array(objectRefSchema),
-    impact: suggestionImpactSchema,
-    confidence: z.number(),
-    risk: riskSchema,
-    score: z.number().int(),
-    editCount: z.number().int(),
+  .object(storedSuggestionSchema.shape)
+  .extend({
     state: z.enum(suggestionStates).openapi({ description: 'As of now: a snooze that has ended reads `new`.' }),
-    reviewerUserId: z.string().optional(),
-    reason: z.string().optional(),
-    reviewedAt: z.string().optional(),
-    snoozedUntil: z.string().optional(),
     changeId: z.string().optional().openapi({ description: 'The change drafted from it, once accepted.' }),
     draft: draftSchema.optional(),
-    reportedBy: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-    lastSeenAt: z.string(),
   })
   .openapi('Suggestion');
 const suggestionList = z.object({ suggestions: z.array(suggestionSchema) });
@@ -95,10 +62,8 @@ const suggestionView = (record: SuggestionRecord, now: string): z.infer<typeof s
     ...rest,
     objects: objects as z.infer<typeof objectRefSchema>[],
     state: suggestionStateAt(record, now),
-    // Stored as validated by `draftFields`; the two columns are set together.
-    ...(draft === undefined || draftedAt === undefined
-      ? {}
-      : { draft: { ...(draft as Omit<z.infer<typeof draftSchema>, 'draftedAt'>), draftedAt } }),
+    // Stored as validated by `suggestionDraftSchema`; the two columns are set together.
+    ...(draft === undefined || draftedAt === undefined ? {} : { draft: { ...(draft as SuggestionDraft), draftedAt } }),
   };
 };
 const scopeOf = (object: { projectId: string; environmentId: string }) => ({
@@ -379,7 +344,7 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       summary: 'An agent attaches the plan it drafted from an accepted suggestion on a target in its care.',
       description:
         'Plan metadata only, filtered by the environment’s privacy mode as for POST /v1/changes. Posting again replaces the plan, until a change is noted as drafted from the suggestion. A person then signs and submits it as a change.',
-      request: { params: z.object({ id: objectId }), body: jsonBody(z.strictObject(draftFields)) },
+      request: { params: z.object({ id: objectId }), body: jsonBody(suggestionDraftSchema) },
       responses: {
         200: jsonResponse(suggestionSchema, 'The suggestion, still accepted, with its plan.'),
         ...authErrors,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Digest, digest, digestSchema } from '../digest.js';
-import type { PrivacyMode } from './change-request.js';
+import { lintFindingSchema, manifestSchema, type PrivacyMode, semverBumpSchema } from './change-request.js';
 import { objectNameSchema } from './common.js';
 import { objectRefSchema, riskSchema } from './plan.js';
 import { indexSchema } from './schema-model.js';
@@ -125,6 +125,54 @@ export type SuggestionReport = z.infer<typeof suggestionReportSchema>;
 export const suggestionStates = ['new', 'accepted', 'rejected', 'snoozed'] as const;
 export const suggestionStateSchema = z.enum(suggestionStates);
 export type SuggestionState = z.infer<typeof suggestionStateSchema>;
+
+/**
+ * The plan an agent drafted from an accepted suggestion, as it attaches it
+ * (POST /v1/agent/suggestions/{id}/plan): what a person then signs and submits as a change
+ * request. Manifest and findings are already filtered for the environment's privacy mode.
+ */
+export const suggestionDraftSchema = z.strictObject({
+  fromDigest: digestSchema,
+  toDigest: digestSchema,
+  planDigest: digestSchema,
+  bump: semverBumpSchema,
+  manifest: manifestSchema,
+  lint: z.array(lintFindingSchema).max(1000),
+  title: z.string().min(1).max(200),
+});
+export type SuggestionDraft = z.infer<typeof suggestionDraftSchema>;
+
+/** A suggestion as the control plane shows it (GET /v1/suggestions): metadata, review, draft. */
+export const storedSuggestionSchema = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  environmentId: z.string(),
+  targetId: z.string(),
+  digest: z.string(),
+  kind: suggestionKindSchema,
+  source: z.enum(['rule', 'llm']),
+  objects: z.array(objectRefSchema),
+  impact: suggestionImpactSchema,
+  confidence: z.number(),
+  risk: riskSchema,
+  score: z.number().int(),
+  editCount: z.number().int(),
+  /** As of now: a snooze that has ended reads `new`. */
+  state: suggestionStateSchema,
+  reviewerUserId: z.string().optional(),
+  reason: z.string().optional(),
+  reviewedAt: z.string().optional(),
+  snoozedUntil: z.string().optional(),
+  /** The change drafted from it, once accepted. */
+  changeId: z.string().optional(),
+  /** The plan the target's agent drafted from it, once accepted, and when. */
+  draft: suggestionDraftSchema.extend({ draftedAt: z.string() }).optional(),
+  reportedBy: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type StoredSuggestion = z.infer<typeof storedSuggestionSchema>;
 
 /**
  * The report of one suggestion for the control plane, filtered for the environment's privacy

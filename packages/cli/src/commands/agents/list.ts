@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { IsotypCommand } from '../../base-command.js';
 import { serverFlag } from '../../control-plane-flags.js';
-import type { agentRowSchema } from '../../services/control-plane/review-backend.js';
+import type { agentRowSchema } from '../../services/control-plane/agents.js';
 
 type AgentRow = z.infer<typeof agentRowSchema>;
 
@@ -15,7 +15,7 @@ export default class AgentsList extends IsotypCommand {
     const [{ connect }, { renderTable }, { listAgents }] = await Promise.all([
       import('../../services/control-plane/connection.js'),
       import('../../ui/table.js'),
-      import('../../services/control-plane/review-backend.js'),
+      import('../../services/control-plane/agents.js'),
     ]);
     const agents = await listAgents(connect({ server: flags.server }));
     if (agents.length === 0) this.log('No agents enrolled.');

@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import type { Advice, LocalPlan } from '@isotyp/agent';
 import {
   IsotypError,
-  lintFindingSchema,
-  manifestSchema,
   privacyModeSchema,
   type Suggestion,
-  semverBumpSchema,
   suggestionDigest,
   suggestionReport,
   suggestionSchema,
@@ -235,7 +232,6 @@ export async function submitAgentDraft(
   title?: string,
 ): Promise<{ suggestion: StoredSuggestion; change: Change }> {
   const stored = await client.get(`/v1/suggestions/${encodeURIComponent(id)}`, storedSuggestionSchema);
-  const draft = agentDraftSchema.safeParse(stored.draft);
   if (stored.changeId !== undefined) {
     throw new IsotypError(
       'ISOTYP_CONFLICT',
@@ -245,7 +241,8 @@ export async function submitAgentDraft(
       },
     );
   }
-  if (stored.state !== 'accepted' || !draft.success) {
+  const planned = stored.draft;
+  if (stored.state !== 'accepted' || planned === undefined) {
     throw new IsotypError('ISOTYP_INVALID_STATE', `Suggestion ${stored.id} has no plan drafted by its agent yet.`, {
       hint:
         stored.state === 'accepted'
@@ -253,7 +250,6 @@ export async function submitAgentDraft(
           : `Accept it first: isotyp suggestions accept ${stored.id}.`,
     });
   }
-  const planned = draft.data;
   const change = await signAndSubmit(client, store, {
     project: stored.projectId,
     environment: stored.environmentId,
@@ -270,17 +266,6 @@ export async function submitAgentDraft(
   await markDrafted(client, stored.id, change.id);
   return { suggestion: stored, change };
 }
-
-/** What an agent attaches to an accepted suggestion (POST /v1/agent/suggestions/{id}/plan). */
-const agentDraftSchema = z.object({
-  fromDigest: z.string(),
-  toDigest: z.string(),
-  planDigest: z.string(),
-  bump: semverBumpSchema,
-  manifest: manifestSchema,
-  lint: z.array(lintFindingSchema),
-  title: z.string(),
-});
 
 /**
  * The agent daemon's part: drafts an accepted suggestion of one of its targets into that target's

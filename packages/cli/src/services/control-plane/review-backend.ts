@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { ReviewBackend, ReviewDetail, ReviewItem } from '../../ui/views/review-app.js';
 import type { FleetAgent, PendingChange } from '../../ui/views/status-view.js';
+import { listAgents } from './agents.js';
 import { decide } from './approvals.js';
 import { getChange, listChanges } from './changes.js';
 import type { ControlPlaneClient } from './client.js';
@@ -21,25 +21,6 @@ export function reviewBackend(client: ControlPlaneClient, store: SecretStore): R
       return `${decision === 'approve' ? 'Approved' : 'Rejected'} layer ${result.layer} of ${id}; the change is now ${result.change.state}.`;
     },
   };
-}
-
-/** An agent as GET /v1/agents shows it (isotyp agents list and isotyp status read it). */
-export const agentRowSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  identityKeyId: z.string(),
-  certificateNotAfter: z.string(),
-  createdAt: z.string(),
-  revokedAt: z.string().optional(),
-  lastSeenAt: z.string().optional(),
-  version: z.string().optional(),
-  report: z.unknown().optional(),
-  stale: z.boolean().optional(),
-});
-
-/** The organisation's agents. */
-export async function listAgents(client: ControlPlaneClient): Promise<z.infer<typeof agentRowSchema>[]> {
-  return (await client.get('/v1/agents', z.object({ agents: z.array(agentRowSchema) }))).agents;
 }
 
 /** `isotyp status`: the organisation's agents and the changes in flight. */

@@ -1,46 +1,14 @@
-import {
-  objectRefSchema,
-  riskSchema,
-  type SuggestionState,
-  suggestionImpactSchema,
-  suggestionKindSchema,
-  suggestionStateSchema,
-} from '@isotyp/protocol';
+import { storedSuggestionSchema as protocolStoredSuggestion, type SuggestionState } from '@isotyp/protocol';
 import { z } from 'zod';
 import { findTarget } from './catalog.js';
 import type { ControlPlaneClient } from './client.js';
 
 /**
- * A schema-advisor suggestion as the control plane keeps it: metadata and the proposal's digest
- * (the edits stay at the site). Loose: fields a newer server adds are kept for --json.
+ * A schema-advisor suggestion as the control plane keeps it (the protocol's shape): metadata and
+ * the proposal's digest, the edits staying at the site. Loose: fields a newer server adds are kept
+ * for --json.
  */
-export const storedSuggestionSchema = z.looseObject({
-  id: z.string(),
-  projectId: z.string(),
-  environmentId: z.string(),
-  targetId: z.string(),
-  digest: z.string(),
-  kind: suggestionKindSchema,
-  source: z.enum(['rule', 'llm']),
-  objects: z.array(objectRefSchema),
-  impact: suggestionImpactSchema,
-  confidence: z.number(),
-  risk: riskSchema,
-  score: z.number(),
-  editCount: z.number(),
-  state: suggestionStateSchema,
-  reviewerUserId: z.string().optional(),
-  reason: z.string().optional(),
-  reviewedAt: z.string().optional(),
-  snoozedUntil: z.string().optional(),
-  changeId: z.string().optional(),
-  /** The plan the target's agent drafted from it, once accepted (digests, manifest, findings). */
-  draft: z.unknown().optional(),
-  reportedBy: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  lastSeenAt: z.string(),
-});
+export const storedSuggestionSchema = protocolStoredSuggestion.loose();
 export type StoredSuggestion = z.infer<typeof storedSuggestionSchema>;
 
 export interface ListSuggestionsInput {
