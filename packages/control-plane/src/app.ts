@@ -11,7 +11,7 @@ import type { AppEnv } from './context.js';
 import { toHttpError } from './http/http-error.js';
 import { createIdentity, identityRoutes } from './identity/index.js';
 import { createMetrics } from './metrics.js';
-import { accessLog, idempotency, jsonBody, rateLimit, requestId } from './middleware/index.js';
+import { accessLog, idempotency, jsonBody, rateLimit, requestId, transaction } from './middleware/index.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
 import { agentLinkRoutes } from './routes/agent-link.js';
 import { agentRoutes } from './routes/agents.js';
@@ -132,6 +132,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Heartbeats are last-writer-wins reports, sent every few seconds by every agent: repeating
   // one is harmless, and keeping an answer per heartbeat would fill the idempotency table.
   const notRetried = (path: string) => path.startsWith('/v1/auth/') || path === '/v1/agent/heartbeat';
+  // Each write request one transaction, but heartbeats (buffered, written in batches) and sign-in:
+  // issuing a token may wait on the signing-key load another request started, which on SQLite's
+  // one connection could not run while this request's transaction is open.
+  app.use('/v1/*', transaction({ store, exempt: notRetried }));
   app.use('/v1/*', (c, next) => (notRetried(c.req.path) ? next() : retrySafe(c, next)));
 
   app.route('/', healthRoutes({ store, registry: metrics.registry }));

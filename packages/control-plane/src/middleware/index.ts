@@ -35,4 +35,5 @@ export { type AccessLogOptions, accessLog } from './access-log.js';
 export { IDEMPOTENCY_KEY_PATTERN, type IdempotencyOptions, idempotency } from './idempotency.js';
 export { type JsonBodyOptions, jsonBody, jsonBodyOf, requireJsonBody } from './json-body.js';
 export { type RateLimitOptions, rateLimit } from './rate-limit.js';
+export { type TransactionOptions, transaction } from './transaction.js';
 export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';

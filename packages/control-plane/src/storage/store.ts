@@ -464,6 +464,13 @@ export interface Store {
    * a cache. Synchronous and cheap: it is called on every request.
    */
   stamp(tables: readonly StoreTable[]): string | undefined;
+  /**
+   * Runs `work` as one transaction: every store call made inside it (on its async path) commits
+   * with it or not at all — a change and the audit entry that records it, which is also the
+   * event that announces it (see events/). A call inside another joins it. Inside, `stamp`
+   * answers undefined: nothing read from an uncommitted transaction may be cached for others.
+   */
+  atomically<T>(work: () => Promise<T>): Promise<T>;
 
   orgs: {
     create(org: OrgRecord): Promise<void>;

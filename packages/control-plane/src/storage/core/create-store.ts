@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isIsotypError } from '@isotyp/protocol';
 import type { Store } from '../store.js';
 import { agentStore } from './agents.js';
 import { catalogStore } from './catalog.js';
@@ -11,13 +13,14 @@ import { suggestionStore } from './suggestions.js';
 
 /** The Store over a dialect's driver: the shared queries, with every failure turned into an IsotypError. */
 export function createStore(driver: Driver): Store {
-  const { tracked, stamp } = trackWrites(driver);
+  const { tracked, stamp, atomically } = trackWrites(driver);
   const store: Store = {
     dialect: driver.dialect,
     migrate: () => driver.migrate(),
     ping: () => driver.ping(),
     close: () => driver.close(),
     stamp,
+    atomically,
     ...identityStore(tracked),
     ...catalogStore(tracked),
     ...changeStore(tracked),
@@ -33,12 +36,48 @@ export function createStore(driver: Driver): Store {
  * driver's two transactions — and joins the count with what the driver sees of other writers.
  * A count goes up when the write returns, failed or not (a rolled-back write only costs a cache
  * miss), and before the request that made it answers: whoever reads after that answer gets a
- * new stamp.
+ * new stamp. Inside `atomically` the tables written are counted when the transaction ends:
+ * counted earlier, another request could read the old rows before the commit and cache them
+ * under the new stamp.
  */
-function trackWrites(driver: Driver): { tracked: Driver; stamp: Store['stamp'] } {
+function trackWrites(driver: Driver): {
+  tracked: Driver;
+  stamp: Store['stamp'];
+  atomically: Store['atomically'];
+} {
   const writes = new Map<TableName, number>();
-  const wrote = (...tables: TableName[]) => {
+  const open = new AsyncLocalStorage<{ tables: Set<TableName>; done: boolean }>();
+  const count = (tables: Iterable<TableName>) => {
     for (const table of tables) writes.set(table, (writes.get(table) ?? 0) + 1);
+  };
+  const wrote = (...tables: TableName[]) => {
+    const transaction = open.getStore();
+    if (transaction === undefined || transaction.done) count(tables);
+    else for (const table of tables) transaction.tables.add(table);
+  };
+  const atomically = async <T>(work: () => Promise<T>): Promise<T> => {
+    const outer = open.getStore();
+    if (outer !== undefined && !outer.done) return work();
+    const transaction = { tables: new Set<TableName>(), done: false };
+    // What `work` throws goes out as it is; a failure to begin or commit is the driver's.
+    let thrown: { error: unknown } | undefined;
+    const guarded = async () => {
+      try {
+        return await work();
+      } catch (error) {
+        thrown = { error };
+        throw error;
+      }
+    };
+    try {
+      return await driver.atomically(() => open.run(transaction, guarded));
+    } catch (error) {
+      if (thrown !== undefined && thrown.error === error) throw error;
+      throw isIsotypError(error) ? error : driver.toError(error);
+    } finally {
+      transaction.done = true;
+      count(transaction.tables);
+    }
   };
   const after = async <T>(work: Promise<T>, ...tables: TableName[]): Promise<T> => {
     try {
@@ -61,11 +100,13 @@ function trackWrites(driver: Driver): { tracked: Driver; stamp: Store['stamp'] }
     appendAudit: (build) => after(driver.appendAudit(build), 'auditEntries'),
   };
   const stamp = (tables: readonly TableName[]): string | undefined => {
+    const transaction = open.getStore();
+    if (transaction !== undefined && !transaction.done) return undefined;
     const foreign = driver.foreignWrites(tables);
     if (foreign === undefined) return undefined;
     let text = foreign;
     for (const table of tables) text += `;${writes.get(table) ?? 0}`;
     return text;
   };
-  return { tracked, stamp };
+  return { tracked, stamp, atomically };
 }

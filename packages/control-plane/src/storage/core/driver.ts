@@ -60,6 +60,12 @@ export interface Driver {
   recordVersion(version: SchemaVersionRecord): Promise<boolean>;
   /** Takes the next seq under a lock every replica honours, builds the entry and inserts it. */
   appendAudit(build: (seq: number) => AuditEntryRecord): Promise<AuditEntryRecord>;
+  /**
+   * Runs `work` with every statement the store issues inside it (on this async path) in one
+   * database transaction: committed when `work` resolves, rolled back when it throws. A call
+   * made inside another joins it. The dialect decides how others wait (see each driver).
+   */
+  atomically<T>(work: () => Promise<T>): Promise<T>;
   /** Turns a driver error into the IsotypError a Store method throws. */
   toError(error: unknown): IsotypError;
   /**

@@ -83,8 +83,9 @@ export function guardStore(store: Store, toError: (error: unknown) => IsotypErro
   const guarded = Object.fromEntries(
     Object.entries(store).map(([name, value]) => [
       name,
-      // stamp() is synchronous and touches no database that could fail.
-      name === 'stamp'
+      // stamp() is synchronous and touches no database that could fail; atomically() passes on
+      // what its work throws and converts its own failures (see create-store.ts).
+      name === 'stamp' || name === 'atomically'
         ? value
         : typeof value === 'function'
           ? wrap(value)

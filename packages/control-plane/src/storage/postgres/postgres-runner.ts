@@ -14,18 +14,21 @@ export const tables = schema satisfies Tables;
 const rowsMatch: SameRows<typeof tables> = true;
 void rowsMatch;
 
-/** The shared primitives on node-postgres: each one statement on whichever pooled connection is free. */
-export function postgresRunner(db: NodePgDatabase): Runner {
+/**
+ * The shared primitives on node-postgres: each one statement on whichever pooled connection is
+ * free, or on the open transaction's connection when `current` gives one.
+ */
+export function postgresRunner(current: () => NodePgDatabase): Runner {
   const table = (name: TableName): PgTable => tables[name];
   return {
     async select<K extends TableName>(name: K, where: SQL | undefined, options: SelectOptions = {}) {
-      let query = db.select().from(table(name)).where(where).$dynamic();
+      let query = current().select().from(table(name)).where(where).$dynamic();
       if (options.orderBy !== undefined) query = query.orderBy(...options.orderBy);
       if (options.limit !== undefined) query = query.limit(options.limit);
       return recordsOf<K>(await query);
     },
     async insert(name, values, skipConflictOn) {
-      const insert = db.insert(table(name)).values(values);
+      const insert = current().insert(table(name)).values(values);
       const { rowCount } = await (skipConflictOn === undefined
         ? insert
         : insert.onConflictDoNothing({ target: skipConflictOn as PgColumn[] }));
@@ -37,19 +40,19 @@ export function postgresRunner(db: NodePgDatabase): Runner {
       const set = Object.fromEntries(
         replace.map((column) => [column, sql.raw(`excluded."${(target[column] as { name: string }).name}"`)]),
       );
-      await db
+      await current()
         .insert(table(name))
         .values(rows as never)
         .onConflictDoUpdate({ target: conflictOn as PgColumn[], set });
     },
     async update<K extends TableName>(name: K, set: object, where: SQL) {
-      return recordsOf<K>(await db.update(table(name)).set(set).where(where).returning());
+      return recordsOf<K>(await current().update(table(name)).set(set).where(where).returning());
     },
     async delete(name, where) {
-      return (await db.delete(table(name)).where(where)).rowCount ?? 0;
+      return (await current().delete(table(name)).where(where)).rowCount ?? 0;
     },
     async count(name, where) {
-      const [row] = await db.select({ n: count() }).from(table(name)).where(where);
+      const [row] = await current().select({ n: count() }).from(table(name)).where(where);
       return row?.n ?? 0;
     },
   };

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { and, desc, eq, getTableName, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -139,10 +140,33 @@ class WriteFollower {
 
 function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollower): Driver {
   const sqlNames = new Map<string, string>(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
+  // The transaction `atomically` opened on this async path, while it is open: a timer or promise
+  // started inside it that outlives it goes back to the pool instead of a finished transaction.
+  const open = new AsyncLocalStorage<{ tx: NodePgDatabase; done: boolean }>();
+  const current = (): NodePgDatabase => {
+    const transaction = open.getStore();
+    return transaction === undefined || transaction.done ? db : transaction.tx;
+  };
   return {
     dialect: 'postgres',
     tables,
-    run: postgresRunner(db),
+    run: postgresRunner(current),
+    // READ COMMITTED, like every single statement here: checks that must not race are one
+    // conditional statement (UPDATE … WHERE state IN …) or a lock, inside as outside. Two
+    // transactions that lock in opposite orders are ended by PostgreSQL's deadlock detector;
+    // the loser fails as ISOTYP_UNAVAILABLE with nothing of it committed, and may be retried.
+    async atomically(work) {
+      const outer = open.getStore();
+      if (outer !== undefined && !outer.done) return work();
+      return db.transaction(async (tx) => {
+        const transaction = { tx: tx as unknown as NodePgDatabase, done: false };
+        try {
+          return await open.run(transaction, work);
+        } finally {
+          transaction.done = true;
+        }
+      });
+    },
     foreignWrites: (names) => follower.stamp(names.map((name) => sqlNames.get(name) ?? name)),
     async migrate() {
       // A session lock needs one connection throughout, so the migrator runs on this client.
@@ -176,7 +200,7 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
       if (!pool.ended) await pool.end();
     },
     recordVersion: (version) =>
-      db.transaction(async (tx) => {
+      current().transaction(async (tx) => {
         const updated = await tx
           .update(targets)
           .set({ version: version.version, digest: version.digest, updatedAt: version.createdAt })
@@ -186,8 +210,10 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
         return true;
       }),
     appendAudit: (build) =>
-      db.transaction(async (tx) => {
-        // Held until commit: replicas take seqs one after another, never the same one twice.
+      current().transaction(async (tx) => {
+        // Held until commit — of the enclosing transaction, inside `atomically`: replicas take
+        // seqs one after another, never the same one twice, and a seq is visible only once every
+        // smaller one is (what events/ relies on to read the log as an ordered outbox).
         await tx.execute(sql.raw(`SELECT pg_advisory_xact_lock(${AUDIT_LOCK})`));
         const [last] = await tx
           .select({ seq: auditEntries.seq })

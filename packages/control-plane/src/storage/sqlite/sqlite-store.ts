@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { IsotypError } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
@@ -5,7 +6,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { createStore } from '../core/create-store.js';
-import type { Driver } from '../core/driver.js';
+import type { Driver, Runner } from '../core/driver.js';
 import { driverError, type Failure, failureToError } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
 import type { Store } from '../store.js';
@@ -92,11 +93,13 @@ function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Dri
     }
     return version;
   };
+  const gate = transactionGate(sqlite);
   return {
     dialect: 'sqlite',
     tables,
-    run: sqliteRunner(db),
+    run: gate.guard(sqliteRunner(db)),
     foreignWrites,
+    atomically: gate.atomically,
     async migrate() {
       try {
         migrate(db, { migrationsFolder });
@@ -120,6 +123,7 @@ function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Dri
     // better-sqlite3 transactions are synchronous (no await inside); IMMEDIATE takes the write
     // lock before the first read, so another process cannot read the same state in between.
     async recordVersion(version) {
+      while (gate.waiting()) await gate.holder();
       return db.transaction(
         (tx) => {
           const updated = tx
@@ -135,6 +139,7 @@ function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Dri
       );
     },
     async appendAudit(build) {
+      while (gate.waiting()) await gate.holder();
       return db.transaction(
         (tx) => {
           const last = tx
@@ -152,6 +157,62 @@ function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Dri
     },
     toError: (error) => failureToError(classify(error), error),
   };
+}
+
+/**
+ * Transactions over the one connection this process has: statements of any request would land
+ * in whichever transaction is open on it, so while `atomically` holds one open across awaits,
+ * every statement from outside it waits for the end (one transaction at a time, in arrival
+ * order). Inside, better-sqlite3 turns the driver's own short transactions into savepoints.
+ * BEGIN IMMEDIATE takes the file's write lock at once: another process writing the same file
+ * waits on busy_timeout, as for a single statement.
+ */
+function transactionGate(sqlite: Database.Database) {
+  const inside = new AsyncLocalStorage<{ done: boolean }>();
+  let holder: Promise<void> | undefined;
+  const mine = () => {
+    const transaction = inside.getStore();
+    return transaction !== undefined && !transaction.done;
+  };
+  // Callers loop `while (waiting()) await holder;` and then act in the same synchronous run: an
+  // `await` between the check and the statement would let another waiter in first.
+  const waiting = () => holder !== undefined && !mine();
+  const atomically = async <T>(work: () => Promise<T>): Promise<T> => {
+    if (mine()) return work();
+    while (holder !== undefined) await holder;
+    let release = () => {};
+    holder = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const transaction = { done: false };
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await inside.run(transaction, work);
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      transaction.done = true;
+      holder = undefined;
+      release();
+    }
+  };
+  /** The runner, each call waiting its turn first. */
+  const guard = (runner: Runner): Runner =>
+    Object.fromEntries(
+      Object.entries(runner).map(([name, method]) => [
+        name,
+        async (...args: unknown[]) => {
+          while (waiting()) await holder;
+          return (method as (...a: unknown[]) => unknown)(...args);
+        },
+      ]),
+    ) as unknown as Runner;
+  return { atomically, waiting, holder: () => holder, guard };
 }
 
 /** better-sqlite3's extended result codes, sorted into the store's failure kinds. */

@@ -10,6 +10,7 @@ import { lifecycleCases } from './suite-lifecycle.js';
 import { raceCases } from './suite-races.js';
 import { stampCases } from './suite-stamps.js';
 import { suggestionCases } from './suite-suggestions.js';
+import { transactionCases } from './suite-transactions.js';
 
 export { describeSharedDatabase, type SharedDatabase } from './suite-shared-database.js';
 
@@ -53,5 +54,6 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     stampCases(current);
     agentCases(current);
     suggestionCases(current);
+    transactionCases(current);
   });
 }
