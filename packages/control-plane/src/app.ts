@@ -10,6 +10,7 @@ import { CONSOLE_PATH } from './console/session.js';
 import type { AppEnv } from './context.js';
 import { toHttpError } from './http/http-error.js';
 import { createIdentity, identityRoutes } from './identity/index.js';
+import { EventHub } from './events/event-hub.js';
 import { createMetrics } from './metrics.js';
 import { accessLog, idempotency, jsonBody, rateLimit, requestId, transaction } from './middleware/index.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
@@ -17,10 +18,12 @@ import { agentLinkRoutes } from './routes/agent-link.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { eventRoutes } from './routes/events.js';
 import { changeRoutes } from './routes/changes.js';
 import { healthRoutes } from './routes/health.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { trustRoutes } from './routes/trust.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import type { Store } from './storage/store.js';
 
 export interface AppDeps {
@@ -37,6 +40,8 @@ export interface AppDeps {
   onClose?: (work: () => Promise<void>) => void;
   /** Tells the HTTPS server to take up a changed CA set now (after a rotation), not on its next check. */
   onTrustChanged?: () => Promise<void>;
+  /** The replica's event hub (shared with its webhook dispatcher); made here when absent. */
+  events?: EventHub;
 }
 
 /** The OpenAPIHono every resource router is built with: failed validation is ISOTYP_INVALID_INPUT. */
@@ -157,6 +162,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', changeRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', suggestionRoutes(deps));
+  app.route('/', eventRoutes({ hub: deps.events ?? new EventHub(store, logger) }));
+  app.route('/', webhookRoutes(deps));
   const agents = agentServices(deps);
   app.route('/', agentRoutes(deps, agents));
   app.route('/', agentLinkRoutes(deps, agents));

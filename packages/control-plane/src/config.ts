@@ -68,6 +68,18 @@ export const controlPlaneConfigSchema = z.strictObject({
    * localhost), and accept agents' client certificates. Needs `caPassphrase`.
    */
   tls: z.boolean(),
+  /** Webhook deliveries (see events/webhook-dispatcher.ts). */
+  webhooks: z.strictObject({
+    maxAttempts: z.number().int().min(1).max(50),
+    baseDelayMs: z.number().int().min(10).max(3_600_000),
+    maxDelayMs: z.number().int().min(10).max(24 * 3_600_000),
+    timeoutMs: z.number().int().min(100).max(120_000),
+    /**
+     * Accept `http://` webhook URLs. Off by default: events are signed, but not hidden from
+     * whoever can read the network; turn it on only for receivers on a trusted network.
+     */
+    allowHttp: z.boolean(),
+  }),
 });
 export type ControlPlaneConfig = z.infer<typeof controlPlaneConfigSchema>;
 
@@ -83,6 +95,7 @@ export const defaultConfig: ControlPlaneConfig = {
   agentCertificateHours: 24,
   caOverlapSeconds: 72 * 3600,
   tls: false,
+  webhooks: { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 3_600_000, timeoutMs: 10_000, allowHttp: false },
 };
 
 /** Defaults overlaid with `overrides`, validated; a bad value is ISOTYP_CONFIG_INVALID. */

@@ -2,6 +2,8 @@ import { IsotypError } from '@isotyp/protocol';
 import type { Logger } from 'pino';
 import { trustState } from './agents/certificate-authority.js';
 import { createApp } from './app.js';
+import { EventHub } from './events/event-hub.js';
+import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import type { ControlPlaneConfig } from './config.js';
 import { bootstrapOrg } from './identity/bootstrap.js';
 import { type RunningServer, startServer, type TlsOptions } from './server.js';
@@ -69,10 +71,24 @@ export async function runControlPlane(options: {
     }
     const closing: (() => Promise<void>)[] = [];
     let trustChanged: (() => Promise<void>) | undefined;
+    // Events: every replica follows the audit log (its outbox) for its SSE clients and sends the
+    // webhooks owed; replicas share the work through the database (see events/).
+    const events = new EventHub(store, logger);
+    const dispatcher = new WebhookDispatcher({
+      store,
+      logger,
+      settings: config.webhooks,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    closing.push(async () => {
+      await dispatcher.stop();
+      events.stop();
+    });
     const app = createApp({
       store,
       logger,
       config,
+      events,
       onClose: (work) => closing.push(work),
       onTrustChanged: async () => trustChanged?.(),
       ...(options.now ? { now: options.now } : {}),
@@ -88,6 +104,7 @@ export async function runControlPlane(options: {
       ...(tls === undefined ? {} : { tls: tls.current() }),
     });
     const pruner = startIdempotencyPruner(store, logger, now);
+    dispatcher.start(events);
     // The server certificate lives SERVER_CERT_DAYS: a fresh one every day keeps it far from
     // expiry; between, a CA rotation (here or on another replica) or the end of its overlap
     // changes the serving CA or the bundle, checked often enough to follow the overlap.

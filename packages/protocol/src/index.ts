@@ -106,6 +106,15 @@ export {
   timestampSchema,
 } from './messages/common.js';
 export {
+  type DomainEvent,
+  domainEventSchema,
+  eventMatches,
+  signWebhook,
+  type VerifyWebhookOptions,
+  verifyWebhook,
+  WEBHOOK_HEADERS,
+} from './messages/event.js';
+export {
   lockImpactSchema,
   type ObjectRef,
   objectKinds,

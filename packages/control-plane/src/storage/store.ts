@@ -294,6 +294,53 @@ export interface ChangeFilter {
  * whose edits stay at the site. One row per (organisation, target, digest): the same proposal
  * reported again refreshes the row and keeps its review.
  */
+/**
+ * A webhook: where the organisation's events are POSTed, signed with `secret` (HMAC-SHA256), and
+ * which of them (`events`: action names, or prefixes ending in `*`, as `change.*`).
+ */
+export interface WebhookRecord {
+  id: string;
+  orgId: string;
+  url: string;
+  secret: string;
+  events: string[];
+  description?: string;
+  createdBy: string;
+  createdAt: string;
+}
+
+/**
+ * One event owed to one webhook (`id` is `<webhook id>:<event seq>`, so it is enqueued once).
+ * `pending` until a 2xx answer (`delivered`); a replica works on it while `claimedUntil` lies
+ * ahead; after the last try it moves to the dead letters.
+ */
+export interface WebhookDeliveryRecord {
+  id: string;
+  orgId: string;
+  webhookId: string;
+  eventSeq: number;
+  status: 'pending' | 'delivered';
+  attempts: number;
+  nextAttemptAt: string;
+  claimedUntil?: string;
+  /** What the last try met: `http_<status>`, `timeout`, `connect_failed`, … — never a body. */
+  lastError?: string;
+  deliveredAt?: string;
+  createdAt: string;
+}
+
+/** A delivery that failed every try: kept until replayed (`isotyp webhooks replay`). */
+export interface WebhookDeadLetterRecord {
+  id: string;
+  orgId: string;
+  webhookId: string;
+  eventSeq: number;
+  attempts: number;
+  lastError?: string;
+  deadAt: string;
+  createdAt: string;
+}
+
 export interface SuggestionRecord {
   id: string;
   orgId: string;
@@ -634,6 +681,44 @@ export interface Store {
      * earlier one), only while it is accepted and has no change yet. `undefined` otherwise.
      */
     attachDraft(orgId: string, id: string, draft: JsonValue, at: string): Promise<SuggestionRecord | undefined>;
+  };
+  webhooks: {
+    create(webhook: WebhookRecord): Promise<void>;
+    get(orgId: string, id: string): Promise<WebhookRecord | undefined>;
+    list(orgId: string): Promise<WebhookRecord[]>;
+    /** Every organisation's webhooks (what the dispatcher matches events against). */
+    all(): Promise<WebhookRecord[]>;
+    /** Removes the webhook with its pending deliveries and dead letters; false when unknown. */
+    delete(orgId: string, id: string): Promise<boolean>;
+    /** A named cursor into the audit log (the last seq handled: -1 before the first); undefined until set. */
+    cursor(name: string): Promise<number | undefined>;
+    /**
+     * Enqueues deliveries and moves the cursor from `from` (undefined: sets it) to `to`, in one
+     * transaction; false (nothing stored) when another replica moved or set the cursor first.
+     */
+    enqueue(
+      name: string,
+      from: number | undefined,
+      to: number,
+      deliveries: readonly WebhookDeliveryRecord[],
+    ): Promise<boolean>;
+    /**
+     * Claims up to `limit` pending deliveries due at `now` that nobody holds, until `until`,
+     * counting one more attempt on each; every row goes to one claimer only.
+     */
+    claim(now: string, until: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+    delivered(id: string, at: string): Promise<void>;
+    /** Releases a claimed delivery for a later try. */
+    retryLater(id: string, nextAttemptAt: string, lastError: string): Promise<void>;
+    /** Moves a delivery to the dead letters (one transaction). */
+    bury(delivery: WebhookDeliveryRecord, lastError: string, at: string): Promise<void>;
+    deliveries(orgId: string, filter: { webhookId?: string; limit: number }): Promise<WebhookDeliveryRecord[]>;
+    deadLetters(orgId: string, filter: { webhookId?: string; limit: number }): Promise<WebhookDeadLetterRecord[]>;
+    /**
+     * Moves dead letters back to pending, due now, with no attempts (one transaction); the ids
+     * replayed. `ids` limits it to those; otherwise every one of the organisation (or webhook).
+     */
+    replay(orgId: string, filter: { webhookId?: string; ids?: readonly string[] }, at: string): Promise<string[]>;
   };
   approvals: {
     /** Throws ISOTYP_APPROVAL_REPLAYED when the nonce was used before in the organisation. */

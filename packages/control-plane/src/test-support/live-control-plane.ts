@@ -17,7 +17,7 @@ import {
   sealPolicy,
 } from '@isotyp/protocol';
 import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
-import { resolveConfig } from '../config.js';
+import { type ControlPlaneConfig, defaultConfig, resolveConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { type RunningControlPlane, runControlPlane } from '../main.js';
 import type { TargetRef } from './changes.js';
@@ -58,12 +58,13 @@ export interface Person {
  */
 export async function liveControlPlane(
   database?: string,
-  options: { tls?: boolean; caOverlapSeconds?: number } = {},
+  options: { tls?: boolean; caOverlapSeconds?: number; webhooks?: Partial<ControlPlaneConfig['webhooks']> } = {},
 ): Promise<LiveControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
   const config = resolveConfig({
     ...(options.tls ? { tls: true } : {}),
     ...(options.caOverlapSeconds === undefined ? {} : { caOverlapSeconds: options.caOverlapSeconds }),
+    ...(options.webhooks === undefined ? {} : { webhooks: { ...defaultConfig.webhooks, ...options.webhooks } }),
     database: database ?? `sqlite:${join(dir, 'cp.db')}`,
     port: 0,
     publicUrl: 'http://127.0.0.1:7300',

@@ -292,6 +292,12 @@ export const errorCodes = {
     meaning:
       'Trust documents the agent does not accept: another org root than the one it pinned, or an older keyring than one it already used.',
   },
+  ISOTYP_OVERLOADED: {
+    http: 503,
+    exit: 75,
+    retryable: true,
+    meaning: 'The control plane is shedding load to keep its latency budget; retry after the Retry-After it gave.',
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 /** What the catalogue knows about each code. */

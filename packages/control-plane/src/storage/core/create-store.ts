@@ -10,6 +10,7 @@ import { identityStore } from './identity.js';
 import { ledgerStore } from './ledger.js';
 import type { TableName } from './rows.js';
 import { suggestionStore } from './suggestions.js';
+import { webhookStore } from './webhooks.js';
 
 /** The Store over a dialect's driver: the shared queries, with every failure turned into an IsotypError. */
 export function createStore(driver: Driver): Store {
@@ -27,6 +28,7 @@ export function createStore(driver: Driver): Store {
     ...ledgerStore(tracked),
     ...agentStore(tracked),
     ...suggestionStore(tracked),
+    ...webhookStore(tracked),
   };
   return guardStore(store, (error) => driver.toError(error));
 }
@@ -96,6 +98,7 @@ function trackWrites(driver: Driver): {
   const tracked: Driver = {
     ...driver,
     run,
+    atomically,
     recordVersion: (version) => after(driver.recordVersion(version), 'targets', 'schemaVersions'),
     appendAudit: (build) => after(driver.appendAudit(build), 'auditEntries'),
   };

@@ -21,6 +21,9 @@ import type {
   TargetRecord,
   TrustDocumentRecord,
   UserRecord,
+  WebhookDeadLetterRecord,
+  WebhookDeliveryRecord,
+  WebhookRecord,
 } from '../store.js';
 
 /*
@@ -70,6 +73,11 @@ export interface Stored {
   agents: AgentRecord;
   agentHeartbeats: AgentHeartbeatRecord;
   suggestions: SuggestionRecord;
+  webhooks: WebhookRecord;
+  webhookDeliveries: WebhookDeliveryRecord;
+  webhookDeadLetters: WebhookDeadLetterRecord;
+  /** Named positions in the audit log (`webhooks`: the last seq turned into deliveries). */
+  eventCursors: { name: string; seq: number; updatedAt: string };
 }
 
 export type TableName = keyof Stored;

@@ -470,3 +470,67 @@ export const suggestions = pgTable(
     foreignKey({ columns: [t.orgId, t.changeId], foreignColumns: [changes.orgId, changes.id] }),
   ],
 );
+
+export const webhooks = pgTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    events: json<string[]>('events'),
+    description: text('description'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('webhooks_org_id_id').on(t.orgId, t.id),
+    foreignKey({ columns: [t.orgId], foreignColumns: [orgs.id] }),
+  ],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    webhookId: text('webhook_id').notNull(),
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    status: text('status').$type<'pending' | 'delivered'>().notNull(),
+    attempts: integer('attempts').notNull(),
+    nextAttemptAt: time('next_attempt_at').notNull(),
+    claimedUntil: time('claimed_until'),
+    lastError: text('last_error'),
+    deliveredAt: time('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_due').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_org_webhook').on(t.orgId, t.webhookId, t.eventSeq),
+    foreignKey({ columns: [t.orgId, t.webhookId], foreignColumns: [webhooks.orgId, webhooks.id] }).onDelete('cascade'),
+  ],
+);
+
+export const webhookDeadLetters = pgTable(
+  'webhook_dead_letters',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    webhookId: text('webhook_id').notNull(),
+    eventSeq: bigint('event_seq', { mode: 'number' }).notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error'),
+    deadAt: time('dead_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_dead_letters_org_webhook').on(t.orgId, t.webhookId, t.eventSeq),
+    foreignKey({ columns: [t.orgId, t.webhookId], foreignColumns: [webhooks.orgId, webhooks.id] }).onDelete('cascade'),
+  ],
+);
+
+export const eventCursors = pgTable('event_cursors', {
+  name: text('name').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  updatedAt: time('updated_at').notNull(),
+});

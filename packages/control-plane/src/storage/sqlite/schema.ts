@@ -450,3 +450,67 @@ export const suggestions = sqliteTable(
     foreignKey({ columns: [t.orgId, t.changeId], foreignColumns: [changes.orgId, changes.id] }),
   ],
 );
+
+export const webhooks = sqliteTable(
+  'webhooks',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    url: text('url').notNull(),
+    secret: text('secret').notNull(),
+    events: json<string[]>('events'),
+    description: text('description'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    unique('webhooks_org_id_id').on(t.orgId, t.id),
+    foreignKey({ columns: [t.orgId], foreignColumns: [orgs.id] }),
+  ],
+);
+
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    webhookId: text('webhook_id').notNull(),
+    eventSeq: integer('event_seq').notNull(),
+    status: text('status').$type<'pending' | 'delivered'>().notNull(),
+    attempts: integer('attempts').notNull(),
+    nextAttemptAt: text('next_attempt_at').notNull(),
+    claimedUntil: text('claimed_until'),
+    lastError: text('last_error'),
+    deliveredAt: text('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_deliveries_due').on(t.status, t.nextAttemptAt),
+    index('webhook_deliveries_org_webhook').on(t.orgId, t.webhookId, t.eventSeq),
+    foreignKey({ columns: [t.orgId, t.webhookId], foreignColumns: [webhooks.orgId, webhooks.id] }).onDelete('cascade'),
+  ],
+);
+
+export const webhookDeadLetters = sqliteTable(
+  'webhook_dead_letters',
+  {
+    id: text('id').primaryKey(),
+    orgId: orgId(),
+    webhookId: text('webhook_id').notNull(),
+    eventSeq: integer('event_seq').notNull(),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error'),
+    deadAt: text('dead_at').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('webhook_dead_letters_org_webhook').on(t.orgId, t.webhookId, t.eventSeq),
+    foreignKey({ columns: [t.orgId, t.webhookId], foreignColumns: [webhooks.orgId, webhooks.id] }).onDelete('cascade'),
+  ],
+);
+
+export const eventCursors = sqliteTable('event_cursors', {
+  name: text('name').primaryKey(),
+  seq: integer('seq').notNull(),
+  updatedAt: text('updated_at').notNull(),
+});
