@@ -8,18 +8,18 @@ import type { ControlPlaneConfig } from './config.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { CONSOLE_PATH } from './console/session.js';
 import type { AppEnv } from './context.js';
+import { EventHub } from './events/event-hub.js';
 import { toHttpError } from './http/http-error.js';
 import { createIdentity, identityRoutes } from './identity/index.js';
-import { EventHub } from './events/event-hub.js';
 import { createMetrics } from './metrics.js';
-import { accessLog, idempotency, jsonBody, rateLimit, requestId, transaction } from './middleware/index.js';
+import { accessLog, idempotency, jsonBody, rateLimit, requestId, tracing, transaction } from './middleware/index.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
 import { agentLinkRoutes } from './routes/agent-link.js';
 import { agentRoutes } from './routes/agents.js';
 import { auditRoutes } from './routes/audit.js';
 import { catalogRoutes } from './routes/catalog.js';
-import { eventRoutes } from './routes/events.js';
 import { changeRoutes } from './routes/changes.js';
+import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { trustRoutes } from './routes/trust.js';
@@ -123,6 +123,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Order matters; see middleware/index.ts for why each step sits where it does.
   app.use(
     requestId({ logger }),
+    tracing({ config: config.tracing, logger, onClose: deps.onClose }),
     accessLog(),
     metrics.middleware,
     rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: window }),

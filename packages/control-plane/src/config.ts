@@ -72,7 +72,11 @@ export const controlPlaneConfigSchema = z.strictObject({
   webhooks: z.strictObject({
     maxAttempts: z.number().int().min(1).max(50),
     baseDelayMs: z.number().int().min(10).max(3_600_000),
-    maxDelayMs: z.number().int().min(10).max(24 * 3_600_000),
+    maxDelayMs: z
+      .number()
+      .int()
+      .min(10)
+      .max(24 * 3_600_000),
     timeoutMs: z.number().int().min(100).max(120_000),
     /**
      * Accept `http://` webhook URLs. Off by default: events are signed, but not hidden from
@@ -80,6 +84,20 @@ export const controlPlaneConfigSchema = z.strictObject({
      */
     allowHttp: z.boolean(),
   }),
+  /**
+   * OpenTelemetry traces, sent over OTLP/HTTP; absent means off (no SDK is loaded). The endpoint
+   * is the collector's base URL as in OTEL_EXPORTER_OTLP_ENDPOINT (`/v1/traces` is appended
+   * unless the path already ends with it).
+   */
+  tracing: z
+    .strictObject({
+      otlpEndpoint: z.url({ protocol: /^https?$/, error: 'an http(s) URL, e.g. http://127.0.0.1:4318' }),
+      /** `service.name` of the spans; default `isotyp-control-plane`. */
+      serviceName: z.string().min(1).max(100).optional(),
+      /** Share of new traces recorded, 0–1 (a caller's sampled flag is followed); default 1. */
+      sampleRatio: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
 });
 export type ControlPlaneConfig = z.infer<typeof controlPlaneConfigSchema>;
 

@@ -18,6 +18,10 @@ export interface ServerOptions {
   tls?: boolean;
   /** Write the agent CA's certificate (public) here once started, for clients to trust. */
   writeCa?: string | undefined;
+  /** OTLP/HTTP collector for traces (OTEL_EXPORTER_OTLP_ENDPOINT); tracing is off without it. */
+  otlpEndpoint?: string | undefined;
+  /** 0–1, as text from the flag or OTEL_TRACES_SAMPLER_ARG; checked with the rest of the config. */
+  traceSampleRatio?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -49,6 +53,7 @@ export async function startControlPlane(
     database: options.db,
     ...(caPassphrase === undefined ? {} : { caPassphrase }),
     ...(options.tls ? { tls: true } : {}),
+    ...tracingSettings(options, env),
     publicUrl:
       options.publicUrl ??
       `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
@@ -73,6 +78,20 @@ export async function startControlPlane(
     bootstrapped: running.bootstrapped,
     stopped,
     ...(ca === undefined ? {} : { caFingerprint: new X509Certificate(ca.certificatePem).fingerprint256 }),
+  };
+}
+
+/** The control plane's `tracing` section from the flags and the standard OTEL_* environment. */
+function tracingSettings(options: ServerOptions, env: NodeJS.ProcessEnv) {
+  const endpoint = options.otlpEndpoint;
+  if (endpoint === undefined || endpoint === '' || env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return {};
+  const ratio = options.traceSampleRatio;
+  return {
+    tracing: {
+      otlpEndpoint: endpoint,
+      ...(env.OTEL_SERVICE_NAME ? { serviceName: env.OTEL_SERVICE_NAME } : {}),
+      ...(ratio === undefined || ratio === '' ? {} : { sampleRatio: Number(ratio) }),
+    },
   };
 }
 

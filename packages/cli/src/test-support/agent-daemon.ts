@@ -66,12 +66,12 @@ export const siteReviewer = { email: 'ben@acme.test', password: 'ben-s3cret-pass
  * the CLI to trust), Ana and Ben signed in with their approver keys, the org root and keyring,
  * and project `shop` → environment `prod` (structure mode) → SQLite target `orders`. `cli` runs
  * the built binary as one of them (`--json`, throwing on a non-zero exit); `enrolAgent` enrols an
- * agent in `homes.agent` and assigns it `orders`.
+ * agent in `homes.agent` (reaching the control plane at `url` when given) and assigns it `orders`.
  */
-export async function startGovernedSite() {
+export async function startGovernedSite(options: { tracing?: { otlpEndpoint: string } } = {}) {
   const { startLiveControlPlane } = await import('../services/control-plane/test-support/live-control-plane.js');
   const { runCliAsync, scratchHome } = await import('../services/control-plane/test-support/run-cli-async.js');
-  const cp = await startLiveControlPlane({ org: 'acme', admin: siteAdmin, tls: true });
+  const cp = await startLiveControlPlane({ org: 'acme', admin: siteAdmin, tls: true, ...options });
   const homes = { admin: scratchHome(), reviewer: scratchHome(), agent: scratchHome() };
   const caFile = join(homes.admin, 'ca.crt');
   writeFileSync(caFile, (await cp.store.authorities.active())?.certificatePem ?? '');
@@ -103,11 +103,12 @@ export async function startGovernedSite() {
   await cli(homes.admin, ['envs', 'create', 'prod', '--project', 'shop', '--privacy-mode', 'structure']);
   await cli(homes.admin, ['targets', 'create', 'orders', '--project', 'shop', '--env', 'prod', '--dialect', 'sqlite']);
 
-  const enrolAgent = async (): Promise<{ agentId: string; targetId: string }> => {
+  /** `url`: where the agent reaches the control plane (default its own URL; a proxy in front of it, say). */
+  const enrolAgent = async (options: { url?: string } = {}): Promise<{ agentId: string; targetId: string }> => {
     const { token, caFingerprint } = await cli(homes.admin, ['agents', 'token', 'edge-1']);
     const enrolled = await cli(
       homes.agent,
-      ['agent', 'enroll', '--url', cp.url, '--ca-fingerprint', caFingerprint],
+      ['agent', 'enroll', '--url', options.url ?? cp.url, '--ca-fingerprint', caFingerprint],
       '',
       {
         ISOTYP_ENROLMENT_TOKEN: token,

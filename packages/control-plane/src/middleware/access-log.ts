@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 import { principalKey } from '../context.js';
 import { routePattern } from '../http/route-pattern.js';
+import { traceIdOf } from './tracing.js';
 
 export interface AccessLogOptions {
   /** Monotonic milliseconds; injectable for tests. */
@@ -10,7 +11,8 @@ export interface AccessLogOptions {
 
 /**
  * One log line per request, written through the request's logger (so it carries the request
- * id): method, route pattern, status, duration and the caller's principal key. Never the body,
+ * id, and the trace id when tracing is on, so a line and its trace can be joined): method, route
+ * pattern, status, duration and the caller's principal key. Never the body,
  * the query string or headers — they may hold secrets. Mount it right after `requestId`.
  *
  * @example
@@ -21,6 +23,7 @@ export function accessLog({ now = () => performance.now() }: AccessLogOptions = 
     const started = now();
     await next();
     const principal = c.get('principal');
+    const traceId = traceIdOf(c);
     c.get('logger').info(
       {
         method: c.req.method,
@@ -28,6 +31,7 @@ export function accessLog({ now = () => performance.now() }: AccessLogOptions = 
         status: c.res.status,
         ms: Math.round((now() - started) * 10) / 10,
         ...(principal ? { principal: principalKey(principal) } : {}),
+        ...(traceId === undefined ? {} : { traceId }),
       },
       'request',
     );

@@ -4,24 +4,28 @@
  *
  * 1. `requestId({ logger })` — first, so every answer (errors from the steps below included)
  *    carries `X-Request-Id` and every log line the request's id.
- * 2. `accessLog()` — one line per request, timed around everything after it.
- * 3. `metrics.middleware` (`createMetrics()` in `../metrics.ts`) — counts what the client saw,
+ * 2. `tracing({ config: config.tracing, logger, onClose })` — a server span per request that
+ *    continues the caller's `traceparent`, with the request id on it and its trace id for the
+ *    access log; without `config.tracing` it only calls `next()`.
+ * 3. `accessLog()` — one line per request, timed around everything after it.
+ * 4. `metrics.middleware` (`createMetrics()` in `../metrics.ts`) — counts what the client saw,
  *    429s and 413s included.
- * 4. `rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds })` — before the
+ * 5. `rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds })` — before the
  *    body is read or credentials checked, so a flood costs as little as possible.
- * 5. `jsonBody({ limitBytes: config.bodyLimitBytes })` — before any validator or handler reads
+ * 6. `jsonBody({ limitBytes: config.bodyLimitBytes })` — before any validator or handler reads
  *    the body.
- * 6. authentication (sets `principal`).
- * 7. `rateLimit({ scope: 'principal', limit: config.rateLimit.perPrincipal, windowSeconds })`.
+ * 7. authentication (sets `principal`).
+ * 8. `rateLimit({ scope: 'principal', limit: config.rateLimit.perPrincipal, windowSeconds })`.
  *
  * Per router, not app-wide: `idempotency({ store })` on the routes whose POSTs must be safe to
- * retry (after 5 and 6, since it hashes the parsed body and keys by principal), and
+ * retry (after 6 and 7, since it hashes the parsed body and keys by principal), and
  * `requireJsonBody()` in the `middleware` of a route whose body schema would accept `{}`.
  *
  * @example
  * const metrics = createMetrics();
  * app.use(
  *   requestId({ logger }),
+ *   tracing({ config: config.tracing, logger }),
  *   accessLog(),
  *   metrics.middleware,
  *   rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: config.rateLimit.windowSeconds }),
@@ -35,5 +39,6 @@ export { type AccessLogOptions, accessLog } from './access-log.js';
 export { IDEMPOTENCY_KEY_PATTERN, type IdempotencyOptions, idempotency } from './idempotency.js';
 export { type JsonBodyOptions, jsonBody, jsonBodyOf, requireJsonBody } from './json-body.js';
 export { type RateLimitOptions, rateLimit } from './rate-limit.js';
-export { type TransactionOptions, transaction } from './transaction.js';
 export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';
+export { type TracingConfig, type TracingMiddleware, type TracingOptions, traceIdOf, tracing } from './tracing.js';
+export { type TransactionOptions, transaction } from './transaction.js';

@@ -58,12 +58,18 @@ export interface Person {
  */
 export async function liveControlPlane(
   database?: string,
-  options: { tls?: boolean; caOverlapSeconds?: number; webhooks?: Partial<ControlPlaneConfig['webhooks']> } = {},
+  options: {
+    tls?: boolean;
+    caOverlapSeconds?: number;
+    tracing?: ControlPlaneConfig['tracing'];
+    webhooks?: Partial<ControlPlaneConfig['webhooks']>;
+  } = {},
 ): Promise<LiveControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
   const config = resolveConfig({
     ...(options.tls ? { tls: true } : {}),
     ...(options.caOverlapSeconds === undefined ? {} : { caOverlapSeconds: options.caOverlapSeconds }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
     ...(options.webhooks === undefined ? {} : { webhooks: { ...defaultConfig.webhooks, ...options.webhooks } }),
     database: database ?? `sqlite:${join(dir, 'cp.db')}`,
     port: 0,

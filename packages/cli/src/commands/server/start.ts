@@ -15,6 +15,10 @@ export default class ServerStart extends IsotypCommand {
       command:
         '<%= config.bin %> <%= command.id %> --db postgres://isotyp@db:5432/isotyp --host 0.0.0.0 --public-url https://isotyp.example.com',
     },
+    {
+      description: 'With traces sent to an OpenTelemetry collector (one trace in ten).',
+      command: '<%= config.bin %> <%= command.id %> --otlp-endpoint http://127.0.0.1:4318 --trace-sample-ratio 0.1',
+    },
   ];
   static override flags = {
     port: Flags.integer({
@@ -52,6 +56,15 @@ export default class ServerStart extends IsotypCommand {
       summary: 'Serve HTTPS with a certificate from the agent CA, and accept agents’ client certificates.',
       env: 'ISOTYP_TLS',
     }),
+    'otlp-endpoint': Flags.string({
+      summary:
+        'Send OpenTelemetry traces to this OTLP/HTTP collector (base URL, e.g. http://127.0.0.1:4318); off when unset.',
+      env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    }),
+    'trace-sample-ratio': Flags.string({
+      summary: 'Share of new traces recorded, 0–1 (a caller’s sampled flag is followed); default 1.',
+      env: 'OTEL_TRACES_SAMPLER_ARG',
+    }),
     'log-level': Flags.option({
       options: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const,
       default: 'info',
@@ -74,6 +87,8 @@ export default class ServerStart extends IsotypCommand {
       logToStderr: this.jsonEnabled(),
       tls: flags.tls,
       writeCa: flags['write-ca'],
+      otlpEndpoint: flags['otlp-endpoint'],
+      traceSampleRatio: flags['trace-sample-ratio'],
     });
     if (!this.jsonEnabled()) {
       this.logToStderr(

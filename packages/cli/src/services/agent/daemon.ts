@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { auditLogPath } from '../audit.js';
 import { applyGovernedChange } from '../control-plane/governed-apply.js';
 import { withTargetSecrets } from '../secrets.js';
+import { errorType, resolveTracing, startTracing, stopTracing, traced, tracingConfigSchema } from '../tracing.js';
 import { agentDir, readAgentState } from './enrolment.js';
 import { agentClient, agentFetch, sendHeartbeat } from './heartbeat.js';
 import { renewCertificate } from './renewal.js';
@@ -25,6 +26,8 @@ export const agentConfigSchema = z.strictObject({
       environment: z.string().min(1),
     }),
   ),
+  /** OpenTelemetry traces to an OTLP/HTTP collector; OTEL_EXPORTER_OTLP_ENDPOINT overrides it. */
+  tracing: tracingConfigSchema.optional(),
 });
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 
@@ -42,7 +45,10 @@ export function readAgentConfig(path: string): AgentConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new IsotypError('ISOTYP_CONFIG_INVALID', `${path}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}.`, {
-      hint: 'Each target needs url, schema and environment.',
+      hint:
+        issue?.path[0] === 'tracing'
+          ? 'tracing: { otlpEndpoint: http://COLLECTOR:4318, serviceName?, sampleRatio? (0–1) }.'
+          : 'Each target needs url, schema and environment.',
     });
   }
   return parsed.data;
@@ -84,6 +90,8 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
     });
   }
   const rootKeyId = state.orgRoot.keyId;
+  // Checked now, so a malformed endpoint stops the start with ISOTYP_CONFIG_INVALID.
+  const tracingSettings = resolveTracing(config.tracing, env, 'isotyp-agent');
   let stopping = false;
   let wake: (() => void) | undefined;
   const refused = new Set<string>();
@@ -182,30 +190,36 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
   };
   const round = async () => {
     // What the control plane has not heard yet (an "applied" it was away for) goes first.
-    const drained = await drainReports(client, reports, (report, error) =>
-      log.warn({ path: report.path, code: error.code }, 'a queued report was refused; dropped'),
+    const drained = await traced('isotyp.agent.report_queue', {}, () =>
+      drainReports(client, reports, (report, error) =>
+        log.warn({ path: report.path, code: error.code }, 'a queued report was refused; dropped'),
+      ),
     );
     if (drained.delivered > 0) log.info(drained, 'queued reports delivered');
     if (Date.now() >= nextHeartbeat) {
       const targets = await resolvedTargets();
-      const answer = await sendHeartbeat(targets, env, client);
+      const answer = await traced('isotyp.agent.heartbeat', { 'isotyp.targets.count': targets.length }, () =>
+        sendHeartbeat(targets, env, client),
+      );
       nextHeartbeat = Date.now() + answer.nextHeartbeatSeconds * 1000;
     }
-    await checkpoint();
-    const renewal = await renewCertificate({ ifDue: true, env });
+    await traced('isotyp.agent.checkpoint', {}, checkpoint);
+    const renewal = await traced('isotyp.agent.renew', {}, () => renewCertificate({ ifDue: true, env }));
     if (renewal.renewed) {
       client = agentClient(env);
       log.info({ certificateNotAfter: renewal.certificateNotAfter }, 'certificate renewed');
     }
 
-    await draftAccepted();
-    const work = await client.get(
-      '/v1/agent/work',
-      z.object({
-        targets: z.array(z.object({ id: z.string(), name: z.string() })),
-        changes: z.array(z.object({ id: z.string(), targetId: z.string(), title: z.string() })),
-      }),
-      { wait: String(WAIT_SECONDS) },
+    await traced('isotyp.agent.draft_suggestions', {}, draftAccepted);
+    const work = await traced('isotyp.agent.fetch_approved', {}, () =>
+      client.get(
+        '/v1/agent/work',
+        z.object({
+          targets: z.array(z.object({ id: z.string(), name: z.string() })),
+          changes: z.array(z.object({ id: z.string(), targetId: z.string(), title: z.string() })),
+        }),
+        { wait: String(WAIT_SECONDS) },
+      ),
     );
     servedTargets = work.targets;
     for (const change of work.changes) {
@@ -222,16 +236,22 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         continue;
       }
       try {
-        const result = await applyGovernedChange(client, {
-          changeId: change.id,
-          target: await withTargetSecrets(local.url),
-          schema: local.schema,
-          targetId: change.targetId,
-          environment: local.environment,
-          orgRoot: rootKeyId,
-          actor: `agent:${state.agentId}`,
-          env,
-        });
+        // Verify, apply and report: one span, the report's request inside it.
+        const result = await traced(
+          'isotyp.agent.apply',
+          { 'isotyp.change.id': change.id, 'isotyp.target.name': name },
+          async () =>
+            applyGovernedChange(client, {
+              changeId: change.id,
+              target: await withTargetSecrets(local.url),
+              schema: local.schema,
+              targetId: change.targetId,
+              environment: local.environment,
+              orgRoot: rootKeyId,
+              actor: `agent:${state.agentId}`,
+              env,
+            }),
+        );
         log.info(
           { change: change.id, target: name, toDigest: result.toDigest, version: result.toVersion },
           'change applied',
@@ -253,10 +273,13 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
     failures: 0,
   };
   const done = (async () => {
+    if (tracingSettings !== undefined) await startTracing(tracingSettings, log);
     let failures = 0;
     while (!stopping) {
       try {
-        await round();
+        // Each round is a trace: its steps are spans, each request to the control plane a
+        // client span under them, continued there as a server span.
+        await traced('isotyp.agent.round', {}, round);
         failures = 0;
         health.lastRoundAt = new Date().toISOString();
         health.lastError = undefined;
@@ -266,10 +289,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         health.failures = failures;
         health.lastError = isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL';
         const wait = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
-        log.warn(
-          { code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL', retryInMs: Math.round(wait) },
-          'round failed; backing off',
-        );
+        log.warn({ code: errorType(error), retryInMs: Math.round(wait) }, 'round failed; backing off');
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, wait);
           wake = () => {
@@ -280,6 +300,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       }
     }
     reports.close();
+    await stopTracing();
   })();
 
   return {

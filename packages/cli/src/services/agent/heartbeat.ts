@@ -5,6 +5,7 @@ import { detectDrift, openRunner, parseTargetUrl } from '@isotyp/agent';
 import { IsotypError } from '@isotyp/protocol';
 import { z } from 'zod';
 import { ControlPlaneClient } from '../control-plane/client.js';
+import { activeTracing } from '../tracing.js';
 import { agentDir, readAgentState, TLS_FILE } from './enrolment.js';
 
 const VERSION = (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
@@ -40,10 +41,28 @@ export async function agentFetch(env: NodeJS.ProcessEnv = process.env): Promise<
   const dispatcher = new undici.Agent({
     connect: { ca: readFileSync(join(dir, 'ca.crt'), 'utf8'), cert: pem, key: pem },
   });
-  return ((url: string, init: RequestInit) =>
-    undici.fetch(url, { ...(init as object), dispatcher } as Parameters<
-      typeof undici.fetch
-    >[1])) as unknown as typeof fetch;
+  return (async (url: string, init: RequestInit = {}) => {
+    const tracing = activeTracing();
+    if (tracing === undefined) {
+      return undici.fetch(url, { ...(init as object), dispatcher } as Parameters<typeof undici.fetch>[1]);
+    }
+    // Traced like ControlPlaneClient's calls: a client span, and its traceparent sent along.
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, name) => {
+      headers[name] = value;
+    });
+    const span = tracing.clientSpan(init.method ?? 'GET', new URL(url), headers, 0);
+    try {
+      const response = await undici.fetch(url, { ...(init as object), headers, dispatcher } as Parameters<
+        typeof undici.fetch
+      >[1]);
+      span.end(response.status);
+      return response;
+    } catch (error) {
+      span.end(undefined, 'ISOTYP_UNAVAILABLE');
+      throw error;
+    }
+  }) as unknown as typeof fetch;
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type ErrorCode, IsotypError, isErrorCode, isIsotypError } from '@isotyp/protocol';
 import { z } from 'zod';
+import { activeTracing } from '../tracing.js';
 import type { Session, SessionFile } from './session.js';
 
 /** How the client proves who it is. */
@@ -132,30 +133,40 @@ export class ControlPlaneClient {
     const retries = options.retry === false ? 0 : this.#retries;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
+      const url = this.#url(path, options.query);
+      const headers = this.#headers(options, key);
+      // With tracing on, each attempt is a client span and carries its `traceparent`.
+      const span = activeTracing()?.clientSpan(method, url, headers, attempt);
       try {
         const transport = await this.#transport();
-        response = await transport.fetch(this.#url(path, options.query), {
+        response = await transport.fetch(url, {
           method,
-          headers: this.#headers(options, key),
+          headers,
           ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
           signal: AbortSignal.timeout(this.#timeoutMs),
           ...(transport.dispatcher === undefined ? {} : { dispatcher: transport.dispatcher }),
         } as RequestInit);
       } catch (cause) {
         const error = this.#transportError(cause);
+        span?.end(undefined, error.code);
         if (attempt >= retries) throw error;
         await this.#sleep(backoff(attempt));
         continue;
       }
       if (response.ok) {
         try {
-          return await readBody(response, this.server);
+          const body = await readBody(response, this.server);
+          span?.end(response.status);
+          return body;
         } catch (cause) {
           // The timeout also covers reading the body.
-          throw isIsotypError(cause) ? cause : this.#transportError(cause);
+          const error = isIsotypError(cause) ? cause : this.#transportError(cause);
+          span?.end(response.status, error.code);
+          throw error;
         }
       }
       const error = await errorFromResponse(response, this.server);
+      span?.end(response.status, error.code);
       const wait = retryDelay(error, response, attempt);
       if (attempt >= retries || wait === undefined) throw error;
       await this.#sleep(wait);

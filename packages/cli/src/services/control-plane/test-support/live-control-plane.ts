@@ -22,6 +22,10 @@ export interface LiveOptions {
   publicUrl?: string;
   /** Serve HTTPS (certificate from the agent CA) and accept agents' client certificates. */
   tls?: boolean;
+  /** Send OpenTelemetry traces (see ControlPlaneConfig.tracing). */
+  tracing?: ControlPlaneConfig['tracing'];
+  /** Webhook delivery settings (see ControlPlaneConfig.webhooks). */
+  webhooks?: ControlPlaneConfig['webhooks'];
 }
 
 export interface Answer {
@@ -59,6 +63,8 @@ export async function startLiveControlPlane(options: LiveOptions): Promise<LiveC
     caPassphrase: 'cli-test-ca-passphrase-7a1e',
     ...(options.tls ? { tls: true } : {}),
     ...(options.oidc === undefined ? {} : { oidc: options.oidc }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+    ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
   });
   try {
     const running = await runControlPlane({
