@@ -5,7 +5,13 @@ import { describe, expect, it } from 'vitest';
 
 // protocol is the contract both sides and browsers load: it may import only its own files
 // and the pure third-party packages listed here — never node: modules or another @isotyp package.
-const ALLOWED_PACKAGES = new Set(['@marcbachmann/cel-js', '@noble/hashes/hmac.js', '@noble/hashes/sha2.js', 'tweetnacl', 'zod']);
+const ALLOWED_PACKAGES = new Set([
+  '@marcbachmann/cel-js',
+  '@noble/hashes/hmac.js',
+  '@noble/hashes/sha2.js',
+  'tweetnacl',
+  'zod',
+]);
 const root = fileURLToPath(new URL('.', import.meta.url));
 
 function sources(dir: string): string[] {

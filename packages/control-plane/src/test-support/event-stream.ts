@@ -74,9 +74,12 @@ export class EventStreamClient {
   async #read(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
+    const reader = body.getReader();
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
         let end = buffer.indexOf('\n\n');
         while (end !== -1) {
           this.#parse(buffer.slice(0, end));

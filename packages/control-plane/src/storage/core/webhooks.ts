@@ -45,7 +45,10 @@ export function webhookStore(driver: Driver): Webhooks {
             // commit, then finds the cursor moved and stores nothing.
             if (from === undefined) {
               if (!(await run.insert('eventCursors', { name, seq: to, updatedAt: now }, [c.name]))) throw MOVED;
-            } else if ((await run.update('eventCursors', { seq: to, updatedAt: now }, allOf(eq(c.name, name), eq(c.seq, from)))).length === 0) {
+            } else if (
+              (await run.update('eventCursors', { seq: to, updatedAt: now }, allOf(eq(c.name, name), eq(c.seq, from))))
+                .length === 0
+            ) {
               throw MOVED;
             }
             for (const delivery of deliveries) await run.insert('webhookDeliveries', delivery, [d.id]);
@@ -59,7 +62,11 @@ export function webhookStore(driver: Driver): Webhooks {
       async claim(now, until, limit) {
         const due = await run.select(
           'webhookDeliveries',
-          allOf(eq(d.status, 'pending'), lte(d.nextAttemptAt, now), or(isNull(d.claimedUntil), lt(d.claimedUntil, now))),
+          allOf(
+            eq(d.status, 'pending'),
+            lte(d.nextAttemptAt, now),
+            or(isNull(d.claimedUntil), lt(d.claimedUntil, now)),
+          ),
           { orderBy: [asc(d.nextAttemptAt), asc(d.id)], limit },
         );
         const claimed: WebhookDeliveryRecord[] = [];
@@ -80,7 +87,11 @@ export function webhookStore(driver: Driver): Webhooks {
         return claimed;
       },
       async delivered(id, at) {
-        await run.update('webhookDeliveries', { status: 'delivered', deliveredAt: at, claimedUntil: null }, eq(d.id, id));
+        await run.update(
+          'webhookDeliveries',
+          { status: 'delivered', deliveredAt: at, claimedUntil: null },
+          eq(d.id, id),
+        );
       },
       async retryLater(id, nextAttemptAt, lastError) {
         await run.update(
@@ -91,7 +102,8 @@ export function webhookStore(driver: Driver): Webhooks {
       },
       bury: (delivery, lastError, at) =>
         driver.atomically(async () => {
-          if ((await run.delete('webhookDeliveries', allOf(eq(d.id, delivery.id), eq(d.status, 'pending')))) === 0) return;
+          if ((await run.delete('webhookDeliveries', allOf(eq(d.id, delivery.id), eq(d.status, 'pending')))) === 0)
+            return;
           await run.insert(
             'webhookDeadLetters',
             {
