@@ -12,7 +12,17 @@ import { EventHub } from './events/event-hub.js';
 import { toHttpError } from './http/http-error.js';
 import { createIdentity, identityRoutes } from './identity/index.js';
 import { createMetrics } from './metrics.js';
-import { accessLog, idempotency, jsonBody, rateLimit, requestId, tracing, transaction } from './middleware/index.js';
+import {
+  accessLog,
+  idempotency,
+  jsonBody,
+  loadShedding,
+  rateLimit,
+  requestId,
+  tracing,
+  transaction,
+} from './middleware/index.js';
+import { SharedCounts } from './middleware/shared-counts.js';
 import { oidcRoutes } from './oidc/oidc-routes.js';
 import { agentLinkRoutes } from './routes/agent-link.js';
 import { agentRoutes } from './routes/agents.js';
@@ -108,6 +118,9 @@ function fromHonoException(error: HTTPException): unknown {
   return error;
 }
 
+/** Never shed nor counted in the latency the shedding watches: probes, scrapes, long-lived streams. */
+const UNMEASURED = new Set(['/healthz', '/readyz', '/metrics', '/v1/events']);
+
 /**
  * Builds the control plane's HTTP application: middleware in order, every resource router, the
  * OpenAPI document. Nothing here listens: `server.ts` does, and tests call `app.request()` or
@@ -119,6 +132,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const identity = createIdentity({ store, config, ...(deps.now ? { now: deps.now } : {}) });
   const metrics = createMetrics();
   const app = createBareApp(logger);
+  // Replicas share PostgreSQL, and with it their rate-limit counts; a SQLite store has one process.
+  const shared =
+    store.dialect === 'postgres' ? new SharedCounts({ store, logger, keepMs: 3 * window * 1000 }) : undefined;
+  if (shared !== undefined) deps.onClose?.(() => shared.close());
 
   // Order matters; see middleware/index.ts for why each step sits where it does.
   app.use(
@@ -126,10 +143,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     tracing({ config: config.tracing, logger, onClose: deps.onClose }),
     accessLog(),
     metrics.middleware,
-    rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: window }),
+    ...(config.latencyBudgetMs > 0
+      ? [loadShedding({ budgetMs: config.latencyBudgetMs, exempt: (path) => UNMEASURED.has(path) })]
+      : []),
+    rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: window, shared }),
     apiOnly(jsonBody({ limitBytes: config.bodyLimitBytes })),
     identity.authenticate,
-    rateLimit({ scope: 'principal', limit: config.rateLimit.perPrincipal, windowSeconds: window }),
+    rateLimit({ scope: 'principal', limit: config.rateLimit.perPrincipal, windowSeconds: window, shared }),
   );
   // Every authenticated write is safe to retry. Sign-in routes have no principal to key by (and
   // a password must not be stored in an idempotency record). One mount: Hono's `/x/*` also

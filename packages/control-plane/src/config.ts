@@ -68,6 +68,11 @@ export const controlPlaneConfigSchema = z.strictObject({
    * localhost), and accept agents' client certificates. Needs `caPassphrase`.
    */
   tls: z.boolean(),
+  /**
+   * The p95 latency each replica keeps by shedding load (503 ISOTYP_OVERLOADED + Retry-After,
+   * see middleware/load-shedding.ts); 0 turns shedding off.
+   */
+  latencyBudgetMs: z.number().int().min(0).max(60_000),
   /** Webhook deliveries (see events/webhook-dispatcher.ts). */
   webhooks: z.strictObject({
     maxAttempts: z.number().int().min(1).max(50),
@@ -113,6 +118,7 @@ export const defaultConfig: ControlPlaneConfig = {
   agentCertificateHours: 24,
   caOverlapSeconds: 72 * 3600,
   tls: false,
+  latencyBudgetMs: 150,
   webhooks: { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 3_600_000, timeoutMs: 10_000, allowHttp: false },
 };
 

@@ -38,6 +38,7 @@
 export { type AccessLogOptions, accessLog } from './access-log.js';
 export { IDEMPOTENCY_KEY_PATTERN, type IdempotencyOptions, idempotency } from './idempotency.js';
 export { type JsonBodyOptions, jsonBody, jsonBodyOf, requireJsonBody } from './json-body.js';
+export { type LoadSheddingOptions, loadShedding } from './load-shedding.js';
 export { type RateLimitOptions, rateLimit } from './rate-limit.js';
 export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';
 export { type TracingConfig, type TracingMiddleware, type TracingOptions, traceIdOf, tracing } from './tracing.js';

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import { errorResponse } from '../http/error-response.js';
+import type { SharedCounts } from './shared-counts.js';
 
 export interface RateLimitOptions {
   /**
@@ -20,6 +21,8 @@ export interface RateLimitOptions {
   maxKeys?: number;
   /** Milliseconds since the epoch; injectable for tests. */
   now?: () => number;
+  /** Counts shared with the other replicas (PostgreSQL); without it, each replica limits alone. */
+  shared?: SharedCounts;
 }
 
 interface Counter {
@@ -35,7 +38,7 @@ interface Counter {
  * `windowSeconds` — no burst of twice the limit at a window boundary, as fixed windows allow.
  * Over the limit the answer is 429 ISOTYP_RATE_LIMITED with Retry-After; every answer carries
  * RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy. Counters live
- * per process: with several replicas each enforces the limit on its own share of traffic.
+ * per process; with `shared` (several replicas on PostgreSQL) they are summed across replicas.
  *
  * @example
  * app.use(rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: config.rateLimit.windowSeconds }));
@@ -47,6 +50,7 @@ export function rateLimit({
   trustProxy = false,
   maxKeys = 100_000,
   now = Date.now,
+  shared,
 }: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const windowMs = windowSeconds * 1000;
   // Insertion order doubles as recency: a key is re-inserted whenever its window rolls over.
@@ -80,6 +84,11 @@ export function rateLimit({
       }
       counters.set(key, counter);
     }
+    if (shared !== undefined) {
+      // What every replica has counted, when it is more than this one knows of itself.
+      counter.current = Math.max(counter.current, shared.count(key, counter.start) ?? 0);
+      counter.previous = Math.max(counter.previous, shared.count(key, counter.start - windowMs) ?? 0);
+    }
     const elapsed = at - counter.start;
     const weight = 1 - elapsed / windowMs;
     const used = counter.previous * weight + counter.current;
@@ -97,6 +106,7 @@ export function rateLimit({
       );
     }
     counter.current++;
+    shared?.add(key, counter.start);
     const remaining = Math.max(0, Math.floor(limit - used - 1));
     // With both scopes mounted, the client sees the tighter of the two. Headers go on before the
     // answer exists: set on a finished answer, Hono copies the whole response to change them.

@@ -329,6 +329,13 @@ export interface WebhookDeliveryRecord {
   createdAt: string;
 }
 
+/** A number of requests one rate-limit key made in the window starting at `windowStart` (ms). */
+export interface RateLimitCount {
+  key: string;
+  windowStart: number;
+  count: number;
+}
+
 /** A delivery that failed every try: kept until replayed (`isotyp webhooks replay`). */
 export interface WebhookDeadLetterRecord {
   id: string;
@@ -719,6 +726,15 @@ export interface Store {
      * replayed. `ids` limits it to those; otherwise every one of the organisation (or webhook).
      */
     replay(orgId: string, filter: { webhookId?: string; ids?: readonly string[] }, at: string): Promise<string[]>;
+  };
+  rateLimits: {
+    /**
+     * Adds each row's count to the stored count of its key and window (one statement) and
+     * returns the sums: what every replica has counted so far.
+     */
+    add(rows: readonly RateLimitCount[]): Promise<RateLimitCount[]>;
+    /** Forgets windows that started before `before` (ms since the epoch). */
+    prune(before: number): Promise<number>;
   };
   approvals: {
     /** Throws ISOTYP_APPROVAL_REPLAYED when the nonce was used before in the organisation. */

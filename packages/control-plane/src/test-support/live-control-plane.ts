@@ -63,6 +63,7 @@ export async function liveControlPlane(
     caOverlapSeconds?: number;
     tracing?: ControlPlaneConfig['tracing'];
     webhooks?: Partial<ControlPlaneConfig['webhooks']>;
+    rateLimit?: ControlPlaneConfig['rateLimit'];
   } = {},
 ): Promise<LiveControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
@@ -74,7 +75,9 @@ export async function liveControlPlane(
     database: database ?? `sqlite:${join(dir, 'cp.db')}`,
     port: 0,
     publicUrl: 'http://127.0.0.1:7300',
-    rateLimit: { perIp: 100_000, perPrincipal: 100_000, windowSeconds: 60 },
+    rateLimit: options.rateLimit ?? { perIp: 100_000, perPrincipal: 100_000, windowSeconds: 60 },
+    // Tests on a busy machine must not be shed; load-shedding.test.ts covers it.
+    latencyBudgetMs: 0,
     caPassphrase: CA_PASSPHRASE,
   });
   const running = await runControlPlane({

@@ -8,6 +8,7 @@ import type { Driver, Runner } from './driver.js';
 import { guardStore } from './errors.js';
 import { identityStore } from './identity.js';
 import { ledgerStore } from './ledger.js';
+import { rateLimitStore } from './rate-limits.js';
 import type { TableName } from './rows.js';
 import { suggestionStore } from './suggestions.js';
 import { webhookStore } from './webhooks.js';
@@ -29,6 +30,7 @@ export function createStore(driver: Driver): Store {
     ...agentStore(tracked),
     ...suggestionStore(tracked),
     ...webhookStore(tracked),
+    ...rateLimitStore(tracked),
   };
   return guardStore(store, (error) => driver.toError(error));
 }
@@ -93,6 +95,8 @@ function trackWrites(driver: Driver): {
     insert: (table, values, skip) => after(driver.run.insert(table, values, skip), table),
     update: (table, set, where) => after(driver.run.update(table, set, where), table),
     upsert: (table, rows, conflictOn, replace) => after(driver.run.upsert(table, rows, conflictOn, replace), table),
+    accumulate: (table, rows, conflictOn, column) =>
+      after(driver.run.accumulate(table, rows, conflictOn, column), table),
     delete: (table, where) => after(driver.run.delete(table, where), table),
   };
   const tracked: Driver = {

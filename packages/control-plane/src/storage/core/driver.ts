@@ -42,6 +42,17 @@ export interface Runner {
     conflictOn: AnyColumn[],
     replace: readonly (keyof Stored[K] & string)[],
   ): Promise<void>;
+  /**
+   * Inserts rows in one statement; a row that conflicts on `conflictOn` adds its `column` to the
+   * stored one instead (`ON CONFLICT … DO UPDATE SET col = col + excluded.col`). Returns every
+   * row as stored after the statement.
+   */
+  accumulate<K extends TableName>(
+    table: K,
+    rows: readonly Stored[K][],
+    conflictOn: AnyColumn[],
+    column: keyof Stored[K] & string,
+  ): Promise<Stored[K][]>;
   /** `UPDATE … WHERE … RETURNING *`. */
   update<K extends TableName>(table: K, set: SetOf<K>, where: SQL): Promise<Stored[K][]>;
   /** Number of rows deleted. */

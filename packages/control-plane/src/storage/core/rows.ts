@@ -78,6 +78,8 @@ export interface Stored {
   webhookDeadLetters: WebhookDeadLetterRecord;
   /** Named positions in the audit log (`webhooks`: the last seq turned into deliveries). */
   eventCursors: { name: string; seq: number; updatedAt: string };
+  /** Requests counted per rate-limit key and window, summed over every replica. */
+  rateLimitCounts: { key: string; windowStart: number; count: number };
 }
 
 export type TableName = keyof Stored;

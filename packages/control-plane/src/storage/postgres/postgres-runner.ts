@@ -1,4 +1,4 @@
-import { count, type SQL, sql } from 'drizzle-orm';
+import { count, getTableName, type SQL, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Runner, SelectOptions, Tables } from '../core/driver.js';
@@ -44,6 +44,19 @@ export function postgresRunner(current: () => NodePgDatabase): Runner {
         .insert(table(name))
         .values(rows as never)
         .onConflictDoUpdate({ target: conflictOn as PgColumn[], set });
+    },
+    async accumulate<K extends TableName>(name: K, rows: readonly unknown[], conflictOn: unknown[], column: string) {
+      if (rows.length === 0) return [];
+      const target = table(name) as unknown as Record<string, { name: string }>;
+      const sqlName = (target[column] as { name: string }).name;
+      const set = { [column]: sql.raw(`"${getTableName(table(name))}"."${sqlName}" + excluded."${sqlName}"`) };
+      return recordsOf<K>(
+        await current()
+          .insert(table(name))
+          .values(rows as never)
+          .onConflictDoUpdate({ target: conflictOn as PgColumn[], set })
+          .returning(),
+      );
     },
     async update<K extends TableName>(name: K, set: object, where: SQL) {
       return recordsOf<K>(await current().update(table(name)).set(set).where(where).returning());

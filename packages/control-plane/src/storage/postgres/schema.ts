@@ -534,3 +534,13 @@ export const eventCursors = pgTable('event_cursors', {
   seq: bigint('seq', { mode: 'number' }).notNull(),
   updatedAt: time('updated_at').notNull(),
 });
+
+export const rateLimitCounts = pgTable(
+  'rate_limit_counts',
+  {
+    key: text('key').notNull(),
+    windowStart: bigint('window_start', { mode: 'number' }).notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);

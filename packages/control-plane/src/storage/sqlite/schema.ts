@@ -514,3 +514,13 @@ export const eventCursors = sqliteTable('event_cursors', {
   seq: integer('seq').notNull(),
   updatedAt: text('updated_at').notNull(),
 });
+
+export const rateLimitCounts = sqliteTable(
+  'rate_limit_counts',
+  {
+    key: text('key').notNull(),
+    windowStart: integer('window_start').notNull(),
+    count: integer('count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.key, t.windowStart] })],
+);

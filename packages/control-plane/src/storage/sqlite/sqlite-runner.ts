@@ -1,4 +1,4 @@
-import { count, type SQL, sql } from 'drizzle-orm';
+import { count, getTableName, type SQL, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Runner, SelectOptions, Tables } from '../core/driver.js';
@@ -45,6 +45,20 @@ export function sqliteRunner(db: BetterSQLite3Database): Runner {
         .values(rows as never)
         .onConflictDoUpdate({ target: conflictOn as SQLiteColumn[], set })
         .run();
+    },
+    async accumulate<K extends TableName>(name: K, rows: readonly unknown[], conflictOn: unknown[], column: string) {
+      if (rows.length === 0) return [];
+      const target = table(name) as unknown as Record<string, { name: string }>;
+      const sqlName = (target[column] as { name: string }).name;
+      const set = { [column]: sql.raw(`"${getTableName(table(name))}"."${sqlName}" + excluded."${sqlName}"`) };
+      return recordsOf<K>(
+        db
+          .insert(table(name))
+          .values(rows as never)
+          .onConflictDoUpdate({ target: conflictOn as SQLiteColumn[], set })
+          .returning()
+          .all(),
+      );
     },
     async update<K extends TableName>(name: K, set: object, where: SQL) {
       return recordsOf<K>(db.update(table(name)).set(set).where(where).returning().all());

@@ -8,6 +8,7 @@ import { identityCases } from './suite-identity.js';
 import { ledgerCases } from './suite-ledger.js';
 import { lifecycleCases } from './suite-lifecycle.js';
 import { raceCases } from './suite-races.js';
+import { rateLimitCases } from './suite-rate-limits.js';
 import { stampCases } from './suite-stamps.js';
 import { suggestionCases } from './suite-suggestions.js';
 import { transactionCases } from './suite-transactions.js';
@@ -55,5 +56,6 @@ export function describeStore(name: string, open: () => Promise<Store>): void {
     agentCases(current);
     suggestionCases(current);
     transactionCases(current);
+    rateLimitCases(current);
   });
 }

@@ -59,6 +59,8 @@ export async function startLiveControlPlane(options: LiveOptions): Promise<LiveC
     port: 0,
     publicUrl: options.publicUrl ?? 'http://127.0.0.1:7300',
     rateLimit: { perIp: 100_000, perPrincipal: 100_000, windowSeconds: 60 },
+    // Tests on a busy machine must not be shed; load-shedding.test.ts covers it.
+    latencyBudgetMs: 0,
     // Agents enrol against it: the CA key is encrypted under this test passphrase.
     caPassphrase: 'cli-test-ca-passphrase-7a1e',
     ...(options.tls ? { tls: true } : {}),
