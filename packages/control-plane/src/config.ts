@@ -73,6 +73,23 @@ export const controlPlaneConfigSchema = z.strictObject({
    * see middleware/load-shedding.ts); 0 turns shedding off.
    */
   latencyBudgetMs: z.number().int().min(0).max(60_000),
+  /**
+   * Also publish every event to NATS JetStream (events/nats-relay.ts), for consumers outside
+   * Isotyp; absent means off.
+   */
+  nats: z
+    .strictObject({
+      url: z.string().regex(/^(nats|tls):\/\/[^\s]+$/, 'a nats:// or tls:// URL, e.g. nats://127.0.0.1:4222'),
+      stream: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/)
+        .default('ISOTYP_EVENTS'),
+      subjectPrefix: z
+        .string()
+        .regex(/^[a-z0-9_-]+(\.[a-z0-9_-]+)*$/)
+        .default('isotyp.events'),
+    })
+    .optional(),
   /** Webhook deliveries (see events/webhook-dispatcher.ts). */
   webhooks: z.strictObject({
     maxAttempts: z.number().int().min(1).max(50),

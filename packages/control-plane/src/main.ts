@@ -4,6 +4,7 @@ import { trustState } from './agents/certificate-authority.js';
 import { createApp } from './app.js';
 import type { ControlPlaneConfig } from './config.js';
 import { EventHub } from './events/event-hub.js';
+import { NatsRelay } from './events/nats-relay.js';
 import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { bootstrapOrg } from './identity/bootstrap.js';
 import { type RunningServer, startServer, type TlsOptions } from './server.js';
@@ -80,8 +81,10 @@ export async function runControlPlane(options: {
       settings: config.webhooks,
       ...(options.now ? { now: options.now } : {}),
     });
+    const relay = config.nats === undefined ? undefined : new NatsRelay({ store, logger, settings: config.nats });
     closing.push(async () => {
       await dispatcher.stop();
+      await relay?.stop();
       events.stop();
     });
     const app = createApp({
@@ -105,6 +108,7 @@ export async function runControlPlane(options: {
     });
     const pruner = startIdempotencyPruner(store, logger, now);
     dispatcher.start(events);
+    relay?.start(events);
     // The server certificate lives SERVER_CERT_DAYS: a fresh one every day keeps it far from
     // expiry; between, a CA rotation (here or on another replica) or the end of its overlap
     // changes the serving CA or the bundle, checked often enough to follow the overlap.

@@ -1,6 +1,6 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createLogger, type FirstAdmin, resolveConfig, runControlPlane } from '@isotyp/control-plane';
+import { createLogger, defaultConfig, type FirstAdmin, resolveConfig, runControlPlane } from '@isotyp/control-plane';
 import { IsotypError } from '@isotyp/protocol';
 
 export interface ServerOptions {
@@ -22,6 +22,10 @@ export interface ServerOptions {
   otlpEndpoint?: string | undefined;
   /** 0–1, as text from the flag or OTEL_TRACES_SAMPLER_ARG; checked with the rest of the config. */
   traceSampleRatio?: string | undefined;
+  /** Also publish events to this NATS JetStream server (ISOTYP_NATS_URL). */
+  natsUrl?: string | undefined;
+  /** Accept http:// webhook URLs (ISOTYP_WEBHOOKS_ALLOW_HTTP). */
+  webhooksAllowHttp?: boolean | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -54,6 +58,10 @@ export async function startControlPlane(
     ...(caPassphrase === undefined ? {} : { caPassphrase }),
     ...(options.tls ? { tls: true } : {}),
     ...tracingSettings(options, env),
+    ...(options.natsUrl === undefined || options.natsUrl === ''
+      ? {}
+      : { nats: { url: options.natsUrl, stream: 'ISOTYP_EVENTS', subjectPrefix: 'isotyp.events' } }),
+    ...(options.webhooksAllowHttp ? { webhooks: { ...defaultConfig.webhooks, allowHttp: true } } : {}),
     publicUrl:
       options.publicUrl ??
       `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,

@@ -64,6 +64,7 @@ export async function liveControlPlane(
     tracing?: ControlPlaneConfig['tracing'];
     webhooks?: Partial<ControlPlaneConfig['webhooks']>;
     rateLimit?: ControlPlaneConfig['rateLimit'];
+    nats?: ControlPlaneConfig['nats'];
   } = {},
 ): Promise<LiveControlPlane> {
   const dir = mkdtempSync(join(tmpdir(), 'isotyp-cp-'));
@@ -71,6 +72,7 @@ export async function liveControlPlane(
     ...(options.tls ? { tls: true } : {}),
     ...(options.caOverlapSeconds === undefined ? {} : { caOverlapSeconds: options.caOverlapSeconds }),
     ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+    ...(options.nats === undefined ? {} : { nats: options.nats }),
     ...(options.webhooks === undefined ? {} : { webhooks: { ...defaultConfig.webhooks, ...options.webhooks } }),
     database: database ?? `sqlite:${join(dir, 'cp.db')}`,
     port: 0,

@@ -65,6 +65,14 @@ export default class ServerStart extends IsotypCommand {
       summary: 'Share of new traces recorded, 0–1 (a caller’s sampled flag is followed); default 1.',
       env: 'OTEL_TRACES_SAMPLER_ARG',
     }),
+    'nats-url': Flags.string({
+      summary: 'Also publish every event to this NATS JetStream server (nats://host:4222), stream ISOTYP_EVENTS.',
+      env: 'ISOTYP_NATS_URL',
+    }),
+    'webhooks-allow-http': Flags.boolean({
+      summary: 'Accept http:// webhook URLs (receivers on a trusted network only); https:// is required otherwise.',
+      env: 'ISOTYP_WEBHOOKS_ALLOW_HTTP',
+    }),
     'log-level': Flags.option({
       options: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const,
       default: 'info',
@@ -89,6 +97,8 @@ export default class ServerStart extends IsotypCommand {
       writeCa: flags['write-ca'],
       otlpEndpoint: flags['otlp-endpoint'],
       traceSampleRatio: flags['trace-sample-ratio'],
+      natsUrl: flags['nats-url'],
+      webhooksAllowHttp: flags['webhooks-allow-http'],
     });
     if (!this.jsonEnabled()) {
       this.logToStderr(
