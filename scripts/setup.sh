@@ -32,6 +32,12 @@ log() { printf '\n==> %s\n' "$*"; }
 # prebuilt binaries are downloaded from GitHub, which is unreachable here. postgresql and sqlite3
 # are used by the test suites (a throwaway PostgreSQL server; the sqlite3 CLI).
 APT_PACKAGES=(python3 make g++ postgresql sqlite3)
+# The replica-set harness (scripts/test-support/replica-set.mjs) and the load bench put nginx in
+# front of several control planes as a loopback load balancer, passing TLS through at layer 4:
+# Debian builds nginx's stream module as a separate package.
+APT_PACKAGES+=(nginx libnginx-mod-stream)
+# The control plane can relay its events to NATS JetStream; its test runs Debian's nats-server.
+APT_PACKAGES+=(nats-server)
 # keytar (OS keychain) compiles against libsecret; its tests talk to a real Secret Service:
 # gnome-keyring on a D-Bus session bus of their own (dbus-run-session).
 if grep -q "^  keytar@" pnpm-lock.yaml 2>/dev/null; then
