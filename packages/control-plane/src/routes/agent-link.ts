@@ -140,6 +140,12 @@ export function agentLinkRoutes(deps: AppDeps, services: AgentServices): OpenAPI
             changes: z.array(
               z.object({ id: z.string(), targetId: z.string(), planDigest: z.string(), title: z.string() }),
             ),
+            applying: z
+              .array(z.object({ id: z.string(), targetId: z.string(), planDigest: z.string(), toDigest: z.string() }))
+              .openapi({
+                description:
+                  'Changes on its targets the control plane still sees `applying`: an agent that finds one of them in its target’s history (a run that died after its commit, before its report) reports it applied.',
+              }),
           }),
           'The agent’s targets and the approved changes waiting on them.',
         ),
@@ -153,11 +159,15 @@ export function agentLinkRoutes(deps: AppDeps, services: AgentServices): OpenAPI
       for (;;) {
         const stamp = store.stamp(['changes', 'targets']);
         const mine = (await store.targets.list(principal.orgId, {})).filter((t) => t.agentId === principal.agentId);
-        const waiting = (
+        const listed = (
           await Promise.all(
-            mine.map((t) => store.changes.list(principal.orgId, { targetId: t.id, states: ['approved'], limit: 50 })),
+            mine.map((t) =>
+              store.changes.list(principal.orgId, { targetId: t.id, states: ['approved', 'applying'], limit: 50 }),
+            ),
           )
         ).flat();
+        const waiting = listed.filter((change) => change.state === 'approved');
+        const applying = listed.filter((change) => change.state === 'applying');
         if (waiting.length > 0 || Date.now() >= deadline) {
           return c.json(
             {
@@ -169,6 +179,12 @@ export function agentLinkRoutes(deps: AppDeps, services: AgentServices): OpenAPI
                 environmentId,
               })),
               changes: waiting.map(({ id, targetId, planDigest, title }) => ({ id, targetId, planDigest, title })),
+              applying: applying.map(({ id, targetId, planDigest, toDigest }) => ({
+                id,
+                targetId,
+                planDigest,
+                toDigest,
+              })),
             },
             200,
           );

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkpointDue, openAuditLog, sendCheckpoint } from '@isotyp/agent';
+import { checkpointDue, openAuditLog, openRunner, sendCheckpoint } from '@isotyp/agent';
 import { fromBase64Url, IsotypError, isIsotypError, keyPairFromSeed } from '@isotyp/protocol';
 import YAML from 'yaml';
 import { z } from 'zod';
@@ -95,6 +95,8 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
   let stopping = false;
   let wake: (() => void) | undefined;
   const refused = new Set<string>();
+  /** Changes reported applied by `reconcile`, so a slow transition is not reported twice. */
+  const reconciled = new Set<string>();
   let nextHeartbeat = 0;
 
   const resolvedTargets = async () =>
@@ -217,11 +219,13 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         z.object({
           targets: z.array(z.object({ id: z.string(), name: z.string() })),
           changes: z.array(z.object({ id: z.string(), targetId: z.string(), title: z.string() })),
+          applying: z.array(z.object({ id: z.string(), targetId: z.string(), planDigest: z.string() })).default([]),
         }),
         { wait: String(WAIT_SECONDS) },
       ),
     );
     servedTargets = work.targets;
+    await traced('isotyp.agent.reconcile', {}, () => reconcile(work.applying, work.targets));
     for (const change of work.changes) {
       if (stopping) return;
       if (refused.has(change.id)) continue;
@@ -264,6 +268,38 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
           'change not applied',
         );
       }
+    }
+  };
+
+  /**
+   * Changes the control plane still sees `applying` on this agent's targets, while this daemon
+   * applies nothing (its applies run one at a time inside the round): an earlier process died
+   * after its database commit and before its `applied` report. The target's own history says
+   * whether the plan was applied; if it was, the report is sent now. Nothing else is concluded:
+   * a change not in the history may be applying right now elsewhere (a CI job), and is left be.
+   */
+  const reconcile = async (
+    applying: readonly { id: string; targetId: string; planDigest: string }[],
+    targets: readonly { id: string; name: string }[],
+  ) => {
+    for (const change of applying) {
+      if (stopping || reconciled.has(change.id)) continue;
+      const name = targets.find((t) => t.id === change.targetId)?.name;
+      const local = name === undefined ? undefined : config.targets[name];
+      if (local === undefined) continue;
+      const runner = openRunner(await withTargetSecrets(local.url));
+      const latest = await runner.read((session) => session.latestApplied()).finally(() => runner.close());
+      if (latest?.planDigest !== change.planDigest) continue;
+      await client.post(
+        `/v1/changes/${encodeURIComponent(change.id)}/transitions`,
+        { to: 'applied', digest: latest.toDigest },
+        z.unknown(),
+      );
+      reconciled.add(change.id);
+      log.info(
+        { change: change.id, target: name, toDigest: latest.toDigest },
+        'reported an apply an earlier run left unreported',
+      );
     }
   };
 

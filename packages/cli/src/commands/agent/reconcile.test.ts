@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { agentClient } from '../../services/agent/heartbeat.js';
+import { runCliAsync } from '../../services/control-plane/test-support/run-cli-async.js';
+import { developmentKey, startGovernedSite } from '../../test-support/agent-daemon.js';
+import { binPath } from '../../test-support/run-cli.js';
+
+/*
+ * An agent killed after its database commit and before its `applied` report (issue 10's kill -9
+ * chaos): the control plane is left seeing the change `applying`. The next `isotyp agent start`
+ * finds the plan in its target's own history and reports it applied — without applying it again.
+ * The "died" run is reproduced exactly: the agent tells the control plane `applying` with its own
+ * certificate, the plan is applied to the target, and no report follows.
+ */
+describe('isotyp agent start after a run that died before reporting', () => {
+  let site: Awaited<ReturnType<typeof startGovernedSite>>;
+  beforeAll(async () => {
+    site = await startGovernedSite();
+  }, 120_000);
+  afterAll(async () => {
+    await site?.cp.close();
+  });
+
+  it('reports the change applied from the target’s history, and applies nothing twice', async () => {
+    const { cp, homes, cli } = site;
+    await site.enrolAgent();
+    const db = join(homes.agent, 'orders.db');
+    const conn = new Database(db);
+    conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO orders (total) VALUES (42);');
+    conn.close();
+    const schema = join(homes.agent, 'schema.sql');
+    writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
+    const config = join(homes.agent, 'agent.yaml');
+    writeFileSync(config, `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n`);
+    const agentEnv = { PATH: process.env.PATH ?? '', HOME: homes.agent, ISOTYP_HOME: join(homes.agent, '.isotyp') };
+
+    const plan = join(homes.admin, 'plan.json');
+    const copy = join(homes.admin, 'orders-copy.db');
+    writeFileSync(copy, readFileSync(db));
+    await cli(homes.admin, ['plan', '--target', `sqlite:${copy}`, '--schema', schema, '--out', plan]);
+    const change = await cli(homes.admin, [
+      'submit',
+      '--plan',
+      plan,
+      '--project',
+      'shop',
+      '--env',
+      'prod',
+      '--target',
+      'orders',
+    ]);
+    await cli(homes.reviewer, ['approve', change.id]);
+
+    // The run that died: `applying` told, the plan committed, no report.
+    await agentClient(agentEnv).post(`/v1/changes/${change.id}/transitions`, { to: 'applying' }, z.unknown());
+    const applied = await runCliAsync(['apply', '--target', `sqlite:${db}`, '--plan', plan, '--yes', '--json'], {
+      home: homes.agent,
+    });
+    expect(applied.status, applied.stderr).toBe(0);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
+
+    const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config, '--health-port', '0'], {
+      env: { ...agentEnv, NO_COLOR: '1', ISOTYP_RELEASE_KEYS: developmentKey() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    daemon.stdout.setEncoding('utf8').on('data', (text: string) => {
+      logs += text;
+    });
+    daemon.stderr.setEncoding('utf8').on('data', (text: string) => {
+      logs += text;
+    });
+    const exited = new Promise<number | null>((resolve) => daemon.on('close', resolve));
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await cp.store.changes.get('acme', change.id))?.state !== 'applied' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const stored = await cp.store.changes.get('acme', change.id);
+      expect(stored?.state, logs).toBe('applied');
+      expect(logs).toContain('reported an apply an earlier run left unreported');
+      // Applied once: one history row, the column there, the row kept.
+      const after = new Database(db, { readonly: true });
+      expect(after.prepare('SELECT count(*) AS n FROM isotyp_history').get()).toEqual({ n: 1 });
+      expect(after.prepare('SELECT currency, total FROM orders').all()).toEqual([{ currency: null, total: 42 }]);
+      after.close();
+      expect((await cp.store.targets.get('acme', stored?.targetId ?? ''))?.digest).toBe(stored?.toDigest);
+    } finally {
+      daemon.kill('SIGTERM');
+      await exited;
+    }
+  }, 120_000);
+});
