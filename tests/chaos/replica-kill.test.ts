@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { type DomainEvent, verifyWebhook } from '@isotyp/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStreamClient } from '../../packages/control-plane/src/test-support/event-stream.js';
+import { eventually } from '../../packages/control-plane/src/test-support/eventually.js';
 import { queryRows, tempDatabase } from '../../scripts/test-support/postgres.js';
 import { type ReplicaSet, startReplicaSet } from '../../scripts/test-support/replica-set.mjs';
 
@@ -76,18 +77,6 @@ async function call(method: string, path: string, token: string | undefined, bod
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
 }
 
 /**
@@ -185,7 +174,7 @@ describe('kill -9 a replica under load', () => {
     // The reader caught up through the surviving replica: every event once, in seq order.
     await eventually(async () => {
       expect(reader.events.map((e) => e.entity.id)).toEqual(committedIds);
-    });
+    }, 30_000);
     expect(reader.events.map((e) => e.seq)).toEqual(committed.map((row) => Number(row.seq)));
 
     // The webhook got every one of them (receivers de-duplicate on the event id).

@@ -7,6 +7,7 @@ import { type DomainEvent, verifyWebhook } from '@isotyp/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../../../scripts/test-support/postgres.js';
 import { EventStreamClient } from '../test-support/event-stream.js';
+import { eventually } from '../test-support/eventually.js';
 import { ADMIN_PASSWORD, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
 /**
@@ -62,18 +63,6 @@ class Receiver {
   async close(): Promise<void> {
     this.#server?.closeAllConnections();
     await new Promise((resolve) => this.#server?.close(resolve));
-  }
-}
-
-async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 }
 

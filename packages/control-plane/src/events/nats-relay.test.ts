@@ -7,6 +7,7 @@ import type { DomainEvent } from '@isotyp/protocol';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDatabase } from '../../../../scripts/test-support/postgres.js';
+import { eventually } from '../test-support/eventually.js';
 import { type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
 
 /**
@@ -73,18 +74,6 @@ async function streamed(url: string): Promise<DomainEvent[]> {
   }
 }
 
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
-
 describe('events to NATS JetStream, two replicas', () => {
   let nats: NatsServer;
   let a: LiveControlPlane;
@@ -118,7 +107,7 @@ describe('events to NATS JetStream, two replicas', () => {
       const events = (await streamed(nats.url)).filter((e) => e.type === 'project.create');
       expect(events.map((e) => e.entity.id)).toEqual(ids);
       return events;
-    });
+    }, 20_000);
     expect(first.every((e) => e.org === 'acme' && e.id === `evt_${e.seq}`)).toBe(true);
 
     // NATS goes away; changes keep being made; nothing is lost.
@@ -130,7 +119,7 @@ describe('events to NATS JetStream, two replicas', () => {
       const events = await streamed(nats.url);
       expect(events.filter((e) => e.type === 'project.create').map((e) => e.entity.id)).toEqual([...ids, ...during]);
       return events;
-    });
+    }, 20_000);
     // Every event of the log after the relay started, each exactly once, in seq order.
     const seqs = all.map((e) => e.seq);
     expect(new Set(seqs).size).toBe(seqs.length);

@@ -3,6 +3,7 @@ import { redactUrl } from '../storage/core/errors.js';
 import type { Store } from '../storage/store.js';
 import type { EventHub } from './event-hub.js';
 import { readEvents } from './event-log.js';
+import { Rounds } from './rounds.js';
 
 export interface NatsSettings {
   /** `nats://host:port` of a NATS server with JetStream enabled. */
@@ -32,64 +33,40 @@ export class NatsRelay {
   readonly #settings: NatsSettings;
   #connection: import('nats').NatsConnection | undefined;
   #jetstream: import('nats').JetStreamClient | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
-  #unlisten: (() => void) | undefined;
+  readonly #rounds: Rounds;
   #failing = false;
 
   constructor(options: { store: Store; logger: Logger; settings: NatsSettings }) {
     this.#store = options.store;
     this.#logger = options.logger;
     this.#settings = options.settings;
+    this.#rounds = new Rounds(
+      async () => {
+        await this.#round();
+        if (this.#failing)
+          this.#logger.info({ nats: redactUrl(this.#settings.url) }, 'publishing events to NATS again');
+        this.#failing = false;
+      },
+      (error) => {
+        if (!this.#failing) {
+          this.#logger.warn(
+            { nats: redactUrl(this.#settings.url), err: { message: (error as Error).message } },
+            'publishing events to NATS failed; retrying',
+          );
+        }
+        this.#failing = true;
+      },
+      TICK_MS,
+    );
   }
 
   start(hub: EventHub): void {
-    this.#unlisten = hub.onAdvance(() => this.kick());
-    this.#timer = setInterval(() => this.kick(), TICK_MS);
-    this.#timer.unref();
-    this.kick();
+    this.#rounds.start(hub);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#unlisten?.();
-    await this.#running;
+    await this.#rounds.stop();
     await this.#connection?.close().catch(() => {});
-  }
-
-  kick(): void {
-    if (this.#stopped) return;
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#round()
-      .then(
-        () => {
-          if (this.#failing)
-            this.#logger.info({ nats: redactUrl(this.#settings.url) }, 'publishing events to NATS again');
-          this.#failing = false;
-        },
-        (error: unknown) => {
-          if (!this.#failing) {
-            this.#logger.warn(
-              { nats: redactUrl(this.#settings.url), err: { message: (error as Error).message } },
-              'publishing events to NATS failed; retrying',
-            );
-          }
-          this.#failing = true;
-        },
-      )
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
   }
 
   async #connect(): Promise<import('nats').JetStreamClient> {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Store, WebhookDeliveryRecord, WebhookRecord } from '../storage/store.js';
 import type { EventHub } from './event-hub.js';
 import { eventOf } from './event-log.js';
+import { Rounds } from './rounds.js';
 
 export interface WebhookSettings {
   /** Tries before a delivery moves to the dead letters. */
@@ -44,11 +45,7 @@ export class WebhookDispatcher {
   readonly #logger: Logger;
   readonly #settings: WebhookSettings;
   readonly #now: () => Date;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
-  #stopped = false;
-  #unlisten: (() => void) | undefined;
+  readonly #rounds: Rounds;
   readonly #sending = new Set<Promise<void>>();
 
   constructor(options: { store: Store; logger: Logger; settings: WebhookSettings; now?: () => Date }) {
@@ -56,40 +53,26 @@ export class WebhookDispatcher {
     this.#logger = options.logger;
     this.#settings = options.settings;
     this.#now = options.now ?? (() => new Date());
+    this.#rounds = new Rounds(
+      () => this.#round(),
+      (error) => this.#logger.warn({ err: error }, 'webhook round failed; retrying'),
+      TICK_MS,
+    );
   }
 
   start(hub: EventHub): void {
-    this.#unlisten = hub.onAdvance(() => this.kick());
-    this.#timer = setInterval(() => this.kick(), TICK_MS);
-    this.#timer.unref();
-    this.kick();
+    this.#rounds.start(hub);
   }
 
   /** Stops taking new work and waits for the sends in flight. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#unlisten?.();
-    await this.#running;
+    await this.#rounds.stop();
     await Promise.allSettled([...this.#sending]);
   }
 
   /** Runs a round now (or right after the one running). */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running !== undefined) {
-      this.#again = true;
-      return;
-    }
-    this.#running = this.#round()
-      .catch((error: unknown) => this.#logger.warn({ err: error }, 'webhook round failed; retrying'))
-      .finally(() => {
-        this.#running = undefined;
-        if (this.#again) {
-          this.#again = false;
-          this.kick();
-        }
-      });
+    this.#rounds.kick();
   }
 
   async #round(): Promise<void> {
@@ -138,7 +121,7 @@ export class WebhookDispatcher {
   async #deliver(): Promise<void> {
     for (;;) {
       const room = CONCURRENCY - this.#sending.size;
-      if (room <= 0 || this.#stopped) return;
+      if (room <= 0 || this.#rounds.stopped) return;
       const now = this.#now();
       const until = new Date(now.getTime() + this.#settings.timeoutMs * 2 + 5000).toISOString();
       const claimed = await this.#store.webhooks.claim(now.toISOString(), until, room);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,8 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { agentClient } from '../../services/agent/heartbeat.js';
 import { runCliAsync } from '../../services/control-plane/test-support/run-cli-async.js';
-import { developmentKey, startGovernedSite } from '../../test-support/agent-daemon.js';
-import { binPath } from '../../test-support/run-cli.js';
+import { eventually, startAgentDaemon, startGovernedSite } from '../../test-support/agent-daemon.js';
 
 /*
  * An agent killed after its database commit and before its `applied` report (issue 10's kill -9
@@ -36,7 +34,7 @@ describe('isotyp agent start after a run that died before reporting', () => {
     writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
     const config = join(homes.agent, 'agent.yaml');
     writeFileSync(config, `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n`);
-    const agentEnv = { PATH: process.env.PATH ?? '', HOME: homes.agent, ISOTYP_HOME: join(homes.agent, '.isotyp') };
+    const agentEnv = { ISOTYP_HOME: join(homes.agent, '.isotyp') };
 
     const plan = join(homes.admin, 'plan.json');
     const copy = join(homes.admin, 'orders-copy.db');
@@ -63,26 +61,12 @@ describe('isotyp agent start after a run that died before reporting', () => {
     expect(applied.status, applied.stderr).toBe(0);
     expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
 
-    const daemon = spawn(process.execPath, [binPath, 'agent', 'start', '--config', config, '--health-port', '0'], {
-      env: { ...agentEnv, NO_COLOR: '1', ISOTYP_RELEASE_KEYS: developmentKey() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let logs = '';
-    daemon.stdout.setEncoding('utf8').on('data', (text: string) => {
-      logs += text;
-    });
-    daemon.stderr.setEncoding('utf8').on('data', (text: string) => {
-      logs += text;
-    });
-    const exited = new Promise<number | null>((resolve) => daemon.on('close', resolve));
+    const daemon = startAgentDaemon(config, homes.agent);
     try {
-      const deadline = Date.now() + 30_000;
-      while ((await cp.store.changes.get('acme', change.id))?.state !== 'applied' && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await eventually(async () => (await cp.store.changes.get('acme', change.id))?.state === 'applied');
       const stored = await cp.store.changes.get('acme', change.id);
-      expect(stored?.state, logs).toBe('applied');
-      expect(logs).toContain('reported an apply an earlier run left unreported');
+      expect(stored?.state, daemon.logs()).toBe('applied');
+      expect(daemon.logs()).toContain('reported an apply an earlier run left unreported');
       // Applied once: one history row, the column there, the row kept.
       const after = new Database(db, { readonly: true });
       expect(after.prepare('SELECT count(*) AS n FROM isotyp_history').get()).toEqual({ n: 1 });
@@ -90,8 +74,7 @@ describe('isotyp agent start after a run that died before reporting', () => {
       after.close();
       expect((await cp.store.targets.get('acme', stored?.targetId ?? ''))?.digest).toBe(stored?.toDigest);
     } finally {
-      daemon.kill('SIGTERM');
-      await exited;
+      await daemon.stop();
     }
   }, 120_000);
 });
