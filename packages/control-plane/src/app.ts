@@ -118,8 +118,11 @@ function fromHonoException(error: HTTPException): unknown {
   return error;
 }
 
-/** Never shed nor counted in the latency the shedding watches: probes, scrapes, long-lived streams. */
-const UNMEASURED = new Set(['/healthz', '/readyz', '/metrics', '/v1/events']);
+/**
+ * Never shed nor counted in the latency the shedding watches: probes, scrapes, and requests that
+ * wait on purpose (the event stream, agents' long poll for work) — their duration is not load.
+ */
+const UNMEASURED = new Set(['/healthz', '/readyz', '/metrics', '/v1/events', '/v1/agent/work']);
 
 /**
  * Builds the control plane's HTTP application: middleware in order, every resource router, the

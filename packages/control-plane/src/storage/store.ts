@@ -522,7 +522,8 @@ export interface Store {
    * Runs `work` as one transaction: every store call made inside it (on its async path) commits
    * with it or not at all — a change and the audit entry that records it, which is also the
    * event that announces it (see events/). A call inside another joins it. Inside, `stamp`
-   * answers undefined: nothing read from an uncommitted transaction may be cached for others.
+   * answers undefined for the tables the transaction has written: nothing it reads of its own
+   * uncommitted writes may be cached for others.
    */
   atomically<T>(work: () => Promise<T>): Promise<T>;
 

@@ -107,8 +107,12 @@ function trackWrites(driver: Driver): {
     appendAudit: (build) => after(driver.appendAudit(build), 'auditEntries'),
   };
   const stamp = (tables: readonly TableName[]): string | undefined => {
+    // Inside a transaction that wrote one of these tables, what is read of them is not yet what
+    // others see: no stamp, no cache. Tables it has not written read as committed, and may be.
     const transaction = open.getStore();
-    if (transaction !== undefined && !transaction.done) return undefined;
+    if (transaction !== undefined && !transaction.done && tables.some((table) => transaction.tables.has(table))) {
+      return undefined;
+    }
     const foreign = driver.foreignWrites(tables);
     if (foreign === undefined) return undefined;
     let text = foreign;

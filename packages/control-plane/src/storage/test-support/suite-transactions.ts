@@ -75,12 +75,15 @@ export function transactionCases(store: CurrentStore): void {
       expect(await store().projects.get(s.orgId, 'prj_late')).toBeDefined();
     });
 
-    it('answer no stamp inside, and move the stamp of what was written once committed', async () => {
+    it('answer no stamp inside for what was written, and move its stamp once committed', async () => {
       const s = await seedOrg(store());
       const before = await quietStamp(store(), ['projects']);
       await store().atomically(async () => {
+        // Nothing written yet: reads are of committed rows and may be cached.
+        expect(store().stamp(['projects'])).toBe(before);
         await store().projects.create(project(s.orgId, 'prj_stamped'));
         expect(store().stamp(['projects'])).toBeUndefined();
+        expect(store().stamp(['users'])).toBeDefined();
       });
       const after = store().stamp(['projects']);
       expect(after).toBeDefined();
