@@ -21,14 +21,20 @@ const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const OUT_DIR = `${ROOT}.artifacts/bench`;
 
 const filters = process.argv.slice(2);
-const files = readdirSync(BENCH_DIR)
-  .filter((f) => f.endsWith('.bench.mjs'))
-  .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
-  .sort();
+// bench/*.bench.mjs, and bench/<folder>/*.bench.mjs for a benchmark with modules of its own (bench/load/).
+const available = readdirSync(BENCH_DIR, { withFileTypes: true }).flatMap((entry) => {
+  if (entry.isDirectory()) {
+    return readdirSync(`${BENCH_DIR}${entry.name}`)
+      .filter((f) => f.endsWith('.bench.mjs'))
+      .map((f) => `${entry.name}/${f}`);
+  }
+  return entry.name.endsWith('.bench.mjs') ? [entry.name] : [];
+});
+const files = available.filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter))).sort();
 
 if (files.length === 0) {
   console.error(`No benchmark matches ${filters.join(', ')}. Available:`);
-  for (const f of readdirSync(BENCH_DIR).filter((f) => f.endsWith('.bench.mjs'))) console.error(`  ${f}`);
+  for (const f of available) console.error(`  ${f}`);
   process.exit(1);
 }
 
@@ -116,7 +122,7 @@ mkdirSync(OUT_DIR, { recursive: true });
 const started = performance.now();
 let failures = 0;
 for (const file of files) {
-  const name = file.replace(/\.bench\.mjs$/, '');
+  const name = file.replace(/^.*\//, '').replace(/\.bench\.mjs$/, '');
   const benchStarted = performance.now();
   try {
     const mod = await import(pathToFileURL(`${BENCH_DIR}${file}`).href);

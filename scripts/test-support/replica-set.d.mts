@@ -15,8 +15,17 @@ export interface NginxOptions {
   workerProcesses?: number;
   /** One line per connection in `<dir>/nginx-access.log`. Default true. */
   accessLog?: boolean;
-  /** How long a replica that refused a connection is skipped. Default 2. */
+  /**
+   * Failed connections (refused, timed out) after which a replica is skipped for
+   * `failTimeoutSeconds`; 0 never skips one (each connection still moves on to the next
+   * replica when one fails). Default 1: a killed replica is left alone at once. Under heavy
+   * load a slow accept counts too, and with every replica skipped nginx refuses everything.
+   */
+  maxFails?: number;
+  /** How long a replica that failed is skipped. Default 2. */
   failTimeoutSeconds?: number;
+  /** How long nginx waits for a replica to accept a connection. Default 2. */
+  connectTimeoutSeconds?: number;
   /** The listen backlog (a burst of new connections waits there). Default 4096. */
   backlog?: number;
 }

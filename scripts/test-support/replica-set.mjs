@@ -272,17 +272,21 @@ function streamModule(bin) {
 
 /**
  * The configuration: one worker, TCP passthrough to the replicas round robin, a replica that
- * refuses a connection skipped for `failTimeoutSeconds`. Every path is in `dir`.
+ * failed `maxFails` connections skipped for `failTimeoutSeconds`. Every path is in `dir`.
  */
 function nginxConfig({ module, dir, port, upstreams, options }) {
   const {
     workerConnections = 4096,
     workerProcesses = 1,
     accessLog = true,
+    maxFails = 1,
     failTimeoutSeconds = 2,
+    connectTimeoutSeconds = 2,
     backlog = 4096,
   } = options;
-  const servers = upstreams.map((p) => `    server 127.0.0.1:${p} max_fails=1 fail_timeout=${failTimeoutSeconds}s;`);
+  const servers = upstreams.map(
+    (p) => `    server 127.0.0.1:${p} max_fails=${maxFails} fail_timeout=${failTimeoutSeconds}s;`,
+  );
   return `${module}
 worker_processes ${workerProcesses};
 # A proxied connection holds two descriptors (client and upstream). Without CAP_SYS_RESOURCE
@@ -303,8 +307,9 @@ ${servers.join('\n')}
   server {
     listen 127.0.0.1:${port} backlog=${backlog}${workerProcesses > 1 ? ' reuseport' : ''};
     proxy_pass control_plane;
-    # A killed replica refuses at once; one that hangs is given up on quickly.
-    proxy_connect_timeout 2s;
+    # A killed replica refuses at once (the next one is tried whatever max_fails says); one
+    # that does not accept in time is given up on.
+    proxy_connect_timeout ${connectTimeoutSeconds}s;
     proxy_next_upstream on;
     proxy_next_upstream_tries 0;
     # Idle connections (agents between heartbeats) are the replicas' to close, not nginx's.
