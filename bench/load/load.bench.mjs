@@ -102,7 +102,9 @@ export default async function bench() {
       // it would only pile everything on the other (or, with both skipped, refuse everything).
       nginx: {
         workerConnections: 2 * (AGENTS + READERS) + 1024,
-        workerProcesses: POLL ? 2 : 1,
+        // Every agent keeps its connection (the replicas keep idle ones 65 s, longer than the
+        // heartbeat interval): ~2 descriptors a client, past one worker's descriptor limit here.
+        workerProcesses: 2,
         maxFails: 0,
         connectTimeoutSeconds: 10,
         accessLog: true,
@@ -378,7 +380,7 @@ function report({ agents, readers, usage, fleet, principals, seeded, loadBefore 
       `${readers.ramp.answered} reads, ${readers.ramp.errors} errors), then ${SECONDS} s measured; latency is from sending to the ` +
       'whole answer read, at the client, through nginx; every non-200 and socket error counts as an error',
     `connections open at nginx's front during the measured window: median ${usage.connectionsMedian.toLocaleString('en')}, ` +
-      `max ${usage.connectionsMax.toLocaleString('en')}${POLL ? '' : ' (the replicas close a connection idle for 5 s, so a heartbeat-only agent reconnects for each heartbeat)'}`,
+      `max ${usage.connectionsMax.toLocaleString('en')}`,
     `CPU over the measured window (100% = one core): ${cpu}`,
     `replicas together: ${(replicaCpu * 100).toFixed(0)}% of a core for ${Math.round(handled).toLocaleString('en')} requests/s ` +
       `→ ${(handled / Math.max(replicaCpu, 0.01)).toFixed(0)} requests/s per replica core at this mix`,

@@ -17,7 +17,13 @@ export interface StartServerOptions {
   headersTimeoutMs?: number;
   /** Time a client has to send the whole request, body included. */
   requestTimeoutMs?: number;
-  /** Idle time before a kept-alive connection is closed. */
+  /**
+   * Idle time before a kept-alive connection is closed: longer than an agent's heartbeat interval
+   * (30 s ± 10 %), so an agent that only heartbeats keeps its TLS connection instead of paying a
+   * full handshake (an RSA signature on each side) every time, and longer than the usual 60 s
+   * idle timeout of a load balancer in front, so it is never the server that closes a connection
+   * the balancer is about to reuse.
+   */
   keepAliveTimeoutMs?: number;
   /**
    * Serve HTTPS. Clients may present a certificate (agents do, people and CI jobs do not): it is
@@ -60,7 +66,7 @@ export function startServer({
   shutdownTimeoutMs = 10_000,
   headersTimeoutMs = 10_000,
   requestTimeoutMs = 30_000,
-  keepAliveTimeoutMs = 5_000,
+  keepAliveTimeoutMs = 65_000,
   tls,
 }: StartServerOptions): Promise<RunningServer> {
   return new Promise((resolve, reject) => {

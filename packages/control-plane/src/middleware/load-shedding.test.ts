@@ -83,6 +83,19 @@ describe('load shedding', () => {
     expect((await h.drive(20)).every((s) => s === 200)).toBe(true);
   });
 
+  it('rides out one slow moment (a GC pause, a burst of handshakes) without shedding', async () => {
+    const h = harness();
+    h.setDice(0);
+    await h.drive(100, 50);
+    // One tick's worth of slow answers, then fast again.
+    h.setLatency(500);
+    await h.drive(4, 0);
+    h.setLatency(10);
+    const statuses = await h.drive(200, 50);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(h.shedder.share()).toBe(0);
+  });
+
   it('never sheds everything: at most 90 %, so recovery can be seen', async () => {
     const h = harness();
     h.setLatency(1000);

@@ -14,6 +14,11 @@ export interface LoadSheddingOptions {
   buckets?: number;
   /** Fewer answers than this in the window say nothing about latency. */
   minSamples?: number;
+  /**
+   * Ticks in a row each over the budget before the share grows: one slow moment (a GC pause, a
+   * burst of TLS handshakes) is not overload; a standing queue is.
+   */
+  sustainTicks?: number;
   /** Milliseconds, monotonic; injectable for tests. */
   now?: () => number;
   /** 0 ≤ x < 1; injectable for tests. */
@@ -33,9 +38,9 @@ const MAX_BUCKET_SAMPLES = 2000;
  * Retry-After — cheaper for everyone than letting every request queue behind the others and
  * all of them miss the budget.
  *
- * Every `tickMs` it looks at the p95 of what it answered over the last `buckets` ticks: above
- * the budget, it sheds a larger share (up to 90 %); comfortably below (80 % of it), a smaller
- * one. Between, it holds. Per replica, on purpose: a replica only knows its own latency, and
+ * Every `tickMs` it looks at the p95 of what it answered: over the budget in each of the last
+ * `sustainTicks` ticks, it sheds a larger share (up to 90 %); over the last `buckets` ticks
+ * comfortably below it (80 %), a smaller one. Between, it holds. Per replica, on purpose: a replica only knows its own latency, and
  * the load balancer sends the refused client's retry to whichever replica has room.
  *
  * @example
@@ -47,6 +52,7 @@ export function loadShedding({
   tickMs = 250,
   buckets = 8,
   minSamples = 20,
+  sustainTicks = 4,
   now = () => performance.now(),
   random = Math.random,
 }: LoadSheddingOptions): MiddlewareHandler<AppEnv> & { share(): number } {
@@ -54,18 +60,21 @@ export function loadShedding({
   let share = 0;
   let tickAt = now();
 
-  const p95 = (): number | undefined => {
-    const all = window.flat();
-    if (all.length < minSamples) return undefined;
-    all.sort((a, b) => a - b);
-    return all[Math.min(all.length - 1, Math.floor(all.length * 0.95))];
+  const p95 = (samples: number[], least: number): number | undefined => {
+    if (samples.length < least) return undefined;
+    const sorted = [...samples].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))];
   };
+  const perBucket = Math.max(3, Math.ceil(minSamples / buckets));
+  let overTicks = 0;
   const tick = (at: number) => {
     // Ticks missed while idle each count: an idle replica has no latency to worry about.
     while (at - tickAt >= tickMs) {
       tickAt += tickMs;
-      const observed = p95();
-      if (observed !== undefined && observed > budgetMs) share = Math.min(MAX_SHARE, share + STEP_UP);
+      const last = p95(window.at(-1) as number[], perBucket);
+      overTicks = last !== undefined && last > budgetMs ? overTicks + 1 : 0;
+      const observed = p95(window.flat(), minSamples);
+      if (overTicks >= sustainTicks) share = Math.min(MAX_SHARE, share + STEP_UP);
       else if (observed === undefined || observed < budgetMs * 0.8) share = Math.max(0, share - STEP_DOWN);
       window.push([]);
       if (window.length > buckets) window.shift();
@@ -74,6 +83,7 @@ export function loadShedding({
         tickAt = at;
         window.splice(0, window.length, []);
         share = 0;
+        overTicks = 0;
       }
     }
   };
