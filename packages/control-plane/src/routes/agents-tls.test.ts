@@ -128,7 +128,11 @@ describe('agents over mutual TLS', () => {
     expect(assigned.body.agentId).toBe(edge.agentId);
 
     const idle = await call('/v1/agent/work', { cert: edge.cert });
-    expect(idle.body).toEqual({ targets: [expect.objectContaining({ id: target.targetId })], changes: [] });
+    expect(idle.body).toEqual({
+      targets: [expect.objectContaining({ id: target.targetId })],
+      changes: [],
+      applying: [],
+    });
 
     // Long poll: asked first, answered when the change is approved — not at the 10 s wait's end.
     const asked = Date.now();
