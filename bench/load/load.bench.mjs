@@ -25,11 +25,13 @@
 //
 // Knobs: LOAD_AGENTS (10000), LOAD_READERS (1000), LOAD_SECONDS (90), LOAD_RAMP_SECONDS (30),
 // LOAD_THINK_MS (1000: a reader's mean pause; 0 = closed loop, a saturation test), LOAD_POLL (0),
-// LOAD_REPLICAS (2), LOAD_KEY_POOL (16), LOAD_ENROL_CONCURRENCY (8), LOAD_READER_USERS (20),
-// LOAD_CI_TOKENS (20), LOAD_SLO_P95_MS (150), LOAD_SLO_ERROR_RATE (0.001).
+// LOAD_REPLICAS (2), LOAD_AGENT_PROCESSES (4), LOAD_KEY_POOL (16), LOAD_ENROL_CONCURRENCY (8), LOAD_READER_USERS (20),
+// LOAD_CI_TOKENS (20), LOAD_SLO_P95_MS (150), LOAD_SLO_ERROR_RATE (0.001), LOAD_LATENCY_BUDGET_MS (the
+// replicas' load-shedding budget; default theirs, 150; 0 = no shedding).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { createRequire } from 'node:module';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +41,7 @@ import { startPostgres } from '../../scripts/pg-server.mjs';
 import { startReplicaSet } from '../../scripts/test-support/replica-set.mjs';
 import { ROOT, runSql, withDatabase } from '../harness.mjs';
 import { apiClient, enrolFleet, readerPrincipals } from './fleet.mjs';
+import { Recorder } from './stats.mjs';
 
 export const title = 'scale: 10,000 agents heartbeating + 1,000 API readers, two replicas behind nginx';
 
@@ -50,6 +53,7 @@ const RAMP_SECONDS = num('LOAD_RAMP_SECONDS', 30);
 const THINK_MS = num('LOAD_THINK_MS', 1000);
 const POLL = process.env.LOAD_POLL === '1';
 const REPLICAS = num('LOAD_REPLICAS', 2);
+const AGENT_PROCESSES = num('LOAD_AGENT_PROCESSES', 4);
 const KEY_POOL = num('LOAD_KEY_POOL', 16);
 const ENROL_CONCURRENCY = num('LOAD_ENROL_CONCURRENCY', 8);
 const READER_USERS = num('LOAD_READER_USERS', 20);
@@ -95,6 +99,10 @@ export default async function bench() {
         rateLimit: { perIp: 1e9, perPrincipal: 1e9, windowSeconds: 60 },
         // The longest allowed, so that a cached fleet stays valid (renewal is not measured here).
         agentCertificateHours: CERTIFICATE_HOURS,
+        // The replicas' load-shedding budget (LOAD_LATENCY_BUDGET_MS; 0 turns shedding off).
+        ...(process.env.LOAD_LATENCY_BUDGET_MS === undefined
+          ? {}
+          : { latencyBudgetMs: Number(process.env.LOAD_LATENCY_BUDGET_MS) }),
       },
       // Long polls hold every agent's connection: two descriptors each at nginx, past one
       // worker's limit here (ulimit -n 20,000 and no CAP_SYS_RESOURCE to raise it).
@@ -123,23 +131,49 @@ export default async function bench() {
     await api.close();
 
     const common = { url: set.url, caPem: set.caPem, rampSeconds: RAMP_SECONDS, seconds: SECONDS };
-    const drivers = [
-      startDriver('agents', { ...common, keys: fleet.keys, agents: fleet.agents, poll: POLL }, dir, children),
-      startDriver('readers', { ...common, readers: READERS, thinkMs: THINK_MS, principals }, dir, children),
-    ];
+    // The agents in AGENT_PROCESSES processes: one process holding 10,000 TLS connections has a
+    // heap whose collections pause it for long enough to show in its own latencies.
+    const slices = Array.from({ length: AGENT_PROCESSES }, (_, i) =>
+      fleet.agents.filter((_agent, n) => n % AGENT_PROCESSES === i),
+    );
+    const agentDrivers = slices.map((agents, i) =>
+      startDriver('agents', { ...common, keys: fleet.keys, agents, poll: POLL }, dir, children, `agents-${i}`),
+    );
+    const readerDriver = startDriver(
+      'readers',
+      { ...common, readers: READERS, thinkMs: THINK_MS, principals },
+      dir,
+      children,
+    );
+    const drivers = [...agentDrivers, readerDriver];
     await Promise.all(drivers.map((d) => d.ready));
     const processes = () => [
       ...set.replicas.map((r, i) => ({ name: `replica ${i + 1} (control plane)`, pids: [r.pid] })),
       { name: 'nginx (master + worker)', pids: withChildren(set.nginx.pid) },
       { name: 'PostgreSQL (all backends)', pids: withChildren(postmasterPid(pg.data)) },
-      { name: `agent driver (${AGENTS} agents)`, pids: [drivers[0].child.pid] },
-      { name: `reader driver (${READERS} readers)`, pids: [drivers[1].child.pid] },
+      {
+        name: `agent drivers (${AGENTS} agents, ${AGENT_PROCESSES} processes)`,
+        pids: agentDrivers.map((d) => d.child.pid),
+      },
+      { name: `reader driver (${READERS} readers)`, pids: [readerDriver.child.pid] },
     ];
     for (const d of drivers) d.go();
+    // The replicas' event-loop monitor starts at their first scrape: now, not at the end.
+    await Promise.all(set.replicas.map((r) => replicaDiagnostics(r.url, set.caPem)));
     const watch = watchProcesses(processes, set.nginx.port, RAMP_SECONDS, SECONDS);
-    const [agents, readers] = await Promise.all(drivers.map((d) => d.result));
+    const results = await Promise.all(drivers.map((d) => d.result));
+    const readers = results.at(-1);
+    const parts = results.slice(0, -1);
+    const merge = (kind, seconds) => Recorder.merged(parts.map((part) => part[kind])).summary(seconds);
+    const agents = {
+      heartbeat: merge('heartbeat', SECONDS),
+      poll: merge('poll', SECONDS),
+      ramp: merge('ramp', RAMP_SECONDS),
+      maxInFlight: parts.reduce((total, part) => total + part.maxInFlight, 0),
+    };
     const usage = await watch;
-    return report({ agents, readers, usage, fleet, principals, seeded, loadBefore });
+    const inside = await Promise.all(set.replicas.map((r) => replicaDiagnostics(r.url, set.caPem)));
+    return report({ agents, readers, usage, fleet, principals, seeded, loadBefore, inside });
   } finally {
     await set?.close();
     process.removeListener('exit', killAll);
@@ -147,6 +181,35 @@ export default async function bench() {
     pg.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What a replica says of its event loop (`isotyp_event_loop_delay_*`, measured from its first
+ * scrape): where latency spikes come from when CPU does not explain them.
+ */
+async function replicaDiagnostics(url, caPem) {
+  const text = await new Promise((resolve, reject) => {
+    const request = https.get(`${url}/metrics`, { ca: caPem, agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve(body));
+    });
+    request.once('error', reject);
+  }).catch(() => '');
+  const value = (name) =>
+    Number(
+      text
+        .split('\n')
+        .find((line) => line.startsWith(`${name} `))
+        ?.split(' ')[1] ?? Number.NaN,
+    );
+  return {
+    loopP99Ms: value('isotyp_event_loop_delay_p99_seconds') * 1000,
+    loopMaxMs: value('isotyp_event_loop_delay_max_seconds') * 1000,
+  };
 }
 
 /** Seeds the database through bench/cp-server.mjs (the control-plane bench's data), then stops it. */
@@ -200,8 +263,8 @@ function saveFleet(pg, database, { password, caPassphrase, seeded, fleet }) {
 }
 
 /** A driver process (agents.mjs, readers.mjs): `ready` once set up, `go()` starts it, `result` its figures. */
-function startDriver(name, spec, dir, children) {
-  const file = join(dir, `${name}.json`);
+function startDriver(name, spec, dir, children, label = name) {
+  const file = join(dir, `${label}.json`);
   writeFileSync(file, JSON.stringify(spec));
   const child = spawn(process.execPath, ['--max-old-space-size=8192', join(HERE, `${name}.mjs`), file], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -279,10 +342,17 @@ async function watchProcesses(processes, nginxPort, rampSeconds, seconds) {
   const groups = new Map();
   const sample = () => {
     for (const group of processes()) {
-      const entry = groups.get(group.name) ?? { rss: [], cpuStart: undefined, cpuEnd: 0 };
-      const procs = group.pids.filter(Boolean).map(readProc);
+      const entry = groups.get(group.name) ?? { rss: [], cpu: new Map() };
+      const pids = group.pids.filter(Boolean);
+      const procs = pids.map(readProc);
       entry.rss.push(procs.reduce((a, p) => a + p.rssKiB, 0) / 1024);
-      entry.cpuNow = procs.reduce((a, p) => a + p.cpuSeconds, 0);
+      // Per process, the CPU time last read: a process that has exited (a driver done a moment
+      // before the last sample) keeps what it had, instead of counting as zero.
+      pids.forEach((pid, i) => {
+        const seen = entry.cpu.get(pid) ?? { start: undefined, last: 0 };
+        seen.last = Math.max(seen.last, procs[i].cpuSeconds);
+        entry.cpu.set(pid, seen);
+      });
       groups.set(group.name, entry);
     }
   };
@@ -291,7 +361,7 @@ async function watchProcesses(processes, nginxPort, rampSeconds, seconds) {
   await sleep(rampSeconds * 1000);
   sample();
   for (const entry of groups.values()) {
-    entry.cpuStart = entry.cpuNow;
+    for (const seen of entry.cpu.values()) seen.start = seen.last;
     entry.rss = [];
   }
   while (performance.now() - started < (rampSeconds + seconds) * 1000) {
@@ -307,7 +377,7 @@ async function watchProcesses(processes, nginxPort, rampSeconds, seconds) {
       rssMiB: sorted[Math.floor(sorted.length / 2)] ?? 0,
       rssMaxMiB: sorted.at(-1) ?? 0,
       samples: sorted.length,
-      cpuCores: (entry.cpuNow - (entry.cpuStart ?? 0)) / seconds,
+      cpuCores: [...entry.cpu.values()].reduce((a, seen) => a + seen.last - (seen.start ?? 0), 0) / seconds,
     };
   });
   const sortedConnections = [...connections].sort((a, b) => a - b);
@@ -341,7 +411,7 @@ function row(task, s) {
   };
 }
 
-function report({ agents, readers, usage, fleet, principals, seeded, loadBefore }) {
+function report({ agents, readers, usage, fleet, principals, seeded, loadBefore, inside }) {
   const classes = [
     { name: 'heartbeat', figures: agents.heartbeat },
     { name: 'reader', figures: readers.reader },
@@ -386,6 +456,12 @@ function report({ agents, readers, usage, fleet, principals, seeded, loadBefore 
       `→ ${(handled / Math.max(replicaCpu, 0.01)).toFixed(0)} requests/s per replica core at this mix`,
     `SLO (p95 < ${SLO.p95Ms} ms, error rate < ${SLO.errorRate * 100}% for heartbeats and reads${POLL ? '; errors only for work polls' : ''}): ` +
       (breaches.length === 0 ? 'met' : `NOT met — ${breaches.join('; ')}`),
+    `inside the replicas over the measured window (their /metrics): ${inside
+      .map(
+        (d, i) =>
+          `replica ${i + 1}: event-loop delay p99 ${d.loopP99Ms.toFixed(0)} ms, max ${d.loopMaxMs.toFixed(0)} ms`,
+      )
+      .join('; ')}`,
     `load average (1 min) ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after, on ${os.cpus().length} cores shared by ` +
       'PostgreSQL, the replicas, nginx and both drivers',
   ];

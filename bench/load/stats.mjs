@@ -15,6 +15,22 @@ export class Recorder {
     this.failures[kind] = (this.failures[kind] ?? 0) + 1;
   }
 
+  /** What a driver process sends back, for `merged` in the orchestrator. */
+  raw() {
+    return { latencies: this.latencies, failures: this.failures };
+  }
+
+  /** One recorder of several drivers' `raw()`. */
+  static merged(parts) {
+    const recorder = new Recorder();
+    for (const part of parts) {
+      for (const ms of part.latencies) recorder.latencies.push(ms);
+      for (const [kind, n] of Object.entries(part.failures))
+        recorder.failures[kind] = (recorder.failures[kind] ?? 0) + n;
+    }
+    return recorder;
+  }
+
   /** p50/p95/p99 (nearest rank), mean, counts and rates over `seconds`. */
   summary(seconds) {
     const sorted = Float64Array.from(this.latencies).sort();
