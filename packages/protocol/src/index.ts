@@ -113,6 +113,10 @@ export {
   type VerifyWebhookOptions,
   verifyWebhook,
   WEBHOOK_HEADERS,
+  type Webhook,
+  type WebhookDelivery,
+  webhookDeliverySchema,
+  webhookSchema,
 } from './messages/event.js';
 export {
   lockImpactSchema,

@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { IsotypError } from '@isotyp/protocol';
+import {
+  IsotypError,
+  webhookDeliverySchema as webhookDeliveryShape,
+  webhookSchema as webhookShape,
+} from '@isotyp/protocol';
 import { createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { ControlPlaneConfig } from '../config.js';
@@ -16,30 +20,9 @@ const eventPattern = z
   .string()
   .regex(/^(\*|[a-z][a-z0-9-]*(\.[a-z0-9-]+)*(\.\*)?)$/, 'an event type (change.approve), a prefix (change.*) or *');
 
-const webhookSchema = z
-  .object({
-    id: z.string(),
-    url: z.string(),
-    events: z.array(z.string()),
-    description: z.string().optional(),
-    createdBy: z.string(),
-    createdAt: z.string(),
-  })
-  .openapi('Webhook');
-
-const deliverySchema = z
-  .object({
-    id: z.string(),
-    webhookId: z.string(),
-    eventSeq: z.number(),
-    status: z.enum(['pending', 'delivered', 'dead']),
-    attempts: z.number(),
-    nextAttemptAt: z.string().optional(),
-    lastError: z.string().optional(),
-    deliveredAt: z.string().optional(),
-    deadAt: z.string().optional(),
-  })
-  .openapi('WebhookDelivery');
+// The shapes the CLI reads too, from protocol, as OpenAPI components.
+const webhookSchema = z.object(webhookShape.shape).openapi('Webhook');
+const deliverySchema = z.object(webhookDeliveryShape.shape).openapi('WebhookDelivery');
 
 const createWebhook = createRoute({
   method: 'post',
@@ -186,24 +169,15 @@ export function webhookRoutes(deps: {
     const principal = allow(c, 'org:admin');
     const { webhookId, status, limit } = c.req.valid('query');
     const filter = { ...(webhookId === undefined ? {} : { webhookId }), limit };
-    const deliveries =
+    const live =
       status === 'dead'
-        ? (await store.webhooks.deadLetters(principal.orgId, filter)).map(deadLetterView)
-        : [
-            ...(
-              await store.webhooks.deliveries(principal.orgId, {
-                ...filter,
-                limit: status === undefined ? limit : 1000,
-              })
-            )
-              .filter((d) => status === undefined || d.status === status)
-              .map(deliveryView),
-            ...(status === undefined
-              ? (await store.webhooks.deadLetters(principal.orgId, filter)).map(deadLetterView)
-              : []),
-          ]
-            .sort((a, b) => a.eventSeq - b.eventSeq)
-            .slice(0, limit);
+        ? []
+        : await store.webhooks.deliveries(principal.orgId, { ...filter, ...(status === undefined ? {} : { status }) });
+    const dead =
+      status === undefined || status === 'dead' ? await store.webhooks.deadLetters(principal.orgId, filter) : [];
+    const deliveries = [...live.map(deliveryView), ...dead.map(deadLetterView)]
+      .sort((a, b) => a.eventSeq - b.eventSeq)
+      .slice(0, limit);
     return c.json({ deliveries }, 200);
   });
 

@@ -720,7 +720,10 @@ export interface Store {
     retryLater(id: string, nextAttemptAt: string, lastError: string): Promise<void>;
     /** Moves a delivery to the dead letters (one transaction). */
     bury(delivery: WebhookDeliveryRecord, lastError: string, at: string): Promise<void>;
-    deliveries(orgId: string, filter: { webhookId?: string; limit: number }): Promise<WebhookDeliveryRecord[]>;
+    deliveries(
+      orgId: string,
+      filter: { webhookId?: string; status?: WebhookDeliveryRecord['status']; limit: number },
+    ): Promise<WebhookDeliveryRecord[]>;
     deadLetters(orgId: string, filter: { webhookId?: string; limit: number }): Promise<WebhookDeadLetterRecord[]>;
     /**
      * Moves dead letters back to pending, due now, with no attempts (one transaction); the ids

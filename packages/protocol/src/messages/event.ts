@@ -26,6 +26,31 @@ export const domainEventSchema = z.strictObject({
 });
 export type DomainEvent = z.infer<typeof domainEventSchema>;
 
+/** A webhook as the API lists it (never its secret). */
+export const webhookSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(z.string()),
+  description: z.string().optional(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+});
+export type Webhook = z.infer<typeof webhookSchema>;
+
+/** One event owed to one webhook, as the API lists it: pending, delivered, or dead (a dead letter). */
+export const webhookDeliverySchema = z.object({
+  id: z.string(),
+  webhookId: z.string(),
+  eventSeq: z.number(),
+  status: z.enum(['pending', 'delivered', 'dead']),
+  attempts: z.number(),
+  nextAttemptAt: z.string().optional(),
+  lastError: z.string().optional(),
+  deliveredAt: z.string().optional(),
+  deadAt: z.string().optional(),
+});
+export type WebhookDelivery = z.infer<typeof webhookDeliverySchema>;
+
 /**
  * Whether `type` is one of `patterns`: an exact name, a prefix ending in `*` (`change.*`), or `*`.
  *

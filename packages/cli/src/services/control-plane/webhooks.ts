@@ -1,31 +1,12 @@
+import { type Webhook, type WebhookDelivery, webhookDeliverySchema, webhookSchema } from '@isotyp/protocol';
 import { z } from 'zod';
 import type { ControlPlaneClient } from './client.js';
 
-export const webhookSchema = z.object({
-  id: z.string(),
-  url: z.string(),
-  events: z.array(z.string()),
-  description: z.string().optional(),
-  createdBy: z.string(),
-  createdAt: z.string(),
-});
-export type Webhook = z.infer<typeof webhookSchema>;
+export type { Webhook };
+export type Delivery = WebhookDelivery;
 
 const createdWebhookSchema = webhookSchema.extend({ secret: z.string().min(1) });
 export type CreatedWebhook = z.infer<typeof createdWebhookSchema>;
-
-export const deliverySchema = z.object({
-  id: z.string(),
-  webhookId: z.string(),
-  eventSeq: z.number(),
-  status: z.enum(['pending', 'delivered', 'dead']),
-  attempts: z.number(),
-  nextAttemptAt: z.string().optional(),
-  lastError: z.string().optional(),
-  deliveredAt: z.string().optional(),
-  deadAt: z.string().optional(),
-});
-export type Delivery = z.infer<typeof deliverySchema>;
 
 /**
  * Registers a webhook. The answer is the only time its signing secret is seen.
@@ -66,7 +47,7 @@ export async function listDeliveries(
   if (filter.status !== undefined) query.set('status', filter.status);
   if (filter.limit !== undefined) query.set('limit', String(filter.limit));
   const path = `/v1/webhooks/deliveries${query.size > 0 ? `?${query}` : ''}`;
-  return (await client.get(path, z.object({ deliveries: z.array(deliverySchema) }))).deliveries;
+  return (await client.get(path, z.object({ deliveries: z.array(webhookDeliverySchema) }))).deliveries;
 }
 
 /** Puts dead letters back in the queue (all of them, one webhook's, or the given ids). */

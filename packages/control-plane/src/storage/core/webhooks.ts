@@ -20,8 +20,7 @@ export function webhookStore(driver: Driver): Webhooks {
   const d = t.webhookDeliveries;
   const dl = t.webhookDeadLetters;
   const c = t.eventCursors;
-  const inOrg = (orgId: string, webhookId?: string) =>
-    allOf(eq(d.orgId, orgId), webhookId === undefined ? undefined : eq(d.webhookId, webhookId));
+
   return {
     webhooks: {
       create: async (webhook) => void (await run.insert('webhooks', webhook)),
@@ -120,10 +119,18 @@ export function webhookStore(driver: Driver): Webhooks {
           );
         }),
       deliveries: (orgId, filter) =>
-        run.select('webhookDeliveries', inOrg(orgId, filter.webhookId), {
-          orderBy: [asc(d.eventSeq), asc(d.id)],
-          limit: filter.limit,
-        }),
+        run.select(
+          'webhookDeliveries',
+          allOf(
+            eq(d.orgId, orgId),
+            filter.webhookId === undefined ? undefined : eq(d.webhookId, filter.webhookId),
+            filter.status === undefined ? undefined : eq(d.status, filter.status),
+          ),
+          {
+            orderBy: [asc(d.eventSeq), asc(d.id)],
+            limit: filter.limit,
+          },
+        ),
       deadLetters: (orgId, filter) =>
         run.select(
           'webhookDeadLetters',
