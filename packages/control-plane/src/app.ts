@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { agentServices } from './agents/services.js';
@@ -118,6 +118,9 @@ function fromHonoException(error: HTTPException): unknown {
   return error;
 }
 
+/** Methods that neither open a transaction nor take an idempotency key. */
+const READS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Never shed nor counted in the latency the shedding watches: probes, scrapes, and requests that
  * wait on purpose (the event stream, agents' long poll for work) — their duration is not load.
@@ -143,7 +146,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Order matters; see middleware/index.ts for why each step sits where it does.
   app.use(
     requestId({ logger }),
-    tracing({ config: config.tracing, logger, onClose: deps.onClose }),
+    // Off, it is left out rather than mounted as a step that only calls the next.
+    ...(config.tracing === undefined ? [] : [tracing({ config: config.tracing, logger, onClose: deps.onClose })]),
     accessLog(),
     metrics.middleware,
     ...(config.latencyBudgetMs > 0
@@ -164,8 +168,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Each write request one transaction, but heartbeats (buffered, written in batches) and sign-in:
   // issuing a token may wait on the signing-key load another request started, which on SQLite's
   // one connection could not run while this request's transaction is open.
-  app.use('/v1/*', transaction({ store, exempt: notRetried }));
-  app.use('/v1/*', (c, next) => (notRetried(c.req.path) ? next() : retrySafe(c, next)));
+  const inTransaction = transaction({ store, exempt: notRetried });
+  const once = async (c: Context<AppEnv>, next: Next): Promise<void> => {
+    if (notRetried(c.req.path)) return next();
+    // A replayed answer, set as Hono sets what a middleware returns.
+    const replayed = await retrySafe(c, next);
+    if (replayed instanceof Response) c.res = replayed;
+  };
+  // One step for both, and reads (the most requests by far) pass it at once.
+  app.use('/v1/*', (c, next) => (READS.has(c.req.method) ? next() : inTransaction(c, () => once(c, next))));
 
   app.route('/', healthRoutes({ store, registry: metrics.registry }));
   app.route('/', identityRoutes(identity));

@@ -32,12 +32,12 @@ export type Principal =
 export interface AppEnv {
   Variables: {
     requestId: string;
-    /** Child logger bound to the request id. */
+    /** The app's logger (`requestLogger(c)` binds it to the request id). */
     logger: Logger;
     /** Set by the authentication middleware; absent on public routes. */
     principal?: Principal;
-    /** Requests left in the tightest rate limit passed so far (what RateLimit-Remaining says). */
-    rateLimitRemaining?: number;
+    /** The tightest rate limit passed so far: what the RateLimit-* headers of the answer say. */
+    rateLimit?: { limit: string; remaining: number; resetSeconds: number; policy: string };
     /** The console session's CSRF token, when this response (re)started the session. */
     consoleCsrf?: string;
   };

@@ -28,12 +28,16 @@ export const FLUSH_MS = 250;
 export function createLogger({ level = 'info', destination, buffered }: LoggerOptions = {}): Logger {
   const options = {
     level,
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { log: (object: Record<string, unknown>) => redact(object, 0) as Record<string, unknown> },
+    timestamp: isoTime,
+    formatters: {
+      log: (object: Record<string, unknown>) =>
+        TRUSTED in object ? object : (redact(object, 0) as Record<string, unknown>),
+    },
     // The standard serializer's output has its own prototype, so it is walked as a record.
     serializers: { err: (error: Error) => redactRecord(pino.stdSerializers.err(error), 0) },
     hooks: {
       logMethod(this: Logger, args: unknown[], method: (...args: unknown[]) => void) {
+        if (isTrusted(args[0])) return method.apply(this, args);
         method.apply(
           this,
           args.map((arg) => (typeof arg === 'string' ? redactString(arg) : arg)),
@@ -42,16 +46,13 @@ export function createLogger({ level = 'info', destination, buffered }: LoggerOp
     },
   };
   if (buffered !== undefined) {
-    const stream = pino.destination({ dest: buffered, sync: false, minLength: 4096 });
+    const stream = new LineBatch(pino.destination({ dest: buffered, sync: false, minLength: BATCH_CHARS }));
     const logger = pino(options, stream);
-    // Quiet servers still get their lines out promptly; the timer never keeps the process alive.
     setInterval(() => {
       try {
-        // The stream's own flush, without a callback: it does nothing while a write is under way
-        // (pino's would queue a listener each time).
         stream.flush();
       } catch {
-        // Not open yet (a path opens asynchronously): the next tick writes.
+        // The destination is closing (the process is exiting); its exit hook flushes.
       }
     }, FLUSH_MS).unref();
     return logger;
@@ -59,7 +60,91 @@ export function createLogger({ level = 'info', destination, buffered }: LoggerOp
   return destination ? pino(options, destination) : pino(options);
 }
 
+/** What a buffered logger hands its destination at once. */
+const BATCH_CHARS = 4096;
+
+/**
+ * Lines gathered into batches of about BATCH_CHARS before they go to pino's destination (a
+ * SonicBoom), which measures the byte length of its whole pending chunk on every write: one
+ * write a line made each access line copy up to 16 KiB, a batch makes it one copy per ~20 lines.
+ */
+class LineBatch {
+  #lines: string[] = [];
+  #chars = 0;
+
+  constructor(private readonly sink: ReturnType<typeof pino.destination>) {
+    // A process that exits without a clean stop still writes what is waiting (held weakly: a
+    // logger nobody uses any more is not kept alive for it).
+    if (!exitHooked) process.once('exit', flushAllSync);
+    exitHooked = true;
+    for (const ref of batches) if (ref.deref() === undefined) batches.delete(ref);
+    batches.add(new WeakRef(this));
+  }
+
+  write(line: string): void {
+    this.#lines.push(line);
+    this.#chars += line.length;
+    if (this.#chars >= BATCH_CHARS) this.#pass();
+  }
+
+  flush(done?: (error?: Error) => void): void {
+    this.#pass();
+    this.sink.flush(done);
+  }
+
+  flushSync(): void {
+    this.#pass();
+    try {
+      this.sink.flushSync();
+    } catch {
+      // Already closed: nothing more can be written.
+    }
+  }
+
+  #pass(): void {
+    if (this.#lines.length === 0) return;
+    const text = this.#lines.join('');
+    this.#lines = [];
+    this.#chars = 0;
+    this.sink.write(text);
+  }
+}
+
+const batches = new Set<WeakRef<LineBatch>>();
+let exitHooked = false;
+
+function flushAllSync(): void {
+  for (const ref of batches) ref.deref()?.flushSync();
+}
+
+/** `,"time":"<ISO 8601>"`, made once per millisecond however many lines share it. */
+let timeAt = Number.NaN;
+let timeText = '';
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== timeAt) {
+    timeAt = now;
+    timeText = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return timeText;
+}
+
 export const REDACTED = '[redacted]';
+
+/**
+ * Marks a record built only of values that cannot hold a secret — ids checked against a
+ * pattern, route patterns, numbers, the HTTP method — so that redaction, which walks every
+ * field, is skipped for it: the access log writes one such line per request. Its message must be
+ * a constant. The mark itself is a symbol, which pino does not write.
+ *
+ * @example
+ * logger.info({ [TRUSTED]: true, route: '/v1/changes/:id', status: 200 }, 'request');
+ */
+export const TRUSTED: unique symbol = Symbol('isotyp.log.trusted');
+
+function isTrusted(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && TRUSTED in value;
+}
 
 /** Key names (lower-case, without `-` and `_`) whose values are never logged. */
 const SECRET_KEYS: ReadonlySet<string> = new Set([

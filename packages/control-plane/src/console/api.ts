@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { IsotypError, isErrorCode } from '@isotyp/protocol';
 import type { Context } from 'hono';
 import type { AppEnv } from '../context.js';
+import { innerBindings } from '../http/preset-header.js';
 
 /** Calls the control plane's own HTTP API in-process: the Hono app's `fetch`. */
 export type ApiFetch = (request: Request, env: unknown) => Response | Promise<Response>;
@@ -66,7 +67,7 @@ export class ConsoleApi {
     const url = new URL(path, this.c.req.url);
     const response = await this.fetchApi(
       new Request(url, { method, headers, ...(bodyText === undefined ? {} : { body: bodyText }) }),
-      this.c.env,
+      innerBindings(this.c),
     );
     const text = await response.text();
     let body: unknown;

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 import { principalKey } from '../context.js';
 import { routePattern } from '../http/route-pattern.js';
+import { TRUSTED } from '../logger.js';
 import { traceIdOf } from './tracing.js';
 
 export interface AccessLogOptions {
@@ -10,8 +11,8 @@ export interface AccessLogOptions {
 }
 
 /**
- * One log line per request, written through the request's logger (so it carries the request
- * id, and the trace id when tracing is on, so a line and its trace can be joined): method, route
+ * One log line per request, with the request id (and the trace id when tracing is on, so a
+ * line and its trace can be joined): method, route
  * pattern, status, duration and the caller's principal key. Never the body,
  * the query string or headers — they may hold secrets. Mount it right after `requestId`.
  *
@@ -26,6 +27,9 @@ export function accessLog({ now = () => performance.now() }: AccessLogOptions = 
     const traceId = traceIdOf(c);
     c.get('logger').info(
       {
+        // Each field an id matched against a pattern, a route pattern, a number or the method.
+        [TRUSTED]: true,
+        requestId: c.get('requestId'),
         method: c.req.method,
         route: routePattern(c),
         status: c.res.status,

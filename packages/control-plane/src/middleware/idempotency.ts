@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
 import type { Store } from '../storage/store.js';
 import { jsonBodyOf } from './json-body.js';
+import { requestLogger } from './request-id.js';
 
 /** Keys a client may choose: long enough for a UUID or a ULID with a prefix. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -100,7 +101,7 @@ export function idempotency({
       await store.idempotency.complete(owner, key, status, await c.res.clone().text());
     } catch (error) {
       // The answer still goes out; the key is freed so a retry runs again rather than waiting forever.
-      c.get('logger').error({ err: error }, 'could not store the idempotent answer');
+      requestLogger(c).error({ err: error }, 'could not store the idempotent answer');
       await release(c, store, owner, key);
     }
   };
@@ -126,6 +127,6 @@ async function release(c: Context<AppEnv>, store: Store, owner: string, key: str
   try {
     await store.idempotency.release(owner, key);
   } catch (error) {
-    c.get('logger').error({ err: error }, 'could not release an idempotency key');
+    requestLogger(c).error({ err: error }, 'could not release an idempotency key');
   }
 }

@@ -40,6 +40,6 @@ export { IDEMPOTENCY_KEY_PATTERN, type IdempotencyOptions, idempotency } from '.
 export { type JsonBodyOptions, jsonBody, jsonBodyOf, requireJsonBody } from './json-body.js';
 export { type LoadSheddingOptions, loadShedding } from './load-shedding.js';
 export { type RateLimitOptions, rateLimit } from './rate-limit.js';
-export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId } from './request-id.js';
+export { REQUEST_ID_PATTERN, type RequestIdOptions, requestId, requestLogger } from './request-id.js';
 export { type TracingConfig, type TracingMiddleware, type TracingOptions, traceIdOf, tracing } from './tracing.js';
 export { type TransactionOptions, transaction } from './transaction.js';

@@ -226,6 +226,29 @@ describe('rate limiting over a real socket', () => {
       await limited.dispose();
     }
   });
+  it('tells the client the tighter of the two limits, once, on answers written by Node', async () => {
+    const limited = await tempStore();
+    const { app } = hygieneApp({
+      store: limited.store,
+      config: { rateLimit: { perIp: 10, perPrincipal: 3, windowSeconds: 60 } },
+    });
+    const running = await startServer({ app, host: '127.0.0.1', port: 0, logger: createLogger({ level: 'silent' }) });
+    try {
+      const signedIn = await send(running, '/healthz', { method: 'GET', headers: { 'x-test-user': 'tight' } });
+      expect(signedIn.status).toBe(200);
+      expect(signedIn.headers['ratelimit-limit']).toBe('3');
+      expect(signedIn.headers['ratelimit-remaining']).toBe('2');
+      expect(signedIn.headers['ratelimit-policy']).toBe('3;w=60');
+      // Node joins a header set twice into one value with ", ": one value means set once.
+      expect(signedIn.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+      const anonymous = await send(running, '/healthz', { method: 'GET' });
+      expect(anonymous.headers['ratelimit-limit']).toBe('10');
+      expect(anonymous.headers['ratelimit-remaining']).toBe('8');
+    } finally {
+      await running.close();
+      await limited.dispose();
+    }
+  });
 });
 
 describe('readiness over a real socket', () => {

@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import { errorResponse } from '../http/error-response.js';
+import { presetHeader } from '../http/preset-header.js';
 import type { SharedCounts } from './shared-counts.js';
 
 export interface RateLimitOptions {
@@ -53,6 +54,8 @@ export function rateLimit({
   shared,
 }: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const windowMs = windowSeconds * 1000;
+  const limitText = String(limit);
+  const policyText = `${limit};w=${windowSeconds}`;
   // Insertion order doubles as recency: a key is re-inserted whenever its window rolls over.
   const counters = new Map<string, Counter>();
   let lastSweep = now();
@@ -108,15 +111,21 @@ export function rateLimit({
     counter.current++;
     shared?.add(key, counter.start);
     const remaining = Math.max(0, Math.floor(limit - used - 1));
-    // With both scopes mounted, the client sees the tighter of the two. Headers go on before the
-    // answer exists: set on a finished answer, Hono copies the whole response to change them.
-    if (remaining <= (c.get('rateLimitRemaining') ?? Number.POSITIVE_INFINITY)) {
-      c.set('rateLimitRemaining', remaining);
-      for (const [name, value] of Object.entries(rateLimitHeaders(limit, remaining, resetSeconds, windowSeconds))) {
-        c.header(name, value);
-      }
+    // With both scopes mounted, the client sees the tighter of the two, written once by the
+    // outermost limiter when the answer is ready (before Node writes it).
+    const tighter = c.get('rateLimit');
+    if (tighter === undefined || remaining <= tighter.remaining) {
+      c.set('rateLimit', { limit: limitText, remaining, resetSeconds, policy: policyText });
     }
+    if (tighter !== undefined) return next();
     await next();
+    const told = c.get('rateLimit');
+    if (told !== undefined && c.res.status !== 429) {
+      presetHeader(c, 'RateLimit-Limit', told.limit);
+      presetHeader(c, 'RateLimit-Remaining', String(told.remaining));
+      presetHeader(c, 'RateLimit-Reset', String(told.resetSeconds));
+      presetHeader(c, 'RateLimit-Policy', told.policy);
+    }
   };
 }
 

@@ -7,6 +7,7 @@ import { ControlPlaneLog } from '../audit/control-plane-log.js';
 import type { AppEnv, Principal } from '../context.js';
 import { authorize, canAnywhere, type Permission } from '../identity/rbac.js';
 import { objectId } from '../identity/schemas.js';
+import { requestLogger } from '../middleware/request-id.js';
 import type { AgentCheckpointRecord, AuditEntryRecord, Store } from '../storage/store.js';
 import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
 
@@ -268,7 +269,7 @@ export function auditRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         orgId: principal.orgId,
         actor: actorOf(principal),
         now: now(),
-        logger: c.get('logger'),
+        logger: requestLogger(c),
       });
       return c.json(agentCheckpointView(outcome.checkpoint), outcome.created ? 201 : 200);
     },

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { isIsotypError } from '@isotyp/protocol';
 import type { Store } from '../store.js';
 import { agentStore } from './agents.js';
@@ -11,6 +10,7 @@ import { ledgerStore } from './ledger.js';
 import { rateLimitStore } from './rate-limits.js';
 import type { TableName } from './rows.js';
 import { suggestionStore } from './suggestions.js';
+import { TransactionScope } from './transaction-scope.js';
 import { webhookStore } from './webhooks.js';
 
 /** The Store over a dialect's driver: the shared queries, with every failure turned into an IsotypError. */
@@ -50,18 +50,17 @@ function trackWrites(driver: Driver): {
   atomically: Store['atomically'];
 } {
   const writes = new Map<TableName, number>();
-  const open = new AsyncLocalStorage<{ tables: Set<TableName>; done: boolean }>();
+  const open = new TransactionScope<{ tables: Set<TableName>; done: boolean }>();
   const count = (tables: Iterable<TableName>) => {
     for (const table of tables) writes.set(table, (writes.get(table) ?? 0) + 1);
   };
   const wrote = (...tables: TableName[]) => {
-    const transaction = open.getStore();
-    if (transaction === undefined || transaction.done) count(tables);
+    const transaction = open.current();
+    if (transaction === undefined) count(tables);
     else for (const table of tables) transaction.tables.add(table);
   };
   const atomically = async <T>(work: () => Promise<T>): Promise<T> => {
-    const outer = open.getStore();
-    if (outer !== undefined && !outer.done) return work();
+    if (open.current() !== undefined) return work();
     const transaction = { tables: new Set<TableName>(), done: false };
     // What `work` throws goes out as it is; a failure to begin or commit is the driver's.
     let thrown: { error: unknown } | undefined;
@@ -109,8 +108,8 @@ function trackWrites(driver: Driver): {
   const stamp = (tables: readonly TableName[]): string | undefined => {
     // Inside a transaction that wrote one of these tables, what is read of them is not yet what
     // others see: no stamp, no cache. Tables it has not written read as committed, and may be.
-    const transaction = open.getStore();
-    if (transaction !== undefined && !transaction.done && tables.some((table) => transaction.tables.has(table))) {
+    const transaction = open.current();
+    if (transaction !== undefined && tables.some((table) => transaction.tables.has(table))) {
       return undefined;
     }
     const foreign = driver.foreignWrites(tables);

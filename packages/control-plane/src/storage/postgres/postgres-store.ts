@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { and, desc, eq, getTableName, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
@@ -8,6 +7,7 @@ import { createStore } from '../core/create-store.js';
 import type { Driver } from '../core/driver.js';
 import { failureToError, redactUrl } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
+import { TransactionScope } from '../core/transaction-scope.js';
 import type { Store } from '../store.js';
 import { classify, connectFailure } from './postgres-errors.js';
 import { postgresRunner, tables } from './postgres-runner.js';
@@ -142,11 +142,8 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
   const sqlNames = new Map<string, string>(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
   // The transaction `atomically` opened on this async path, while it is open: a timer or promise
   // started inside it that outlives it goes back to the pool instead of a finished transaction.
-  const open = new AsyncLocalStorage<{ tx: NodePgDatabase; done: boolean }>();
-  const current = (): NodePgDatabase => {
-    const transaction = open.getStore();
-    return transaction === undefined || transaction.done ? db : transaction.tx;
-  };
+  const open = new TransactionScope<{ tx: NodePgDatabase; done: boolean }>();
+  const current = (): NodePgDatabase => open.current()?.tx ?? db;
   return {
     dialect: 'postgres',
     tables,
@@ -156,8 +153,7 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
     // transactions that lock in opposite orders are ended by PostgreSQL's deadlock detector;
     // the loser fails as ISOTYP_UNAVAILABLE with nothing of it committed, and may be retried.
     async atomically(work) {
-      const outer = open.getStore();
-      if (outer !== undefined && !outer.done) return work();
+      if (open.current() !== undefined) return work();
       return db.transaction(async (tx) => {
         const transaction = { tx: tx as unknown as NodePgDatabase, done: false };
         try {

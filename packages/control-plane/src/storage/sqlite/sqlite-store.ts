@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { fileURLToPath } from 'node:url';
 import { IsotypError } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
@@ -9,6 +8,7 @@ import { createStore } from '../core/create-store.js';
 import type { Driver, Runner } from '../core/driver.js';
 import { driverError, type Failure, failureToError } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
+import { TransactionScope } from '../core/transaction-scope.js';
 import type { Store } from '../store.js';
 import { auditEntries, schemaVersions, targets } from './schema.js';
 import { sqliteRunner, tables } from './sqlite-runner.js';
@@ -168,12 +168,9 @@ function sqliteDriver(sqlite: Database.Database, db: BetterSQLite3Database): Dri
  * waits on busy_timeout, as for a single statement.
  */
 function transactionGate(sqlite: Database.Database) {
-  const inside = new AsyncLocalStorage<{ done: boolean }>();
+  const inside = new TransactionScope<{ done: boolean }>();
   let holder: Promise<void> | undefined;
-  const mine = () => {
-    const transaction = inside.getStore();
-    return transaction !== undefined && !transaction.done;
-  };
+  const mine = () => inside.current() !== undefined;
   // Callers loop `while (waiting()) await holder;` and then act in the same synchronous run: an
   // `await` between the check and the statement would let another waiter in first.
   const waiting = () => holder !== undefined && !mine();
