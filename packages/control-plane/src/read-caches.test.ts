@@ -122,6 +122,43 @@ describe.each([
     expect(later.review.refused.map((r: { code: string }) => r.code)).toEqual(['ISOTYP_APPROVAL_EXPIRED']);
   });
 
+  it('sends a whole cached page only to callers who may read all of it, and filters it for the others', async () => {
+    const project = await a.ok('POST', '/v1/projects', { token: adminA, body: { name: 'books' } });
+    const env = await a.ok('POST', `/v1/projects/${project.id}/environments`, {
+      token: adminA,
+      body: { name: 'prod', privacyMode: 'structure' },
+    });
+    const other = await a.ok('POST', '/v1/targets', {
+      token: adminA,
+      body: { environmentId: env.id, name: 'ledger-db', dialect: 'postgres' },
+    });
+    const otherRef = { projectId: project.id, environmentId: env.id, targetId: other.id };
+    const mine = await a.ok('POST', '/v1/changes', { token: author.token, body: submissionBody(author, target) });
+    const theirs = await a.ok('POST', '/v1/changes', { token: author.token, body: submissionBody(author, otherRef) });
+    await a.ok('POST', '/v1/users', {
+      token: adminA,
+      body: {
+        email: 'scoped@acme.test',
+        displayName: 'scoped',
+        password: ADMIN_PASSWORD,
+        grants: [{ role: 'viewer', scope: { kind: 'environment', projectId: project.id, environmentId: env.id } }],
+      },
+    });
+    const scoped = await a.login('scoped@acme.test');
+    const ids = (items: { id: string }[]) => items.map((item) => item.id);
+    // The admin's answers first (the pages are then cached whole), then the scoped viewer's, twice.
+    for (let i = 0; i < 2; i++) {
+      expect(ids((await a.ok('GET', '/v1/targets', { token: adminA })).targets)).toEqual(
+        expect.arrayContaining([target.targetId, other.id]),
+      );
+      expect(ids((await a.ok('GET', '/v1/changes', { token: adminA })).changes)).toEqual(
+        expect.arrayContaining([mine.id, theirs.id]),
+      );
+      expect(ids((await a.ok('GET', '/v1/targets', { token: scoped })).targets)).toEqual([other.id]);
+      expect(ids((await a.ok('GET', '/v1/changes', { token: scoped })).changes)).toEqual([theirs.id]);
+    }
+  });
+
   it('lists summaries: no submission, no lint findings, no object list; the change itself has them', async () => {
     const change = await a.ok('POST', '/v1/changes', { token: author.token, body: submissionBody(author, target) });
     const page = await a.ok('GET', `/v1/changes?targetId=${target.targetId}`, { token: reviewer.token });

@@ -13,7 +13,7 @@ import {
   authErrors,
   errorResponse,
   found,
-  jsonArray,
+  jsonArrayAnswer,
   jsonBody,
   jsonResponse,
   jsonText,
@@ -254,10 +254,12 @@ export function catalogRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       const all = await targetLists.get(key, async () =>
         serialiseRows(await store.targets.list(principal.orgId, filter), targetView),
       );
-      const visible = jsonArray(all, (t) =>
-        can(principal, 'catalog:read', { projectId: t.projectId, environmentId: t.environmentId }),
+      return jsonArrayAnswer(
+        c,
+        all,
+        (t) => can(principal, 'catalog:read', { projectId: t.projectId, environmentId: t.environmentId }),
+        (visible) => `{"targets":${visible}}`,
       );
-      return jsonText(c, `{"targets":${visible}}`);
     },
   );
 

@@ -26,7 +26,7 @@ import {
   authErrors,
   errorResponse,
   found,
-  jsonArray,
+  jsonArrayAnswer,
   jsonBody,
   jsonResponse,
   jsonText,
@@ -212,10 +212,14 @@ export function changeRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       const { state, ...q } = c.req.valid('query');
       const states = state === undefined ? undefined : Array.isArray(state) ? state : [state];
       const page = await changePagesOf(principal.orgId, { ...q, states });
-      const visible = jsonArray(page, (r) => allowsRead(principal, r));
       const last = page.rows.at(-1);
       const next = page.rows.length === q.limit && last ? `,"next":${JSON.stringify(last.createdAt)}` : '';
-      return jsonText(c, `{"changes":${visible}${next}}`);
+      return jsonArrayAnswer(
+        c,
+        page,
+        (r) => allowsRead(principal, r),
+        (visible) => `{"changes":${visible}${next}}`,
+      );
     },
   );
 
@@ -359,13 +363,14 @@ type ChangeQuery = Parameters<Store['changes']['list']>[1];
 /** A change with its approvals and review, written out once; `validUntil` is when the review may turn. */
 interface ReviewedChange {
   change: ChangeRecord | undefined;
-  json: string;
+  /** The answer, as its UTF-8 bytes: sent as it is to every caller allowed to read the change. */
+  json: Uint8Array<ArrayBuffer>;
   validUntil: number;
 }
 
 async function readReviewedChange(store: Store, orgId: string, id: string, at: Date): Promise<ReviewedChange> {
   const [change, approvals] = await Promise.all([store.changes.get(orgId, id), store.approvals.forChange(orgId, id)]);
-  if (change === undefined) return { change, json: '', validUntil: Number.POSITIVE_INFINITY };
+  if (change === undefined) return { change, json: new Uint8Array(), validUntil: Number.POSITIVE_INFINITY };
   let review: JsonValue | undefined;
   try {
     review = (await evaluateChange(store, change, at, approvals)) as unknown as JsonValue;
@@ -374,7 +379,7 @@ async function readReviewedChange(store: Store, orgId: string, id: string, at: D
     review = { error: error.code };
   }
   const envelopes = approvals.map((a) => a.envelope);
-  const json = JSON.stringify({ ...changeView(change), approvals: envelopes, review });
+  const json = Buffer.from(JSON.stringify({ ...changeView(change), approvals: envelopes, review }));
   return { change, json, validUntil: reviewTurnsAt(envelopes, at.getTime()) };
 }
 

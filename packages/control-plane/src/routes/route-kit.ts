@@ -80,19 +80,48 @@ export function serialiseRows<R>(rows: readonly R[], view: (row: R) => unknown):
   return { rows, json: rows.map((row) => JSON.stringify(view(row))) };
 }
 
-/** The JSON array of the rows `keep` lets through. */
-export function jsonArray<R>({ rows, json }: SerialisedRows<R>, keep: (row: R) => boolean): string {
-  const kept: string[] = [];
-  rows.forEach((row, i) => {
-    if (keep(row)) kept.push(json[i] as string);
-  });
-  return `[${kept.join(',')}]`;
+/**
+ * A list route's answer: `wrap` puts the JSON array of the rows `keep` lets through into the
+ * body. When it keeps every row — a caller who may read the whole page, the usual case — the
+ * body is made once per page and kept with it as bytes (a page is replaced when what it was read
+ * from changes, never altered), so that a busy list costs about what sending it costs rather
+ * than joining and encoding the same kilobytes on every request. `wrap` must give the same text
+ * for the same page.
+ *
+ * @example
+ * return jsonArrayAnswer(c, page, (r) => allowsRead(principal, r), (array) => `{"changes":${array}}`);
+ */
+export function jsonArrayAnswer<R>(
+  c: Context<AppEnv>,
+  page: SerialisedRows<R>,
+  keep: (row: R) => boolean,
+  wrap: (array: string) => string,
+): never {
+  const { rows, json } = page;
+  let all = true;
+  for (const row of rows) {
+    if (!keep(row)) {
+      all = false;
+      break;
+    }
+  }
+  if (!all) return jsonText(c, wrap(`[${json.filter((_, i) => keep(rows[i] as R)).join(',')}]`));
+  let bytes = wholePages.get(page);
+  if (bytes === undefined) {
+    bytes = Buffer.from(wrap(`[${json.join(',')}]`));
+    wholePages.set(page, bytes);
+  }
+  return jsonText(c, bytes);
 }
 
+/** Each page's answer when a caller may read all of it (see jsonArrayAnswer). */
+const wholePages = new WeakMap<SerialisedRows<unknown>, Uint8Array<ArrayBuffer>>();
+
 /**
- * A 200 answer whose JSON is already written. Typed as `never` so that an OpenAPI route whose
- * schema describes that JSON accepts it; the text must match the route's response schema.
+ * A 200 answer whose JSON is already written (as text, or as its UTF-8 bytes when it is sent
+ * more than once). Typed as `never` so that an OpenAPI route whose schema describes that JSON
+ * accepts it; the JSON must match the route's response schema.
  */
-export function jsonText(c: Context<AppEnv>, text: string): never {
+export function jsonText(c: Context<AppEnv>, text: string | Uint8Array<ArrayBuffer>): never {
   return c.body(text, 200, { 'content-type': 'application/json' }) as never;
 }
