@@ -4,7 +4,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { createStore } from '../core/create-store.js';
-import type { Driver } from '../core/driver.js';
+import type { Driver, Runner } from '../core/driver.js';
 import { failureToError, redactUrl } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
 import { TransactionScope } from '../core/transaction-scope.js';
@@ -142,12 +142,29 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
   const sqlNames = new Map<string, string>(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
   // The transaction `atomically` opened on this async path, while it is open: a timer or promise
   // started inside it that outlives it goes back to the pool instead of a finished transaction.
-  const open = new TransactionScope<{ tx: NodePgDatabase; done: boolean }>();
+  const open = new TransactionScope<{ tx: NodePgDatabase; done: boolean; queue: Promise<unknown> }>();
   const current = (): NodePgDatabase => open.current()?.tx ?? db;
+  // A transaction is one connection, which runs one statement at a time: statements a handler
+  // starts together (Promise.all) take turns here rather than pile onto the client, which pg 8
+  // only tolerates (with a deprecation warning) and pg 9 refuses.
+  const inTurn =
+    <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      const transaction = open.current();
+      if (transaction === undefined) return work(...args);
+      const result = transaction.queue.then(() => work(...args));
+      transaction.queue = result.catch(() => {});
+      return result;
+    };
   return {
     dialect: 'postgres',
     tables,
-    run: postgresRunner(current),
+    run: Object.fromEntries(
+      Object.entries(postgresRunner(current)).map(([name, method]) => [
+        name,
+        inTurn(method as (...args: unknown[]) => Promise<unknown>),
+      ]),
+    ) as unknown as Runner,
     // READ COMMITTED, like every single statement here: checks that must not race are one
     // conditional statement (UPDATE … WHERE state IN …) or a lock, inside as outside. Two
     // transactions that lock in opposite orders are ended by PostgreSQL's deadlock detector;
@@ -155,7 +172,11 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
     async atomically(work) {
       if (open.current() !== undefined) return work();
       return db.transaction(async (tx) => {
-        const transaction = { tx: tx as unknown as NodePgDatabase, done: false };
+        const transaction = {
+          tx: tx as unknown as NodePgDatabase,
+          done: false,
+          queue: Promise.resolve() as Promise<unknown>,
+        };
         try {
           return await open.run(transaction, work);
         } finally {
@@ -195,7 +216,7 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
       await follower.close();
       if (!pool.ended) await pool.end();
     },
-    recordVersion: (version) =>
+    recordVersion: inTurn((version) =>
       current().transaction(async (tx) => {
         const updated = await tx
           .update(targets)
@@ -205,7 +226,8 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
         await tx.insert(schemaVersions).values(version);
         return true;
       }),
-    appendAudit: (build) =>
+    ),
+    appendAudit: inTurn((build) =>
       current().transaction(async (tx) => {
         // Held until commit — of the enclosing transaction, inside `atomically`: replicas take
         // seqs one after another, never the same one twice, and a seq is visible only once every
@@ -220,6 +242,7 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
         await tx.insert(auditEntries).values(entry);
         return entry;
       }),
+    ),
     toError: (error) => failureToError(classify(error), error),
   };
 }

@@ -23,6 +23,33 @@ export function transactionCases(store: CurrentStore): void {
       expect(await store().audit.size()).toBe(size + 1);
     });
 
+    it('run statements started together inside one in turn, each with its own answer', async () => {
+      const s = await seedOrg(store());
+      const size = await store().audit.size();
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.message);
+      process.on('warning', onWarning);
+      try {
+        const ids = ['prj_t1', 'prj_t2', 'prj_t3', 'prj_t4'];
+        const answers = await store().atomically(async () => {
+          // What a handler does with Promise.all: writes, reads, an audit entry, all at once.
+          await Promise.all(ids.map((id) => store().projects.create(project(s.orgId, id))));
+          return Promise.all([
+            ...ids.map((id) => store().projects.get(s.orgId, id)),
+            store().audit.append(auditEntry(s.orgId, 'project.create', 'prj_t1')),
+            store().projects.get(s.orgId, 'prj_absent'),
+          ]);
+        });
+        expect(answers.slice(0, 4).map((p) => (p as { id: string } | undefined)?.id)).toEqual(ids);
+        expect((answers[4] as { seq: number }).seq).toBe(size);
+        expect(answers[5]).toBeUndefined();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings.filter((w) => /already executing a query/.test(w))).toEqual([]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('keep nothing of a transaction whose work throws, and pass on what it threw', async () => {
       const s = await seedOrg(store());
       const size = await store().audit.size();
