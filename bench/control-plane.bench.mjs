@@ -1,9 +1,11 @@
 // The control plane's read routes under 1,000 concurrent connections (issue 4): autocannon on
 // the change list, a change read (with its review evaluated) and the target catalog, side by
 // side with a bare Hono route in the same run, on the SQLite store and on PostgreSQL. Goals:
-// p95 < 150 ms and at least half the bare route's requests/s. Beside each route runs a reference:
-// the bare route sending a body of the route's (mean) size, so the report shows how much of a
-// route's cost is the bytes it answers with rather than the control plane's own work.
+// p95 < 150 ms and at least half the bare route's requests/s. Requests carry what the CLI's fetch
+// sends (Accept-Encoding: gzip, deflate), so large answers go compressed, as they do to the CLI
+// and the console. Beside each route runs a reference: the bare route sending a body of the
+// route's (mean) size on the wire, so the report shows how much of a route's cost is the bytes it
+// answers with rather than the control plane's own work.
 //
 // Servers run in child processes (bench/cp-server.mjs) and autocannon here, so load generator
 // and server do not share an event loop. Each store gets a fresh control plane, seeded through
@@ -23,6 +25,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +49,8 @@ const TIMEOUT_SECONDS = 300;
 /** The longest wait, after a run, for the answers to the requests sent during it. */
 const WAIT_SECONDS = Number(process.env.CP_BENCH_WAIT_SECONDS ?? 60);
 const GOAL = { p95Ms: 150, ofBare: 0.5 };
+/** What the CLI's fetch (Node's undici) sends with every request, and so what a reader's request carries. */
+const CLIENT_HEADERS = { 'accept-encoding': 'gzip, deflate' };
 const PASSWORD = randomBytes(18).toString('base64url');
 /** CP_BENCH_VERBOSE=1: a line on stderr at each step of a slice. */
 const progress = process.env.CP_BENCH_VERBOSE === '1' ? (line) => console.error(`  [cp-bench] ${line}`) : () => {};
@@ -68,7 +73,7 @@ export default async function bench() {
   const groups = [];
   const failed = [];
   const notes = [
-    `${CONNECTIONS} connections, pipelining 1, bearer token; per route ${ROUNDS} alternating runs of ` +
+    `${CONNECTIONS} connections, pipelining 1, bearer token and Accept-Encoding: gzip, deflate (as the CLI's fetch sends); per route ${ROUNDS} alternating runs of ` +
       `${SECONDS / ROUNDS} s (connection set-up included, as autocannon -c -d) after a ${WARMUP_SECONDS} s warm-up ` +
       `at ${Math.min(50, CONNECTIONS)} connections; median/p95/p99 (nearest rank) over every request sent during the runs, each waited for ` +
       `up to ${WAIT_SECONDS} s after the run; req/s = answers / run time; any non-2xx, socket error, connection ` +
@@ -253,7 +258,7 @@ async function load(autocannon, route, token, { connections = CONNECTIONS, secon
     // measured, not turned into an error.
     duration: 3600,
     timeout: seconds + WAIT_SECONDS + 60,
-    headers: token ? { authorization: `Bearer ${token}` } : {},
+    headers: { ...CLIENT_HEADERS, ...(token ? { authorization: `Bearer ${token}` } : {}) },
     // Each connection cycles through the paths. Prebuilt: a setupRequest() function would
     // rebuild every request and slow the load generator down (by ~40% on the bare route).
     requests: route.paths.map((path) => ({ method: 'GET', path })),
@@ -322,11 +327,26 @@ async function load(autocannon, route, token, { connections = CONNECTIONS, secon
 async function meanBodyBytes(url, paths, token) {
   let total = 0;
   for (const path of paths) {
-    const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-    if (!response.ok) throw new Error(`GET ${path} → ${response.status}`);
-    total += (await response.arrayBuffer()).byteLength;
+    total += await wireBytes(`${url}${path}`, { ...CLIENT_HEADERS, authorization: `Bearer ${token}` });
   }
   return total / paths.length;
+}
+
+/** The length of a 2xx answer's body as sent (compressed when it was): fetch would decompress it. */
+function wireBytes(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers }, (res) => {
+      let bytes = 0;
+      res.on('data', (chunk) => {
+        bytes += chunk.length;
+      });
+      res.on('end', () =>
+        res.statusCode < 300 ? resolve(bytes) : reject(new Error(`GET ${url} → ${res.statusCode}`)),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 function countBoth(map, set) {

@@ -16,7 +16,6 @@ import {
   jsonArrayAnswer,
   jsonBody,
   jsonResponse,
-  jsonText,
   type SerialisedRows,
   serialiseRows,
 } from './route-kit.js';

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { IsotypError } from '@isotyp/protocol';
 import type { Context } from 'hono';
 import { type AppEnv, type Principal, principalKey } from '../context.js';
+import { keptAnswer } from '../http/kept-answer.js';
 import { authorize, type ObjectScope, type Permission } from '../identity/rbac.js';
 
 /** The error body every route answers with, for the OpenAPI document. */
@@ -118,10 +119,12 @@ export function jsonArrayAnswer<R>(
 const wholePages = new WeakMap<SerialisedRows<unknown>, Uint8Array<ArrayBuffer>>();
 
 /**
- * A 200 answer whose JSON is already written (as text, or as its UTF-8 bytes when it is sent
- * more than once). Typed as `never` so that an OpenAPI route whose schema describes that JSON
+ * A 200 answer whose JSON is already written: as text, or as its UTF-8 bytes when the route
+ * keeps it to send many times (then gzip-compressed for clients that accept it, see
+ * keptAnswer). Typed as `never` so that an OpenAPI route whose schema describes that JSON
  * accepts it; the JSON must match the route's response schema.
  */
 export function jsonText(c: Context<AppEnv>, text: string | Uint8Array<ArrayBuffer>): never {
+  if (typeof text !== 'string') return keptAnswer(c, text) as never;
   return c.body(text, 200, { 'content-type': 'application/json' }) as never;
 }
