@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, FLUSH_MS, REDACTED } from './logger.js';
+import { createLogger, FLUSH_MS, REDACTED, TRUSTED } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -17,6 +17,18 @@ describe('createLogger', () => {
     logger.info({ route: '/v1/projects' }, 'request');
     expect(last()).toMatchObject({ level: 30, msg: 'request', route: '/v1/projects' });
     expect(String(last().time)).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
+  it('writes a record marked trusted as it is, without the mark, and still redacts every other', () => {
+    const { logger, lines, last } = capture();
+    logger.info({ [TRUSTED]: true, requestId: 'r-1', route: '/v1/changes/:id', status: 200 }, 'request');
+    expect(last()).toEqual(
+      expect.objectContaining({ requestId: 'r-1', route: '/v1/changes/:id', status: 200, msg: 'request' }),
+    );
+    expect(lines.at(-1)).not.toContain('trusted');
+    // The mark is on the record, not on the logger: the next line is walked as before.
+    logger.info({ password: 'hunter2' }, 'Bearer abc.def');
+    expect(last()).toMatchObject({ password: REDACTED, msg: 'Bearer ***' });
   });
 
   it('masks credential-like keys at any depth', () => {

@@ -48,11 +48,14 @@ export function createLogger({ level = 'info', destination, buffered }: LoggerOp
   if (buffered !== undefined) {
     const stream = new LineBatch(pino.destination({ dest: buffered, sync: false, minLength: BATCH_CHARS }));
     const logger = pino(options, stream);
+    // Quiet servers still get their lines out promptly; the timer never keeps the process alive.
     setInterval(() => {
       try {
+        // The stream's own flush, without a callback: it does nothing while a write is under way
+        // (pino's would queue a listener each time).
         stream.flush();
       } catch {
-        // The destination is closing (the process is exiting); its exit hook flushes.
+        // Not open yet (a path opens asynchronously): the next tick writes.
       }
     }, FLUSH_MS).unref();
     return logger;
