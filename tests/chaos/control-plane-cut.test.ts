@@ -52,6 +52,15 @@ afterAll(async () => {
 });
 
 /** A SQLite database for the agent, with `sql` in it. */
+/** True when `url` answers within `ms` milliseconds. */
+async function answersWithin(url: string, ms: number): Promise<boolean> {
+  try {
+    return (await fetch(url, { signal: AbortSignal.timeout(ms) })).status > 0;
+  } catch {
+    return false;
+  }
+}
+
 function database(path: string, sql: string): void {
   const db = new Database(path);
   db.exec(sql);
@@ -147,6 +156,11 @@ describe('an agent cut off from its control plane', () => {
       holder.exec('BEGIN IMMEDIATE');
       await cli(homes.reviewer, ['approve', changeA.id]);
       expect(await eventually(async () => (await stateOf(changeA.id)) === 'applying'), daemon.logs()).toBe(true);
+      // The control plane stores `applying` before its answer reaches the agent: cut only once the
+      // agent has it and is inside the apply, waiting for the lock — better-sqlite3 waits
+      // synchronously, so its health endpoint stops answering. (An answer to `applying` lost in
+      // a cut leaves the change `applying` for good: noted, not what this test is about.)
+      expect(await eventually(async () => !(await answersWithin(healthUrl, 500)), 20_000), daemon.logs()).toBe(true);
       proxy.sever();
       const cutAt = Date.now();
       holder.exec('ROLLBACK');
