@@ -7,7 +7,7 @@
 //
 // HB_BENCH_AGENTS (default 200), HB_BENCH_SECONDS (10 per row), HB_BENCH_WARMUP_SECONDS (2).
 import { spawn } from 'node:child_process';
-import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,15 +73,7 @@ export default async function bench() {
         forge.md.sha256.create(),
       );
       const identity = protocol.generateKeyPair();
-      const proof = protocol.sealEnvelope({
-        type: protocol.AGENT_IDENTITY_ENVELOPE_TYPE,
-        payload: {
-          keyId: protocol.keyId(identity.publicKey),
-          publicKey: protocol.encodePublicKey(identity.publicKey),
-          enrolment: `sha256:${createHash('sha256').update(token).digest('hex')}`,
-        },
-        secretKey: identity.secretKey,
-      });
+      const proof = protocol.sealAgentIdentity(token, identity);
       const enrolled = await api('POST', '/v1/agents/enroll', {
         body: { token, csr: forge.pki.certificationRequestToPem(csr), identity: proof },
       });

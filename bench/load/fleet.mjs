@@ -1,6 +1,6 @@
 // Setting up the load bench through the public API, as the CLI would: enrolling the agent fleet
 // and making the readers' principals (signed-in viewers and read-only CI tokens).
-import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { importBuilt, requireFrom } from '../harness.mjs';
 
 /** JSON calls to the control plane at `url` (trusting `caPem`), with Idempotency-Keys on writes. */
@@ -76,15 +76,7 @@ export async function enrolFleet(api, signIn, { count, keyPool, concurrency }) {
       body: { name: `edge-${i}` },
     });
     const identity = protocol.generateKeyPair();
-    const proof = protocol.sealEnvelope({
-      type: protocol.AGENT_IDENTITY_ENVELOPE_TYPE,
-      payload: {
-        keyId: protocol.keyId(identity.publicKey),
-        publicKey: protocol.encodePublicKey(identity.publicKey),
-        enrolment: `sha256:${createHash('sha256').update(token).digest('hex')}`,
-      },
-      secretKey: identity.secretKey,
-    });
+    const proof = protocol.sealAgentIdentity(token, identity);
     const key = i % pool.length;
     const enrolled = await api.call('POST', '/v1/agents/enroll', {
       body: { token, csr: pool[key].csrPem, identity: proof },

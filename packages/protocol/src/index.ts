@@ -71,9 +71,11 @@ export {
   type AgentIdentity,
   agentIdentitySchema,
   ENROLMENT_TOKEN_PATTERN,
+  enrolmentDigest,
   RELEASE_MANIFEST_ENVELOPE_TYPE,
   type ReleaseManifest,
   releaseManifestSchema,
+  sealAgentIdentity,
 } from './messages/agent.js';
 export { APPROVAL_ENVELOPE_TYPE, type ApprovalPayload, approvalPayloadSchema } from './messages/approval.js';
 export {

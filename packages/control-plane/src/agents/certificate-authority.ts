@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { IsotypError } from '@isotyp/protocol';
 import forge from 'node-forge';
 import type { CertificateAuthorityRecord, Store } from '../storage/store.js';
@@ -232,11 +232,6 @@ function serialNumber(): string {
   const bytes = randomBytes(16);
   bytes[0] = (bytes[0] as number) & 0x7f;
   return bytes.toString('hex');
-}
-
-/** `sha256:` hex of an enrolment token: the form stored, and the one the agent's proof binds. */
-export function enrolmentDigest(token: string): string {
-  return `sha256:${createHash('sha256').update(token).digest('hex')}`;
 }
 
 /**

@@ -5,9 +5,10 @@ import {
   agentIdentitySchema,
   ENROLMENT_TOKEN_PATTERN,
   type Envelope,
+  enrolmentDigest,
   IsotypError,
 } from '@isotyp/protocol';
-import { CertificateAuthority, checkCertificateRequest, enrolmentDigest } from '../agents/certificate-authority.js';
+import { CertificateAuthority, checkCertificateRequest } from '../agents/certificate-authority.js';
 import type { AgentServices } from '../agents/services.js';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';

@@ -1,5 +1,5 @@
-import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { AGENT_IDENTITY_ENVELOPE_TYPE, encodePublicKey, generateKeyPair, keyId, sealEnvelope } from '@isotyp/protocol';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPair, keyId, sealAgentIdentity } from '@isotyp/protocol';
 import forge from 'node-forge';
 import { Agent, fetch } from 'undici';
 
@@ -26,15 +26,7 @@ export function certificateRequest(bits = 2048): { csrPem: string; keyPem: strin
 export function enrolmentRequest(token: string, bits = 2048) {
   const tls = certificateRequest(bits);
   const identity = generateKeyPair();
-  const proof = sealEnvelope({
-    type: AGENT_IDENTITY_ENVELOPE_TYPE,
-    payload: {
-      keyId: keyId(identity.publicKey),
-      publicKey: encodePublicKey(identity.publicKey),
-      enrolment: `sha256:${createHash('sha256').update(token).digest('hex')}`,
-    },
-    secretKey: identity.secretKey,
-  });
+  const proof = sealAgentIdentity(token, identity);
   return {
     body: { token, csr: tls.csrPem, identity: proof },
     keyPem: tls.keyPem,

@@ -1,5 +1,8 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { z } from 'zod';
-import { keyIdSchema } from '../signature.js';
+import { toHex } from '../encoding.js';
+import { type Envelope, sealEnvelope } from '../envelope.js';
+import { type Ed25519KeyPair, encodePublicKey, keyId, keyIdSchema } from '../signature.js';
 import { publicKeyTextSchema } from './trust.js';
 
 export const AGENT_IDENTITY_ENVELOPE_TYPE = 'isotyp.agent-identity';
@@ -15,6 +18,33 @@ export const agentIdentitySchema = z.strictObject({
   enrolment: z.string().regex(/^sha256:[0-9a-f]{64}$/),
 });
 export type AgentIdentity = z.infer<typeof agentIdentitySchema>;
+
+/**
+ * The digest of an enrolment token (`sha256:` hex of its UTF-8): what the control plane stores of
+ * the token, and what an agent's identity proof names to bind itself to it.
+ */
+export function enrolmentDigest(token: string): string {
+  return `sha256:${toHex(sha256(new TextEncoder().encode(token)))}`;
+}
+
+/**
+ * What an agent sends with its enrolment `token`: its Ed25519 identity, proven by a signature of
+ * the identity key itself and bound to that one token.
+ *
+ * @example
+ * const proof = sealAgentIdentity(token, generateKeyPair()); // POST /v1/agents/enroll { identity: proof, … }
+ */
+export function sealAgentIdentity(token: string, identity: Ed25519KeyPair): Envelope<AgentIdentity> {
+  return sealEnvelope({
+    type: AGENT_IDENTITY_ENVELOPE_TYPE,
+    payload: {
+      keyId: keyId(identity.publicKey),
+      publicKey: encodePublicKey(identity.publicKey),
+      enrolment: enrolmentDigest(token),
+    },
+    secretKey: identity.secretKey,
+  });
+}
 
 /** Agent enrolment tokens: `isotyp_enrol_` and 43 base64url characters (32 random bytes). */
 export const ENROLMENT_TOKEN_PATTERN = /^isotyp_enrol_[A-Za-z0-9_-]{43}$/;

@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalize } from '../canonical-json.js';
 import { digest } from '../digest.js';
+import { verifyEnvelope } from '../envelope.js';
 import { generateKeyPair, keyId } from '../signature.js';
+import { AGENT_IDENTITY_ENVELOPE_TYPE, agentIdentitySchema, enrolmentDigest, sealAgentIdentity } from './agent.js';
 import { approvalPayloadSchema } from './approval.js';
 import { changeRequestSchema, type Manifest } from './change-request.js';
 import { checkpointSchema } from './checkpoint.js';
@@ -159,5 +162,23 @@ describe('message schemas', () => {
     expect(checkpointSchema.parse(checkpoint)).toEqual(checkpoint);
     expect(checkpointSchema.safeParse({ ...checkpoint, origin: 'a\nb' }).success).toBe(false);
     expect(checkpointSchema.safeParse({ ...checkpoint, size: -1 }).success).toBe(false);
+  });
+});
+
+describe('sealAgentIdentity', () => {
+  it('proves the identity key with its own signature and binds it to the enrolment token', () => {
+    const identity = generateKeyPair();
+    const token = 'isotyp_enrol_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    const proof = sealAgentIdentity(token, identity);
+    const opened = verifyEnvelope(proof, {
+      type: AGENT_IDENTITY_ENVELOPE_TYPE,
+      keys: new Map([[keyId(identity.publicKey), identity.publicKey]]),
+      payload: agentIdentitySchema,
+    });
+    expect(opened.payload.keyId).toBe(keyId(identity.publicKey));
+    // The token's SHA-256 as any other implementation computes it (Node's, here).
+    expect(opened.payload.enrolment).toBe(`sha256:${createHash('sha256').update(token).digest('hex')}`);
+    expect(enrolmentDigest(token)).toBe(opened.payload.enrolment);
+    expect(enrolmentDigest(`${token}x`)).not.toBe(opened.payload.enrolment);
   });
 });

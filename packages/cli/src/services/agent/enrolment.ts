@@ -1,8 +1,7 @@
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  AGENT_IDENTITY_ENVELOPE_TYPE,
   decodePublicKey,
   ENROLMENT_TOKEN_PATTERN,
   encodePublicKey,
@@ -11,7 +10,7 @@ import {
   keyId,
   ORG_ROOT_ENVELOPE_TYPE,
   orgRootSchema,
-  sealEnvelope,
+  sealAgentIdentity,
   toBase64Url,
   verifyEnvelope,
 } from '@isotyp/protocol';
@@ -90,15 +89,7 @@ export async function enrollAgent(input: {
   const server = normalizeServer(input.url);
   const identity = generateKeyPair();
   const tls = newTlsRequest();
-  const proof = sealEnvelope({
-    type: AGENT_IDENTITY_ENVELOPE_TYPE,
-    payload: {
-      keyId: keyId(identity.publicKey),
-      publicKey: encodePublicKey(identity.publicKey),
-      enrolment: `sha256:${createHash('sha256').update(input.token).digest('hex')}`,
-    },
-    secretKey: identity.secretKey,
-  });
+  const proof = sealAgentIdentity(input.token, identity);
   // Over HTTPS the server's certificate comes from the CA this agent is about to pin: fetch it
   // unverified, accept it only if it is the one the admin's fingerprint names, then talk to the
   // server trusting that CA alone.
