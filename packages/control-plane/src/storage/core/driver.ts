@@ -60,6 +60,19 @@ export interface Runner {
   count<K extends TableName>(table: K, where?: SQL): Promise<number>;
 }
 
+/**
+ * `runner` with every method passed through `wrap` — what a dialect puts around each statement
+ * (SQLite's wait for another request's transaction, PostgreSQL's turns inside one).
+ */
+export function wrapRunner(
+  runner: Runner,
+  wrap: (method: (...args: unknown[]) => Promise<unknown>) => (...args: unknown[]) => Promise<unknown>,
+): Runner {
+  return Object.fromEntries(
+    Object.entries(runner).map(([name, method]) => [name, wrap(method as (...args: unknown[]) => Promise<unknown>)]),
+  ) as unknown as Runner;
+}
+
 export interface Driver {
   readonly dialect: StoreDialect;
   readonly tables: Tables;

@@ -1,7 +1,8 @@
-import { count, getTableName, type SQL, sql } from 'drizzle-orm';
+import { count, type SQL } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Runner, SelectOptions, Tables } from '../core/driver.js';
+import { addedFromExcluded, fromExcluded } from '../core/query.js';
 import { recordsOf } from '../core/records.js';
 import type { SameRows, TableName } from '../core/rows.js';
 import * as schema from './schema.js';
@@ -36,10 +37,7 @@ export function postgresRunner(current: () => NodePgDatabase): Runner {
     },
     async upsert(name, rows, conflictOn, replace) {
       if (rows.length === 0) return;
-      const target = table(name) as unknown as Record<string, { name: string }>;
-      const set = Object.fromEntries(
-        replace.map((column) => [column, sql.raw(`excluded."${(target[column] as { name: string }).name}"`)]),
-      );
+      const set = fromExcluded(table(name), replace);
       await current()
         .insert(table(name))
         .values(rows as never)
@@ -47,9 +45,7 @@ export function postgresRunner(current: () => NodePgDatabase): Runner {
     },
     async accumulate<K extends TableName>(name: K, rows: readonly unknown[], conflictOn: unknown[], column: string) {
       if (rows.length === 0) return [];
-      const target = table(name) as unknown as Record<string, { name: string }>;
-      const sqlName = (target[column] as { name: string }).name;
-      const set = { [column]: sql.raw(`"${getTableName(table(name))}"."${sqlName}" + excluded."${sqlName}"`) };
+      const set = addedFromExcluded(table(name), column);
       return recordsOf<K>(
         await current()
           .insert(table(name))

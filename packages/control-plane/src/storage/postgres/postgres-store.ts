@@ -4,7 +4,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { createStore } from '../core/create-store.js';
-import type { Driver, Runner } from '../core/driver.js';
+import { type Driver, wrapRunner } from '../core/driver.js';
 import { failureToError, redactUrl } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
 import { TransactionScope } from '../core/transaction-scope.js';
@@ -159,12 +159,7 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
   return {
     dialect: 'postgres',
     tables,
-    run: Object.fromEntries(
-      Object.entries(postgresRunner(current)).map(([name, method]) => [
-        name,
-        inTurn(method as (...args: unknown[]) => Promise<unknown>),
-      ]),
-    ) as unknown as Runner,
+    run: wrapRunner(postgresRunner(current), inTurn),
     // READ COMMITTED, like every single statement here: checks that must not race are one
     // conditional statement (UPDATE … WHERE state IN …) or a lock, inside as outside. Two
     // transactions that lock in opposite orders are ended by PostgreSQL's deadlock detector;

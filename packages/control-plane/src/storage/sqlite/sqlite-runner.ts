@@ -1,7 +1,8 @@
-import { count, getTableName, type SQL, sql } from 'drizzle-orm';
+import { count, type SQL } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Runner, SelectOptions, Tables } from '../core/driver.js';
+import { addedFromExcluded, fromExcluded } from '../core/query.js';
 import { recordsOf } from '../core/records.js';
 import type { SameRows, TableName } from '../core/rows.js';
 import * as schema from './schema.js';
@@ -37,10 +38,7 @@ export function sqliteRunner(db: BetterSQLite3Database): Runner {
     },
     async upsert(name, rows, conflictOn, replace) {
       if (rows.length === 0) return;
-      const target = table(name) as unknown as Record<string, { name: string }>;
-      const set = Object.fromEntries(
-        replace.map((column) => [column, sql.raw(`excluded."${(target[column] as { name: string }).name}"`)]),
-      );
+      const set = fromExcluded(table(name), replace);
       db.insert(table(name))
         .values(rows as never)
         .onConflictDoUpdate({ target: conflictOn as SQLiteColumn[], set })
@@ -48,9 +46,7 @@ export function sqliteRunner(db: BetterSQLite3Database): Runner {
     },
     async accumulate<K extends TableName>(name: K, rows: readonly unknown[], conflictOn: unknown[], column: string) {
       if (rows.length === 0) return [];
-      const target = table(name) as unknown as Record<string, { name: string }>;
-      const sqlName = (target[column] as { name: string }).name;
-      const set = { [column]: sql.raw(`"${getTableName(table(name))}"."${sqlName}" + excluded."${sqlName}"`) };
+      const set = addedFromExcluded(table(name), column);
       return recordsOf<K>(
         db
           .insert(table(name))

@@ -5,7 +5,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { createStore } from '../core/create-store.js';
-import type { Driver, Runner } from '../core/driver.js';
+import { type Driver, type Runner, wrapRunner } from '../core/driver.js';
 import { driverError, type Failure, failureToError } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
 import { TransactionScope } from '../core/transaction-scope.js';
@@ -200,15 +200,10 @@ function transactionGate(sqlite: Database.Database) {
   };
   /** The runner, each call waiting its turn first. */
   const guard = (runner: Runner): Runner =>
-    Object.fromEntries(
-      Object.entries(runner).map(([name, method]) => [
-        name,
-        async (...args: unknown[]) => {
-          while (waiting()) await holder;
-          return (method as (...a: unknown[]) => unknown)(...args);
-        },
-      ]),
-    ) as unknown as Runner;
+    wrapRunner(runner, (method) => async (...args) => {
+      while (waiting()) await holder;
+      return method(...args);
+    });
   return { atomically, waiting, holder: () => holder, guard };
 }
 
