@@ -16,9 +16,9 @@ import {
   rmSync,
   statfsSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './test-support/free-port.mjs';
 
 const PG_ROOT = '/usr/lib/postgresql';
 
@@ -153,20 +153,6 @@ function run(server, tool, args, quiet = false) {
       cause: error,
     });
   }
-}
-
-/** A port the kernel just handed out; another process could take it, hence the retries. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** `-c name=value` for the postmaster; pg_ctl passes -o through /bin/sh, hence the quoting. */

@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainEvent } from '@isotyp/protocol';
 import { connect } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../scripts/test-support/free-port.mjs';
 import { tempDatabase } from '../../../../scripts/test-support/postgres.js';
 import { eventually } from '../test-support/eventually.js';
 import { type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
@@ -15,13 +15,6 @@ import { type LiveControlPlane, liveControlPlane } from '../test-support/live-co
  * same log, consumers get each event once (de-duplicated by its id), in order, and what
  * happens while NATS is down arrives once it is back.
  */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 class NatsServer {
   #child: ChildProcess | undefined;

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { IsotypError, isIsotypError } from '@isotyp/protocol';
 import { SpanStatusCode } from '@opentelemetry/api';
@@ -10,6 +9,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../../scripts/test-support/free-port.mjs';
 import { createBareApp } from '../app.js';
 import { resolveConfig } from '../config.js';
 import { ADMIN_PASSWORD, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
@@ -240,12 +240,3 @@ describe('tracing in the running control plane', () => {
     for (const leak of [ADMIN_PASSWORD, token, 'admin@acme.test']) expect(wire).not.toContain(leak);
   });
 });
-
-/** A loopback port nothing listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
