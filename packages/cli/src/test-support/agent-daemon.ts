@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { binPath } from './run-cli.js';
 
@@ -119,5 +120,51 @@ export async function startGovernedSite(options: { tracing?: { otlpEndpoint: str
     expect(assigned.agentId).toBe(enrolled.agentId);
     return { agentId: enrolled.agentId as string, targetId: assigned.targetId as string };
   };
-  return { cp, homes, caFile, cli, enrolAgent };
+
+  /**
+   * Ana plans `db` (on a copy, as a DBA away from the site would) towards `schema` and submits it
+   * for `target`; Ben approves it. The change as submitted, and the plan file.
+   */
+  const submitApproved = async (
+    db: string,
+    schema: string,
+    target = 'orders',
+  ): Promise<{ change: { id: string }; plan: string }> => {
+    const plan = join(homes.admin, `${target}-plan.json`);
+    const copy = join(homes.admin, `${target}-copy.db`);
+    writeFileSync(copy, readFileSync(db));
+    await cli(homes.admin, ['plan', '--target', `sqlite:${copy}`, '--schema', schema, '--out', plan]);
+    const change = await cli(homes.admin, [
+      ...['submit', '--plan', plan, '--project', 'shop', '--env', 'prod', '--target', target],
+    ]);
+    await cli(homes.reviewer, ['approve', change.id]);
+    return { change, plan };
+  };
+  return { cp, homes, caFile, cli, enrolAgent, submitApproved };
 }
+
+/**
+ * In the agent's `home`: the SQLite database `orders.db` made by `sql` (a table `orders` with one
+ * row by default), a desired schema that adds a column `currency`, and `agent.yaml` naming them
+ * as target `orders` in `prod` (plus `extraConfig`, YAML appended as it is).
+ */
+export function ordersTarget(
+  home: string,
+  { sql = ORDERS_SQL, extraConfig = '' }: { sql?: string; extraConfig?: string } = {},
+): { db: string; schema: string; config: string } {
+  const db = join(home, 'orders.db');
+  const conn = new Database(db);
+  conn.exec(sql);
+  conn.close();
+  const schema = join(home, 'schema.sql');
+  writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
+  const config = join(home, 'agent.yaml');
+  writeFileSync(
+    config,
+    `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n${extraConfig}`,
+  );
+  return { db, schema, config };
+}
+
+const ORDERS_SQL =
+  'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO orders (total) VALUES (42);';

@@ -99,17 +99,11 @@ export function jsonArrayAnswer<R>(
   wrap: (array: string) => string,
 ): never {
   const { rows, json } = page;
-  let all = true;
-  for (const row of rows) {
-    if (!keep(row)) {
-      all = false;
-      break;
-    }
-  }
-  if (!all) return jsonText(c, wrap(`[${json.filter((_, i) => keep(rows[i] as R)).join(',')}]`));
+  const kept = json.filter((_, i) => keep(rows[i] as R));
+  if (kept.length < json.length) return jsonText(c, wrap(`[${kept.join(',')}]`));
   let bytes = wholePages.get(page);
   if (bytes === undefined) {
-    bytes = Buffer.from(wrap(`[${json.join(',')}]`));
+    bytes = Buffer.from(wrap(`[${kept.join(',')}]`));
     wholePages.set(page, bytes);
   }
   return jsonText(c, bytes);

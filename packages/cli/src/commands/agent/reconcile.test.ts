@@ -1,11 +1,10 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { agentClient } from '../../services/agent/heartbeat.js';
 import { runCliAsync } from '../../services/control-plane/test-support/run-cli-async.js';
-import { eventually, startAgentDaemon, startGovernedSite } from '../../test-support/agent-daemon.js';
+import { eventually, ordersTarget, startAgentDaemon, startGovernedSite } from '../../test-support/agent-daemon.js';
 
 /*
  * An agent killed after its database commit and before its `applied` report (issue 10's kill -9
@@ -24,34 +23,11 @@ describe('isotyp agent start after a run that died before reporting', () => {
   });
 
   it('reports the change applied from the target’s history, and applies nothing twice', async () => {
-    const { cp, homes, cli } = site;
+    const { cp, homes } = site;
     await site.enrolAgent();
-    const db = join(homes.agent, 'orders.db');
-    const conn = new Database(db);
-    conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO orders (total) VALUES (42);');
-    conn.close();
-    const schema = join(homes.agent, 'schema.sql');
-    writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
-    const config = join(homes.agent, 'agent.yaml');
-    writeFileSync(config, `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n`);
+    const { db, schema, config } = ordersTarget(homes.agent);
     const agentEnv = { ISOTYP_HOME: join(homes.agent, '.isotyp') };
-
-    const plan = join(homes.admin, 'plan.json');
-    const copy = join(homes.admin, 'orders-copy.db');
-    writeFileSync(copy, readFileSync(db));
-    await cli(homes.admin, ['plan', '--target', `sqlite:${copy}`, '--schema', schema, '--out', plan]);
-    const change = await cli(homes.admin, [
-      'submit',
-      '--plan',
-      plan,
-      '--project',
-      'shop',
-      '--env',
-      'prod',
-      '--target',
-      'orders',
-    ]);
-    await cli(homes.reviewer, ['approve', change.id]);
+    const { change, plan } = await site.submitApproved(db, schema);
 
     // The run that died: `applying` told, the plan committed, no report.
     await agentClient(agentEnv).post(`/v1/changes/${change.id}/transitions`, { to: 'applying' }, z.unknown());

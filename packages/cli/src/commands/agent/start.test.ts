@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodePublicKey, generateKeyPair } from '@isotyp/protocol';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../../services/control-plane/test-support/run-cli-async.js';
-import { developmentKey, startGovernedSite } from '../../test-support/agent-daemon.js';
+import { developmentKey, ordersTarget, startGovernedSite } from '../../test-support/agent-daemon.js';
 import { binPath } from '../../test-support/run-cli.js';
 
 /*
@@ -24,18 +24,11 @@ describe('isotyp agent start', () => {
   });
 
   it('picks up an approved change on its own, verifies and applies it, and stops on SIGTERM', async () => {
-    const { cp, homes, cli } = site;
+    const { cp, homes } = site;
     const enrolled = await site.enrolAgent();
 
     // The agent's database and configuration; the desired schema adds a column.
-    const db = join(homes.agent, 'orders.db');
-    const conn = new Database(db);
-    conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO orders (total) VALUES (42);');
-    conn.close();
-    const schema = join(homes.agent, 'schema.sql');
-    writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
-    const config = join(homes.agent, 'agent.yaml');
-    writeFileSync(config, `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n`);
+    const { db, schema, config } = ordersTarget(homes.agent);
     const agentEnv = {
       PATH: process.env.PATH ?? '',
       HOME: homes.agent,
@@ -64,22 +57,7 @@ describe('isotyp agent start', () => {
     const exited = new Promise<number | null>((resolve) => daemon.on('close', resolve));
     try {
       // A DBA plans against a copy of the database and submits; the reviewer approves.
-      const plan = join(homes.admin, 'plan.json');
-      const copy = join(homes.admin, 'orders-copy.db');
-      writeFileSync(copy, readFileSync(db));
-      await cli(homes.admin, ['plan', '--target', `sqlite:${copy}`, '--schema', schema, '--out', plan]);
-      const change = await cli(homes.admin, [
-        'submit',
-        '--plan',
-        plan,
-        '--project',
-        'shop',
-        '--env',
-        'prod',
-        '--target',
-        'orders',
-      ]);
-      await cli(homes.reviewer, ['approve', change.id]);
+      const { change } = await site.submitApproved(db, schema);
 
       const deadline = Date.now() + 30_000;
       while ((await cp.store.changes.get('acme', change.id))?.state !== 'applied' && Date.now() < deadline) {

@@ -1,7 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIsotypError } from '@isotyp/protocol';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -16,6 +15,7 @@ import { runCliAsync, scratchHome } from '../../services/control-plane/test-supp
 import { resolveTracing, startTracing, stopTracing, traced } from '../../services/tracing.js';
 import {
   eventually,
+  ordersTarget,
   siteAdmin,
   siteReviewer,
   startAgentDaemon,
@@ -41,33 +41,18 @@ describe('tracing from agent to control plane', () => {
   });
 
   it('joins the daemon’s rounds and the control plane’s answers in one trace, leaking nothing', async () => {
-    const { homes, cli, cp } = site;
+    const { homes, cp } = site;
     await site.enrolAgent();
-    const db = join(homes.agent, 'orders.db');
-    const conn = new Database(db);
-    conn.exec('CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER);');
-    conn.close();
-    const schema = join(homes.agent, 'schema.sql');
-    writeFileSync(schema, 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER, currency TEXT);\n');
-    const config = join(homes.agent, 'agent.yaml');
     // Tracing from the daemon's own configuration (the environment would override it).
-    writeFileSync(
-      config,
-      `targets:\n  orders:\n    url: sqlite:${db}\n    schema: ${schema}\n    environment: prod\n` +
-        `tracing:\n  otlpEndpoint: ${collector.url}\n  serviceName: edge-agent\n`,
-    );
+    const { db, schema, config } = ordersTarget(homes.agent, {
+      sql: 'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER);',
+      extraConfig: `tracing:\n  otlpEndpoint: ${collector.url}\n  serviceName: edge-agent\n`,
+    });
     const daemon = startAgentDaemon(config, homes.agent);
     let changeId: string;
     try {
-      const plan = join(homes.admin, 'plan.json');
-      const copy = join(homes.admin, 'orders-copy.db');
-      writeFileSync(copy, readFileSync(db));
-      await cli(homes.admin, ['plan', '--target', `sqlite:${copy}`, '--schema', schema, '--out', plan]);
-      const change = await cli(homes.admin, [
-        ...['submit', '--plan', plan, '--project', 'shop', '--env', 'prod', '--target', 'orders'],
-      ]);
+      const { change } = await site.submitApproved(db, schema);
       changeId = change.id;
-      await cli(homes.reviewer, ['approve', change.id]);
       const applied = await eventually(
         async () => (await cp.store.changes.get('acme', change.id))?.state === 'applied',
       );
