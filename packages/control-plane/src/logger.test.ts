@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createLogger, FLUSH_MS, REDACTED, TRUSTED } from './logger.js';
+import { createLogger, FLUSH_MS, infoLine, REDACTED, TRUSTED } from './logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -71,6 +72,47 @@ describe('createLogger', () => {
     logger.info(JSON.parse('{"payload":{"__proto__":{"polluted":true}}}') as object, 'odd');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(last().payload).toEqual(JSON.parse('{"__proto__":{"polluted":true}}'));
+  });
+});
+
+describe('infoLine', () => {
+  const fields = {
+    requestId: 'r-"7',
+    method: 'GET',
+    route: '/v1/changes/:id',
+    status: 200,
+    ms: 1.5,
+    principal: undefined,
+    retries: Number.NaN,
+  };
+
+  it('writes byte for byte the line pino writes for the same trusted record', () => {
+    const { logger, lines } = capture();
+    infoLine(logger, fields, 'request');
+    logger.info({ [TRUSTED]: true, ...fields }, 'request');
+    const [mine, pinos] = lines.slice(-2).map((line) => line.replace(/"time":"[^"]+"/, '"time":"T"'));
+    expect(mine).toBe(pinos);
+    expect(JSON.parse(mine ?? '')).toMatchObject({ level: 30, requestId: 'r-"7', status: 200, retries: null });
+    expect(mine).not.toContain('principal');
+  });
+
+  it('keeps the bindings of a child and follows the level, as pino does', () => {
+    const { logger, lines } = capture();
+    infoLine(logger.child({ component: 'http' }), { status: 200 }, 'request');
+    expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ component: 'http', status: 200, msg: 'request' });
+    logger.level = 'warn';
+    infoLine(logger, { status: 200 }, 'request');
+    infoLine(logger.child({ component: 'http' }), { status: 200 }, 'request');
+    expect(lines).toHaveLength(1);
+  });
+
+  it('gives a multistream the line through pino, with its level', () => {
+    const seen: string[] = [];
+    const logger = createLogger({
+      destination: pino.multistream([{ level: 'info', stream: { write: (line: string) => void seen.push(line) } }]),
+    });
+    infoLine(logger, { status: 204 }, 'request');
+    expect(JSON.parse(seen[0] ?? '')).toMatchObject({ level: 30, status: 204, msg: 'request' });
   });
 });
 

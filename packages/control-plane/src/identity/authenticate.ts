@@ -55,8 +55,15 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   const peers = new WeakMap<TLSSocket, { orgId: string; agentId: string; serial: string } | null>();
   return async (c, next) => {
     const header = c.req.header('authorization');
-    if (header !== undefined) c.set('principal', await resolve(header));
-    else {
+    if (header !== undefined) {
+      // Most requests repeat a header already verified: that answer is taken without waiting a
+      // turn. Past its expiry a token goes through verification again, which refuses it.
+      const known = users.peek(header);
+      c.set(
+        'principal',
+        known !== undefined && tokens.stillValid(known.expiresAt) ? known.principal : await resolve(header),
+      );
+    } else {
       const agent = await agentOf(c.env);
       if (agent !== undefined) c.set('principal', agent);
     }
@@ -115,7 +122,8 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
         'Exchange it for an access token with POST /v1/auth/refresh.',
       );
     }
-    const known = await users.get(token, () => verifyUser(token));
+    // Kept by the whole header, so that a repeated one is found before it is parsed again.
+    const known = await users.get(header, () => verifyUser(token));
     // Past its expiry the token goes through verification again, which refuses it as expired.
     return tokens.stillValid(known.expiresAt) ? known.principal : (await verifyUser(token)).principal;
   }

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.js';
 import { principalKey } from '../context.js';
 import { routePattern } from '../http/route-pattern.js';
-import { TRUSTED } from '../logger.js';
+import { infoLine } from '../logger.js';
 import { traceIdOf } from './tracing.js';
 
 export interface AccessLogOptions {
@@ -24,18 +24,17 @@ export function accessLog({ now = () => performance.now() }: AccessLogOptions = 
     const started = now();
     await next();
     const principal = c.get('principal');
-    const traceId = traceIdOf(c);
-    c.get('logger').info(
+    // Each field an id matched against a pattern, a route pattern, a number or the method.
+    infoLine(
+      c.get('logger'),
       {
-        // Each field an id matched against a pattern, a route pattern, a number or the method.
-        [TRUSTED]: true,
         requestId: c.get('requestId'),
         method: c.req.method,
         route: routePattern(c),
         status: c.res.status,
         ms: Math.round((now() - started) * 10) / 10,
-        ...(principal ? { principal: principalKey(principal) } : {}),
-        ...(traceId === undefined ? {} : { traceId }),
+        principal: principal === undefined ? undefined : principalKey(principal),
+        traceId: traceIdOf(c),
       },
       'request',
     );

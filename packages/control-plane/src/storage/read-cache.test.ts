@@ -44,6 +44,31 @@ describe('ReadCache', () => {
     expect(await failing.get('k', async () => 'recovered')).toBe('recovered');
   });
 
+  it('peeks only at a value loaded, current and not yet turned', async () => {
+    const { state, store } = stampedStore();
+    let clock = 1000;
+    const cache = new ReadCache<number>(store, {
+      tables: ['users'],
+      max: 10,
+      validUntil: () => 2000,
+      now: () => clock,
+    });
+    expect(cache.peek('k')).toBeUndefined();
+    let release: (value: number) => void = () => {};
+    const loading = cache.get('k', () => new Promise<number>((resolve) => (release = resolve)));
+    expect(cache.peek('k')).toBeUndefined();
+    release(7);
+    await loading;
+    expect(cache.peek('k')).toBe(7);
+    clock = 2000;
+    expect(cache.peek('k')).toBeUndefined();
+    clock = 1000;
+    state.stamp = 's2';
+    expect(cache.peek('k')).toBeUndefined();
+    state.stamp = undefined;
+    expect(cache.peek('k')).toBeUndefined();
+  });
+
   it('serves nothing from memory while the store cannot follow other writers', async () => {
     const { state, store } = stampedStore();
     state.stamp = undefined;

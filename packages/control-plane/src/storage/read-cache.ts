@@ -14,6 +14,15 @@ export interface ReadCacheOptions<V> {
   now?: () => number;
 }
 
+interface Entry<V> {
+  stamp: string;
+  value: Promise<V>;
+  /** Milliseconds since the epoch from which the value must be loaded again. */
+  until: number;
+  /** The value once its load has succeeded (boxed: a loaded value may itself be undefined). */
+  loaded: { value: V } | undefined;
+}
+
 /**
  * Values read from the store, kept while `store.stamp(tables)` says none of their tables has been
  * written since — by this process or, as far as the store can follow, by any other. Concurrent
@@ -30,7 +39,7 @@ export class ReadCache<V> {
   readonly #max: number;
   readonly #validUntil: ((value: V) => number) | undefined;
   readonly #now: () => number;
-  readonly #entries = new Map<string, { stamp: string; value: Promise<V>; until: number }>();
+  readonly #entries = new Map<string, Entry<V>>();
 
   constructor(store: Store, options: ReadCacheOptions<V>) {
     this.#store = store;
@@ -45,6 +54,18 @@ export class ReadCache<V> {
    * load: a write that lands during it makes the entry stale at once, never served afterwards.
    * A load that fails is not kept.
    */
+  /**
+   * The value kept for `key` if it is loaded and still current, else undefined — without a
+   * promise, for callers on every request's path that would otherwise wait a turn for a value
+   * already in memory. A miss says nothing: `get` it then.
+   */
+  peek(key: string): V | undefined {
+    const hit = this.#entries.get(key);
+    if (hit === undefined || !hit.loaded) return undefined;
+    const stamp = this.#store.stamp(this.#tables);
+    return stamp !== undefined && hit.stamp === stamp && this.#now() < hit.until ? hit.loaded.value : undefined;
+  }
+
   get(key: string, load: () => Promise<V>): Promise<V> {
     const stamp = this.#store.stamp(this.#tables);
     if (stamp === undefined) return load();
@@ -55,11 +76,12 @@ export class ReadCache<V> {
     if (hit === undefined && this.#entries.size >= this.#max) {
       this.#entries.delete(this.#entries.keys().next().value as string);
     }
-    const entry = { stamp, value, until: Number.POSITIVE_INFINITY };
+    const entry: Entry<V> = { stamp, value, until: Number.POSITIVE_INFINITY, loaded: undefined };
     this.#entries.set(key, entry);
     value.then(
       (loaded) => {
         if (this.#validUntil !== undefined) entry.until = this.#validUntil(loaded);
+        entry.loaded = { value: loaded };
       },
       () => {
         if (this.#entries.get(key) === entry) this.#entries.delete(key);
