@@ -36,8 +36,8 @@ export interface AppEnv {
     logger: Logger;
     /** Set by the authentication middleware; absent on public routes. */
     principal?: Principal;
-    /** The tightest rate limit passed so far: what the RateLimit-* headers of the answer say. */
-    rateLimit?: { limit: string; remaining: number; resetSeconds: number; policy: string };
+    /** The tightest rate limit passed so far: what the RateLimit and RateLimit-Policy fields of the answer say. */
+    rateLimit?: { name: string; remaining: number; resetSeconds: number; policy: string };
     /** The console session's CSRF token, when this response (re)started the session. */
     consoleCsrf?: string;
   };

@@ -34,16 +34,15 @@ describe('rateLimit', () => {
     for (let i = 0; i < 3; i++) {
       const res = await app.request('/healthz');
       expect(res.status).toBe(200);
-      remaining.push(res.headers.get('ratelimit-remaining'));
+      remaining.push(res.headers.get('ratelimit'));
     }
-    expect(remaining).toEqual(['2', '1', '0']);
+    expect(remaining).toEqual(['"ip";r=2;t=60', '"ip";r=1;t=60', '"ip";r=0;t=60']);
     const refused = await app.request('/healthz');
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('ratelimit-limit')).toBe('3');
-    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
-    expect(refused.headers.get('ratelimit-policy')).toBe('3;w=60');
+    expect(refused.headers.get('ratelimit-policy')).toBe('"ip";q=3;w=60');
     // Three in this window slide out of the estimate only 20 s into the next one: 60 + 20.
     expect(refused.headers.get('retry-after')).toBe('80');
+    expect(refused.headers.get('ratelimit')).toBe('"ip";r=0;t=80');
     const body = (await refused.json()) as { error: Record<string, unknown> };
     expect(body.error).toMatchObject({ code: 'ISOTYP_RATE_LIMITED', retryable: true, requestId: expect.any(String) });
   });
@@ -101,8 +100,8 @@ describe('rateLimit', () => {
       config: { rateLimit: { perIp: 100, perPrincipal: 2, windowSeconds: 60 } },
     });
     const res = await app.request('/healthz', { headers: { 'x-test-user': 'carol' } });
-    expect(res.headers.get('ratelimit-limit')).toBe('2');
-    expect(res.headers.get('ratelimit-remaining')).toBe('1');
+    expect(res.headers.get('ratelimit-policy')).toBe('"principal";q=2;w=60');
+    expect(res.headers.get('ratelimit')).toBe('"principal";r=1;t=60');
   });
 
   it('ignores X-Forwarded-For unless trustProxy is on', async () => {

@@ -1,5 +1,5 @@
 import { IsotypError } from '@isotyp/protocol';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
 import { clientIp } from '../http/client-ip.js';
 import { errorResponse } from '../http/error-response.js';
@@ -38,8 +38,10 @@ interface Counter {
  * window's count plus the previous window's, weighted by how much of it still overlaps the last
  * `windowSeconds` — no burst of twice the limit at a window boundary, as fixed windows allow.
  * Over the limit the answer is 429 ISOTYP_RATE_LIMITED with Retry-After; every answer carries
- * RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset and RateLimit-Policy. Counters live
- * per process; with `shared` (several replicas on PostgreSQL) they are summed across replicas.
+ * the tightest limit it passed in the two fields of the IETF draft (draft-ietf-httpapi-ratelimit-headers):
+ * `RateLimit-Policy: "ip";q=600;w=60` (quota and window) and `RateLimit: "ip";r=412;t=37`
+ * (requests remaining, seconds until the quota resets). Counters live per process; with `shared`
+ * (several replicas on PostgreSQL) they are summed across replicas.
  *
  * @example
  * app.use(rateLimit({ scope: 'ip', limit: config.rateLimit.perIp, windowSeconds: config.rateLimit.windowSeconds }));
@@ -54,8 +56,7 @@ export function rateLimit({
   shared,
 }: RateLimitOptions): MiddlewareHandler<AppEnv> {
   const windowMs = windowSeconds * 1000;
-  const limitText = String(limit);
-  const policyText = `${limit};w=${windowSeconds}`;
+  const policyText = policyField(scope, limit, windowSeconds);
   // Insertion order doubles as recency: a key is re-inserted whenever its window rolls over.
   const counters = new Map<string, Counter>();
   let lastSweep = now();
@@ -70,7 +71,7 @@ export function rateLimit({
   return async function rateLimitMiddleware(c, next) {
     let key: string;
     if (scope === 'ip') {
-      key = `ip:${addressBucket(clientIp(c, { trustProxy }))}`;
+      key = ipKey(c, trustProxy);
     } else {
       const principal = c.get('principal');
       if (!principal) return next();
@@ -105,7 +106,10 @@ export function rateLimit({
           hint: `Wait ${retryAfter} s before retrying, and spread requests out.`,
           details: { scope, limit, windowSeconds, retryAfterSeconds: retryAfter },
         }),
-        { retryAfterSeconds: retryAfter, headers: rateLimitHeaders(limit, 0, retryAfter, windowSeconds) },
+        {
+          retryAfterSeconds: retryAfter,
+          headers: { 'RateLimit-Policy': policyText, RateLimit: rateLimitField(scope, 0, retryAfter) },
+        },
       );
     }
     counter.current++;
@@ -115,16 +119,14 @@ export function rateLimit({
     // outermost limiter when the answer is ready (before Node writes it).
     const tighter = c.get('rateLimit');
     if (tighter === undefined || remaining <= tighter.remaining) {
-      c.set('rateLimit', { limit: limitText, remaining, resetSeconds, policy: policyText });
+      c.set('rateLimit', { name: scope, remaining, resetSeconds, policy: policyText });
     }
     if (tighter !== undefined) return next();
     await next();
     const told = c.get('rateLimit');
     if (told !== undefined && c.res.status !== 429) {
-      presetHeader(c, 'RateLimit-Limit', told.limit);
-      presetHeader(c, 'RateLimit-Remaining', String(told.remaining));
-      presetHeader(c, 'RateLimit-Reset', String(told.resetSeconds));
       presetHeader(c, 'RateLimit-Policy', told.policy);
+      presetHeader(c, 'RateLimit', rateLimitField(told.name, told.remaining, told.resetSeconds));
     }
   };
 }
@@ -184,11 +186,28 @@ function retryAfterSeconds(counter: Counter, elapsed: number, windowMs: number, 
   return Math.max(1, Math.ceil(wait / 1000));
 }
 
-function rateLimitHeaders(limit: number, remaining: number, reset: number, windowSeconds: number) {
-  return {
-    'RateLimit-Limit': String(limit),
-    'RateLimit-Remaining': String(remaining),
-    'RateLimit-Reset': String(reset),
-    'RateLimit-Policy': `${limit};w=${windowSeconds}`,
-  };
+/** `RateLimit-Policy`: the policy's name, its quota and its window in seconds. */
+function policyField(name: string, quota: number, windowSeconds: number): string {
+  return `"${name}";q=${quota};w=${windowSeconds}`;
+}
+
+/** `RateLimit`: the policy's name, the requests left and the seconds until the quota resets. */
+function rateLimitField(name: string, remaining: number, resetSeconds: number): string {
+  return `"${name}";r=${remaining};t=${resetSeconds}`;
+}
+
+/**
+ * Kept per connection when the peer's address is the client's: a keep-alive connection sends
+ * many requests, and the key is the same for all of them.
+ */
+const ipKeys = new WeakMap<object, string>();
+
+function ipKey(c: Context, trustProxy: boolean): string {
+  const socket = trustProxy ? undefined : (c.env as { incoming?: { socket?: object } } | undefined)?.incoming?.socket;
+  let key = socket === undefined ? undefined : ipKeys.get(socket);
+  if (key === undefined) {
+    key = `ip:${addressBucket(clientIp(c, { trustProxy }))}`;
+    if (socket !== undefined) ipKeys.set(socket, key);
+  }
+  return key;
 }
