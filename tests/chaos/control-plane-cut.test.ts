@@ -159,7 +159,7 @@ describe('an agent cut off from its control plane', () => {
       // The control plane stores `applying` before its answer reaches the agent: cut only once the
       // agent has it and is inside the apply, waiting for the lock — better-sqlite3 waits
       // synchronously, so its health endpoint stops answering. (An answer to `applying` lost in
-      // a cut leaves the change `applying` for good: noted, not what this test is about.)
+      // a cut is resumed by the agent's reconcile: see commands/agent/lost-claim.test.ts.)
       expect(await eventually(async () => !(await answersWithin(healthUrl, 500)), 20_000), daemon.logs()).toBe(true);
       proxy.sever();
       const cutAt = Date.now();

@@ -5,7 +5,7 @@ import { fromBase64Url, IsotypError, isIsotypError, keyPairFromSeed } from '@iso
 import YAML from 'yaml';
 import { z } from 'zod';
 import { auditLogPath } from '../audit.js';
-import { applyGovernedChange } from '../control-plane/governed-apply.js';
+import { applyGovernedChange, claimChange } from '../control-plane/governed-apply.js';
 import { withTargetSecrets } from '../secrets.js';
 import { errorType, resolveTracing, startTracing, stopTracing, traced, tracingConfigSchema } from '../tracing.js';
 import { agentDir, readAgentState } from './enrolment.js';
@@ -59,6 +59,19 @@ export interface DaemonLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+/**
+ * The control plane gave no answer (yet): out of reach, too slow, or still running an earlier
+ * request with the same key. The round ends and the next one tries again.
+ */
+function unanswered(error: unknown): boolean {
+  return (
+    isIsotypError(error) &&
+    (error.code === 'ISOTYP_UNAVAILABLE' ||
+      error.code === 'ISOTYP_TIMEOUT' ||
+      error.code === 'ISOTYP_IDEMPOTENCY_IN_PROGRESS')
+  );
+}
+
 /** Waits between failed rounds: 1 s doubling to 60 s, with jitter. */
 const BACKOFF_MS = { first: 1000, max: 60_000 };
 /** How long one work request is held open by the control plane. */
@@ -97,6 +110,8 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
   const refused = new Set<string>();
   /** Changes reported applied by `reconcile`, so a slow transition is not reported twice. */
   const reconciled = new Set<string>();
+  /** `applying` changes whose claim is not this agent's: asked once, then left be. */
+  const heldElsewhere = new Set<string>();
   let nextHeartbeat = 0;
 
   const resolvedTargets = async () =>
@@ -239,67 +254,97 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         );
         continue;
       }
-      try {
-        // Verify, apply and report: one span, the report's request inside it.
-        const result = await traced(
-          'isotyp.agent.apply',
-          { 'isotyp.change.id': change.id, 'isotyp.target.name': name },
-          async () =>
-            applyGovernedChange(client, {
-              changeId: change.id,
-              target: await withTargetSecrets(local.url),
-              schema: local.schema,
-              targetId: change.targetId,
-              environment: local.environment,
-              orgRoot: rootKeyId,
-              actor: `agent:${state.agentId}`,
-              env,
-            }),
-        );
-        log.info(
-          { change: change.id, target: name, toDigest: result.toDigest, version: result.toVersion },
-          'change applied',
-        );
-      } catch (error) {
-        if (isIsotypError(error) && error.code === 'ISOTYP_UNAVAILABLE') throw error;
-        refused.add(change.id);
-        log.warn(
-          { change: change.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
-          'change not applied',
-        );
-      }
+      await applyChange(change, name, local);
+    }
+  };
+
+  /**
+   * Verify, apply and report one change on target `name`. A control plane out of reach ends the
+   * round (the change is tried again in the next one); any other failure is not tried again.
+   */
+  const applyChange = async (
+    change: { id: string; targetId: string },
+    name: string,
+    local: AgentConfig['targets'][string],
+  ) => {
+    try {
+      // Verify, apply and report: one span, the report's request inside it.
+      const result = await traced(
+        'isotyp.agent.apply',
+        { 'isotyp.change.id': change.id, 'isotyp.target.name': name },
+        async () =>
+          applyGovernedChange(client, {
+            changeId: change.id,
+            target: await withTargetSecrets(local.url),
+            schema: local.schema,
+            targetId: change.targetId,
+            environment: local.environment,
+            orgRoot: rootKeyId,
+            actor: `agent:${state.agentId}`,
+            env,
+          }),
+      );
+      log.info(
+        { change: change.id, target: name, toDigest: result.toDigest, version: result.toVersion },
+        'change applied',
+      );
+    } catch (error) {
+      if (unanswered(error)) throw error;
+      refused.add(change.id);
+      log.warn(
+        { change: change.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
+        'change not applied',
+      );
     }
   };
 
   /**
    * Changes the control plane still sees `applying` on this agent's targets, while this daemon
-   * applies nothing (its applies run one at a time inside the round): an earlier process died
-   * after its database commit and before its `applied` report. The target's own history says
-   * whether the plan was applied; if it was, the report is sent now. Nothing else is concluded:
-   * a change not in the history may be applying right now elsewhere (a CI job), and is left be.
+   * applies nothing (its applies run one at a time inside the round). If the plan is in the
+   * target's own history, an earlier run died after its database commit and before its
+   * `applied` report: the report is sent now. If it is not, the claim is sent again under its
+   * fixed key (see claimChange): a claim this agent sent whose answer was lost is replayed to it
+   * and nothing was applied, so the change is applied now, as an approved one is; anyone else's
+   * claim — a CI job applying it right now — is refused, and the change is left be.
    */
   const reconcile = async (
     applying: readonly { id: string; targetId: string; planDigest: string }[],
     targets: readonly { id: string; name: string }[],
   ) => {
     for (const change of applying) {
-      if (stopping || reconciled.has(change.id)) continue;
+      if (stopping || reconciled.has(change.id) || heldElsewhere.has(change.id) || refused.has(change.id)) continue;
       const name = targets.find((t) => t.id === change.targetId)?.name;
       const local = name === undefined ? undefined : config.targets[name];
-      if (local === undefined) continue;
+      if (name === undefined || local === undefined) continue;
       const runner = openRunner(await withTargetSecrets(local.url));
       const latest = await runner.read((session) => session.latestApplied()).finally(() => runner.close());
-      if (latest?.planDigest !== change.planDigest) continue;
-      await client.post(
-        `/v1/changes/${encodeURIComponent(change.id)}/transitions`,
-        { to: 'applied', digest: latest.toDigest },
-        z.unknown(),
-      );
-      reconciled.add(change.id);
-      log.info(
-        { change: change.id, target: name, toDigest: latest.toDigest },
-        'reported an apply an earlier run left unreported',
-      );
+      if (latest?.planDigest === change.planDigest) {
+        await client.post(
+          `/v1/changes/${encodeURIComponent(change.id)}/transitions`,
+          { to: 'applied', digest: latest.toDigest },
+          z.unknown(),
+        );
+        reconciled.add(change.id);
+        log.info(
+          { change: change.id, target: name, toDigest: latest.toDigest },
+          'reported an apply an earlier run left unreported',
+        );
+        continue;
+      }
+      try {
+        await claimChange(client, change.id);
+      } catch (error) {
+        // No answer: the next round asks again. Any answer is final for this process.
+        if (unanswered(error)) throw error;
+        heldElsewhere.add(change.id);
+        log.info(
+          { change: change.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
+          'a change applying under another claim; left be',
+        );
+        continue;
+      }
+      log.info({ change: change.id, target: name }, 'resuming a change this agent claimed and never applied');
+      await applyChange(change, name, local);
     }
   };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import {
   type ApprovalEvidence,
@@ -39,8 +40,10 @@ const environments = z.object({ environments: z.array(z.looseObject({ id: z.stri
 /**
  * `isotyp apply --change ID`: fetches what the control plane says about the change, then lets
  * the agent plan against the live database and verify on its own that this very plan is
- * approved (see applyApprovedChange) — only then does it tell the control plane `applying`,
- * run the plan, and report `applied` with the new schema digest (or `failed`). A report the
+ * approved (see applyApprovedChange) — only then does it claim the change (`applying`, see
+ * claimChange), run the plan, and report `applied` with the new schema digest (or `failed`).
+ * A claim whose answer was lost is resumed by running the same apply again as the same
+ * principal: nothing was applied, and the control plane replays the claim. A report the
  * control plane cannot take right now is queued ($ISOTYP_HOME/reports.db) and sent first by the
  * next run or by the agent daemon: `reported` says which.
  *
@@ -99,7 +102,7 @@ export async function applyGovernedChange(
         audit,
         actor: input.actor,
         beforeApply: async () => {
-          await client.post(path, { to: 'applying' }, z.unknown());
+          await claimChange(client, input.changeId);
           started = true;
         },
       });
@@ -118,6 +121,66 @@ export async function applyGovernedChange(
     reports.close();
     trust.close();
     audit.close();
+  }
+}
+
+/** What the control plane takes as an Idempotency-Key (its IDEMPOTENCY_KEY_PATTERN). */
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The Idempotency-Key of the claim on a change (`POST …/transitions {to:'applying'}`): derived
+ * from the change id alone, so every run — a retry, the next `isotyp apply`, the agent daemon
+ * after a restart — sends the same one. The control plane keeps answers per principal for a
+ * day: the principal that sent the claim gets its stored 200 again (the claim is its own), any
+ * other principal a 409. An id the header cannot carry as it is goes in as its SHA-256.
+ *
+ * @example
+ * applyClaimKey('chg_3q2Xv9Kd0aBcYz1M') // 'apply-claim.chg_3q2Xv9Kd0aBcYz1M'
+ */
+export function applyClaimKey(changeId: string): string {
+  const key = `apply-claim.${changeId}`;
+  if (IDEMPOTENCY_KEY.test(key)) return key;
+  return `apply-claim.sha256:${createHash('sha256').update(changeId).digest('hex')}`;
+}
+
+const changeState = z.looseObject({ state: z.string() });
+
+/**
+ * Claims a change for this principal: `applying`, under applyClaimKey. Resolves once the control
+ * plane holds the change `applying` on this principal's claim — a fresh one, or one sent earlier
+ * whose answer never arrived (replayed) — and the change is still `applying` now: a replayed
+ * claim only says it was taken once, and a change failed or rolled back since must not run again.
+ * A claim the control plane did not answer is ISOTYP_UNAVAILABLE or ISOTYP_TIMEOUT saying that
+ * nothing was applied and how to resume; a claim someone else holds is the control plane's 409.
+ *
+ * @example
+ * await claimChange(client, 'chg_3q2Xv9Kd0aBcYz1M'); // then apply
+ */
+export async function claimChange(client: ControlPlaneClient, changeId: string): Promise<void> {
+  const id = encodeURIComponent(changeId);
+  let state: string;
+  try {
+    await client.post(`/v1/changes/${id}/transitions`, { to: 'applying' }, z.unknown(), {
+      idempotencyKey: applyClaimKey(changeId),
+    });
+    ({ state } = await client.get(`/v1/changes/${id}`, changeState));
+  } catch (error) {
+    if (!isIsotypError(error) || !(error.code === 'ISOTYP_UNAVAILABLE' || error.code === 'ISOTYP_TIMEOUT')) throw error;
+    throw new IsotypError(
+      error.code,
+      `Nothing was applied: the control plane did not confirm that change ${changeId} is applying. ${error.message}`,
+      {
+        hint: 'The control plane may have taken the claim all the same: run the same apply again, as the same user, CI token or agent, within a day to resume it. An agent daemon resumes its own claims by itself.',
+        ...(error.details === undefined ? {} : { details: error.details }),
+        cause: error,
+      },
+    );
+  }
+  if (state !== 'applying') {
+    throw new IsotypError('ISOTYP_INVALID_STATE', `Change ${changeId} is ${state}: its claim was spent before.`, {
+      hint: 'Nothing was applied. Fetch the change (isotyp changes show ID) to see what happened to it.',
+      details: { id: changeId, state },
+    });
   }
 }
 

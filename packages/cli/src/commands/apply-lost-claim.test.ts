@@ -1,0 +1,163 @@
+import { mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCliAsync } from '../services/control-plane/test-support/run-cli-async.js';
+import { ordersTarget, siteAdmin, startGovernedSite } from '../test-support/agent-daemon.js';
+import { type ClaimRelay, claimRelay } from '../test-support/claim-relay.js';
+import { STACK_FRAME } from '../test-support/run-cli.js';
+
+/*
+ * `isotyp apply --change` whose claim (`applying`) the control plane commits but whose answer
+ * never arrives: an HTTPS relay between the CLI and the control plane passes the claim on and
+ * closes the CLI's connection instead of answering, for the CLI's retries of that call too.
+ * The run fails and applies nothing; the change is `applying` on the control plane. Then:
+ *  - another CI token's claim is refused (409) and applies nothing;
+ *  - the same token's next run resumes its own claim and applies the change, once;
+ *  - once an operator has ended a stuck change (`applying → failed`, the way out when the claim
+ *    can no longer be recognised), the same token's replayed claim does not start it again.
+ */
+
+let site: Awaited<ReturnType<typeof startGovernedSite>>;
+let relay: ClaimRelay;
+beforeAll(async () => {
+  site = await startGovernedSite();
+  relay = await claimRelay(site.cp);
+  // An agent beside the CI job: its enrolment pins the org root `apply --change` trusts.
+  await site.enrolAgent();
+}, 120_000);
+afterAll(async () => {
+  await relay?.close();
+  await site?.cp.close();
+});
+
+/** A CI token for shop/prod that may apply. */
+async function ciToken(name: string): Promise<string> {
+  const created = await site.cli(site.homes.admin, [
+    ...['tokens', 'create', '--name', name, '--project', 'shop', '--env', 'prod', '--actions', 'apply,read'],
+  ]);
+  return created.token as string;
+}
+
+/** `isotyp apply --ci --change` on the agent's machine, through the relay, as `token`. */
+async function applyChange(token: string, change: string, target: { db: string; schema: string; id: string }) {
+  const result = await runCliAsync(
+    [
+      ...['apply', '--ci', '--change', change, '--target', `sqlite:${target.db}`, '--schema', target.schema],
+      ...['--target-id', target.id, '--env', 'prod', '--json'],
+    ],
+    {
+      home: site.homes.agent,
+      env: { ISOTYP_TOKEN: token, ISOTYP_SERVER: relay.url, NODE_EXTRA_CA_CERTS: site.caFile },
+    },
+  );
+  expect(result.stdout + result.stderr).not.toMatch(STACK_FRAME);
+  // biome-ignore lint/suspicious/noExplicitAny: the CLI's JSON answer.
+  return { status: result.status, json: JSON.parse(result.stdout) as any, output: result.stdout + result.stderr };
+}
+
+/** The target's columns of `orders` and its history rows. */
+function targetState(db: string): { columns: string[]; history: number } {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const columns = conn
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('orders')")
+      .all()
+      .map((c) => c.name);
+    const hasHistory = conn.prepare("SELECT 1 FROM sqlite_master WHERE name = 'isotyp_history'").get() !== undefined;
+    const history = hasHistory
+      ? (conn.prepare('SELECT count(*) AS n FROM isotyp_history').get() as { n: number }).n
+      : 0;
+    return { columns, history };
+  } finally {
+    conn.close();
+  }
+}
+
+const before = { columns: ['id', 'total'], history: 0 };
+
+describe('isotyp apply --change whose claim was answered into the void', () => {
+  it('applies nothing, refuses other claimants, and applies once when the same principal runs it again', async () => {
+    const { cp, homes } = site;
+    const { db, schema } = ordersTarget(homes.agent);
+    const { change } = await site.submitApproved(db, schema);
+    const stored = await cp.store.changes.get('acme', change.id);
+    const target = { db, schema, id: stored?.targetId ?? '' };
+    const deploy = await ciToken('deploy');
+    const other = await ciToken('other-pipeline');
+
+    relay.dropClaims = true;
+    const lost = await applyChange(deploy, change.id, target);
+    relay.dropClaims = false;
+    expect(lost.status, lost.output).toBe(69);
+    expect(lost.json.error.code).toBe('ISOTYP_UNAVAILABLE');
+    expect(lost.json.error.message).toContain(`Nothing was applied: the control plane did not confirm that change`);
+    expect(lost.json.error.hint).toContain('run the same apply again');
+    // The claim and both retries reached the control plane: taken, then replayed; none answered.
+    expect(relay.dropped).toEqual([200, 200, 200]);
+    expect(targetState(db)).toEqual(before);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
+
+    // Someone else's claim on it: 409, nothing applied.
+    const intruder = await applyChange(other, change.id, target);
+    expect(intruder.status, intruder.output).toBe(4);
+    expect(intruder.json.error.code).toBe('ISOTYP_INVALID_STATE');
+    expect(relay.claims.at(-1)).toBe(409);
+    expect(targetState(db)).toEqual(before);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
+
+    // The same token again: its claim is replayed to it, and the change applied once.
+    const resumed = await applyChange(deploy, change.id, target);
+    expect(resumed.status, resumed.output).toBe(0);
+    expect(relay.claims.at(-1)).toBe(200);
+    const applied = await cp.store.changes.get('acme', change.id);
+    expect(applied?.state).toBe('applied');
+    expect(resumed.json).toMatchObject({ changeId: change.id, toDigest: applied?.toDigest, reported: true });
+    expect(targetState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
+    expect((await cp.store.targets.get('acme', target.id))?.digest).toBe(applied?.toDigest);
+    const rows = new Database(db, { readonly: true });
+    expect(rows.prepare('SELECT total, currency FROM orders').all()).toEqual([{ total: 42, currency: null }]);
+    rows.close();
+  }, 120_000);
+
+  it('does not start a change again on a replayed claim once an operator has failed it', async () => {
+    const { cp, homes, cli } = site;
+    await cli(homes.admin, [
+      'targets',
+      'create',
+      'ledger',
+      '--project',
+      'shop',
+      '--env',
+      'prod',
+      '--dialect',
+      'sqlite',
+    ]);
+    const { db, schema } = ordersTarget(mkdtempSync(join(homes.agent, 'ledger-')));
+    const { change } = await site.submitApproved(db, schema, 'ledger');
+    const target = { db, schema, id: (await cp.store.changes.get('acme', change.id))?.targetId ?? '' };
+    const deploy = await ciToken('deploy-ledger');
+
+    relay.dropClaims = true;
+    const lost = await applyChange(deploy, change.id, target);
+    relay.dropClaims = false;
+    expect(lost.status, lost.output).toBe(69);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
+
+    // The documented way out (docs/concepts/resilience.md): a person with change:apply ends it.
+    const admin = await cp.login(siteAdmin.email, siteAdmin.password);
+    await cp.ok('POST', `/v1/changes/${change.id}/transitions`, {
+      token: admin,
+      body: { to: 'failed', reason: 'claim answer lost; nothing applied' },
+    });
+
+    const again = await applyChange(deploy, change.id, target);
+    expect(again.status, again.output).toBe(4);
+    expect(again.json.error).toMatchObject({ code: 'ISOTYP_INVALID_STATE' });
+    expect(again.json.error.message).toContain('is failed');
+    // The control plane replayed the token's old claim; the CLI still ran nothing.
+    expect(relay.claims.at(-1)).toBe(200);
+    expect(targetState(db)).toEqual(before);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('failed');
+  }, 120_000);
+});
