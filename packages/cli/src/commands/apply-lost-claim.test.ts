@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../services/control-plane/test-support/run-cli-async.js';
-import { ordersTarget, siteAdmin, startGovernedSite } from '../test-support/agent-daemon.js';
+import { ordersTarget, startGovernedSite } from '../test-support/agent-daemon.js';
 import { type ClaimRelay, claimRelay } from '../test-support/claim-relay.js';
 import { STACK_FRAME } from '../test-support/run-cli.js';
 
@@ -145,11 +145,18 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
 
     // The documented way out (docs/concepts/resilience.md): a person with change:apply ends it.
-    const admin = await cp.login(siteAdmin.email, siteAdmin.password);
-    await cp.ok('POST', `/v1/changes/${change.id}/transitions`, {
-      token: admin,
-      body: { to: 'failed', reason: 'claim answer lost; nothing applied' },
-    });
+    const ended = await cli(homes.admin, [
+      'changes',
+      'fail',
+      change.id,
+      '--reason',
+      'claim answer lost; nothing applied',
+    ]);
+    expect(ended).toMatchObject({ id: change.id, state: 'failed', reason: 'claim answer lost; nothing applied' });
+    // Only a change applying can be ended so.
+    await expect(cli(homes.admin, ['changes', 'fail', change.id, '--reason', 'again'])).rejects.toThrow(
+      'ISOTYP_INVALID_STATE',
+    );
 
     const again = await applyChange(deploy, change.id, target);
     expect(again.status, again.output).toBe(4);

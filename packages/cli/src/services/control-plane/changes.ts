@@ -237,3 +237,15 @@ export function readReview(change: Change): { review: Review } | { error: string
 export async function getChange(client: ControlPlaneClient, id: string): Promise<Change> {
   return client.get(`/v1/changes/${encodeURIComponent(id)}`, changeSchema);
 }
+
+/**
+ * Ends a change left `applying` as `failed`, with the reason: the way out when its claim can no
+ * longer be resumed (see docs/concepts/resilience.md). Needs `change:apply` in its environment;
+ * the control plane refuses any other state with 409 ISOTYP_INVALID_STATE.
+ *
+ * @example
+ * await failChange(client, 'chg_3q2Xv9Kd0aBcYz1M', 'claim lost; the target is still at fromDigest');
+ */
+export async function failChange(client: ControlPlaneClient, id: string, reason: string): Promise<Change> {
+  return client.post(`/v1/changes/${encodeURIComponent(id)}/transitions`, { to: 'failed', reason }, changeSchema);
+}
