@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliAsync } from '../services/control-plane/test-support/run-cli-async.js';
-import { ordersTarget, startGovernedSite } from '../test-support/agent-daemon.js';
+import { ordersState, ordersTarget, startGovernedSite } from '../test-support/agent-daemon.js';
 import { type ClaimRelay, claimRelay } from '../test-support/claim-relay.js';
 import { STACK_FRAME } from '../test-support/run-cli.js';
 
@@ -56,24 +56,6 @@ async function applyChange(token: string, change: string, target: { db: string; 
   return { status: result.status, json: JSON.parse(result.stdout) as any, output: result.stdout + result.stderr };
 }
 
-/** The target's columns of `orders` and its history rows. */
-function targetState(db: string): { columns: string[]; history: number } {
-  const conn = new Database(db, { readonly: true });
-  try {
-    const columns = conn
-      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('orders')")
-      .all()
-      .map((c) => c.name);
-    const hasHistory = conn.prepare("SELECT 1 FROM sqlite_master WHERE name = 'isotyp_history'").get() !== undefined;
-    const history = hasHistory
-      ? (conn.prepare('SELECT count(*) AS n FROM isotyp_history').get() as { n: number }).n
-      : 0;
-    return { columns, history };
-  } finally {
-    conn.close();
-  }
-}
-
 const before = { columns: ['id', 'total'], history: 0 };
 
 describe('isotyp apply --change whose claim was answered into the void', () => {
@@ -95,7 +77,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     expect(lost.json.error.hint).toContain('run the same apply again');
     // The claim and both retries reached the control plane: taken, then replayed; none answered.
     expect(relay.dropped).toEqual([200, 200, 200]);
-    expect(targetState(db)).toEqual(before);
+    expect(ordersState(db)).toEqual(before);
     expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
 
     // Someone else's claim on it: 409, nothing applied.
@@ -103,7 +85,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     expect(intruder.status, intruder.output).toBe(4);
     expect(intruder.json.error.code).toBe('ISOTYP_INVALID_STATE');
     expect(relay.claims.at(-1)).toBe(409);
-    expect(targetState(db)).toEqual(before);
+    expect(ordersState(db)).toEqual(before);
     expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
 
     // The same token again: its claim is replayed to it, and the change applied once.
@@ -113,7 +95,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     const applied = await cp.store.changes.get('acme', change.id);
     expect(applied?.state).toBe('applied');
     expect(resumed.json).toMatchObject({ changeId: change.id, toDigest: applied?.toDigest, reported: true });
-    expect(targetState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
+    expect(ordersState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
     expect((await cp.store.targets.get('acme', target.id))?.digest).toBe(applied?.toDigest);
     const rows = new Database(db, { readonly: true });
     expect(rows.prepare('SELECT total, currency FROM orders').all()).toEqual([{ total: 42, currency: null }]);
@@ -164,7 +146,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     expect(again.json.error.message).toContain('is failed');
     // The control plane replayed the token's old claim; the CLI still ran nothing.
     expect(relay.claims.at(-1)).toBe(200);
-    expect(targetState(db)).toEqual(before);
+    expect(ordersState(db)).toEqual(before);
     expect((await cp.store.changes.get('acme', change.id))?.state).toBe('failed');
   }, 120_000);
 });

@@ -166,5 +166,23 @@ export function ordersTarget(
   return { db, schema, config };
 }
 
+/** The columns of `orders` in the target `db` and the number of its history rows: what an apply changed. */
+export function ordersState(db: string): { columns: string[]; history: number } {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const columns = conn
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('orders')")
+      .all()
+      .map((c) => c.name);
+    const hasHistory = conn.prepare("SELECT 1 FROM sqlite_master WHERE name = 'isotyp_history'").get() !== undefined;
+    const history = hasHistory
+      ? (conn.prepare('SELECT count(*) AS n FROM isotyp_history').get() as { n: number }).n
+      : 0;
+    return { columns, history };
+  } finally {
+    conn.close();
+  }
+}
+
 const ORDERS_SQL =
   'CREATE TABLE orders (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO orders (total) VALUES (42);';

@@ -4,7 +4,13 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlPlaneClient } from '../../services/control-plane/client.js';
 import { claimChange } from '../../services/control-plane/governed-apply.js';
-import { eventually, ordersTarget, startAgentDaemon, startGovernedSite } from '../../test-support/agent-daemon.js';
+import {
+  eventually,
+  ordersState,
+  ordersTarget,
+  startAgentDaemon,
+  startGovernedSite,
+} from '../../test-support/agent-daemon.js';
 import { type ClaimRelay, claimRelay } from '../../test-support/claim-relay.js';
 
 /*
@@ -29,24 +35,6 @@ afterAll(async () => {
   await site?.cp.close();
 });
 
-/** The columns of `orders` and the number of history rows in the agent's target. */
-function targetState(db: string): { columns: string[]; history: number } {
-  const conn = new Database(db, { readonly: true });
-  try {
-    const columns = conn
-      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('orders')")
-      .all()
-      .map((c) => c.name);
-    const hasHistory = conn.prepare("SELECT 1 FROM sqlite_master WHERE name = 'isotyp_history'").get() !== undefined;
-    const history = hasHistory
-      ? (conn.prepare('SELECT count(*) AS n FROM isotyp_history').get() as { n: number }).n
-      : 0;
-    return { columns, history };
-  } finally {
-    conn.close();
-  }
-}
-
 /** Occurrences of `text` in `logs`. */
 const count = (logs: string, text: string) => logs.split(text).length - 1;
 
@@ -65,13 +53,13 @@ describe('isotyp agent start whose claim was answered into the void', () => {
       relay.dropClaims = false;
       expect(relay.dropped.slice(0, 4)).toEqual([200, 200, 200, 200]);
       expect(daemon.logs()).toContain('ISOTYP_UNAVAILABLE');
-      expect(targetState(db)).toEqual({ columns: ['id', 'total'], history: 0 });
+      expect(ordersState(db)).toEqual({ columns: ['id', 'total'], history: 0 });
       expect(await stateOf(change.id)).toBe('applying');
 
       expect(await eventually(async () => (await stateOf(change.id)) === 'applied', 60_000), daemon.logs()).toBe(true);
       expect(daemon.logs()).toContain('resuming a change this agent claimed and never applied');
       const applied = await cp.store.changes.get('acme', change.id);
-      expect(targetState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
+      expect(ordersState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
       expect((await cp.store.targets.get('acme', applied?.targetId ?? ''))?.digest).toBe(applied?.toDigest);
       const rows = new Database(db, { readonly: true });
       expect(rows.prepare('SELECT total, currency FROM orders').all()).toEqual([{ total: 42, currency: null }]);
@@ -116,7 +104,7 @@ describe('isotyp agent start whose claim was answered into the void', () => {
       expect(await eventually(async () => polls() >= seen + 2, 60_000), daemon.logs()).toBe(true);
       expect(relay.claims.slice(claimsBefore)).toEqual([409]);
       expect(count(daemon.logs(), leftBe)).toBe(1);
-      expect(targetState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
+      expect(ordersState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
       expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
     } finally {
       expect(await daemon.stop()).toBe(0);
