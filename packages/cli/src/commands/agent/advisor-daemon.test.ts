@@ -66,7 +66,12 @@ describe('accepted suggestions drafted by the agent daemon', () => {
         40_000,
       );
       expect(drafted, daemon.logs()).toBe(true);
-      expect(daemon.logs()).toContain('"msg":"suggestion drafted into the desired schema"');
+      // The control plane stores the draft before the daemon hears its answer and logs it.
+      const logged = await eventually(
+        async () => daemon.logs().includes('"msg":"suggestion drafted into the desired schema"'),
+        10_000,
+      );
+      expect(logged, daemon.logs()).toBe(true);
       expect(readFileSync(schema, 'utf8')).toContain(`-- isotyp suggestion ${found.id} (fk-without-index)`);
 
       // Ana signs and submits it from her own machine; Ben approves it.
