@@ -22,6 +22,8 @@
 //
 // Both drivers run in processes of their own, started together. The first LOAD_RAMP_SECONDS
 // (one heartbeat interval, so every agent has connected) are not measured; LOAD_SECONDS are.
+// An agent whose first heartbeat fails (the ramp's note says how many did, and why) connects
+// again at its next one, inside the measured window.
 //
 // Knobs: LOAD_AGENTS (10000), LOAD_READERS (1000), LOAD_SECONDS (90), LOAD_RAMP_SECONDS (30),
 // LOAD_THINK_MS (1000: a reader's mean pause; 0 = closed loop, a saturation test), LOAD_POLL (0),
@@ -392,14 +394,22 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // --- report -------------------------------------------------------------------------------------
 
+/** `n kind, n kind` of a summary's failures. */
+function kindsText(failures) {
+  return Object.entries(failures ?? {})
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+}
+
+/** ` (n kind, …)` of a summary's failures, or nothing. */
+function failureKinds(s) {
+  return s.errors > 0 ? ` (${kindsText(s.failures)})` : '';
+}
+
 function row(task, s) {
   const failed = s.errors > 0;
   return {
-    task: failed
-      ? `${task} (${s.errors} errors: ${Object.entries(s.failures)
-          .map(([k, n]) => `${n} ${k}`)
-          .join(', ')})`
-      : task,
+    task: failed ? `${task} (${s.errors} errors: ${kindsText(s.failures)})` : task,
     opsPerSec: s.perSecond,
     medianMs: s.p50Ms,
     meanMs: s.meanMs,
@@ -446,7 +456,7 @@ function report({ agents, readers, usage, fleet, principals, seeded, loadBefore,
       `(${(AGENTS / fleet.seconds).toFixed(1)}/s at concurrency ${ENROL_CONCURRENCY}; RSA keys from a pool of ${fleet.keys.length}, ` +
       `each agent its own identity and certificate${fleet.cached ? `; enrolled ${fleet.cached}, restored from ${CACHE_DIR.replace(ROOT, '')} — LOAD_FRESH=1 enrols anew` : ''}); readers as ${principals.filter((p) => p.kind === 'user').length} signed-in viewers ` +
       `and ${principals.filter((p) => p.kind === 'ci').length} read-only CI tokens`,
-    `${RAMP_SECONDS} s ramp (not measured: ${agents.ramp.answered} heartbeats/polls, ${agents.ramp.errors} errors; ` +
+    `${RAMP_SECONDS} s ramp (not measured: ${agents.ramp.answered} heartbeats/polls, ${agents.ramp.errors} errors${failureKinds(agents.ramp)}; ` +
       `${readers.ramp.answered} reads, ${readers.ramp.errors} errors), then ${SECONDS} s measured; latency is from sending to the ` +
       'whole answer read, at the client, through nginx; every non-200 and socket error counts as an error',
     `connections open at nginx's front during the measured window: median ${usage.connectionsMedian.toLocaleString('en')}, ` +
