@@ -32,6 +32,8 @@ log() { printf '\n==> %s\n' "$*"; }
 # prebuilt binaries are downloaded from GitHub, which is unreachable here. postgresql and sqlite3
 # are used by the test suites (a throwaway PostgreSQL server; the sqlite3 CLI).
 APT_PACKAGES=(python3 make g++ postgresql sqlite3)
+# ss (iproute2): the server test reads a listening socket's backlog with it.
+APT_PACKAGES+=(iproute2)
 # The replica-set harness (scripts/test-support/replica-set.mjs) and the load bench put nginx in
 # front of several control planes as a loopback load balancer, passing TLS through at layer 4:
 # Debian builds nginx's stream module as a separate package.

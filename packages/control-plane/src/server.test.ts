@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +31,22 @@ describe('startServer', () => {
       expect(server.port).toBeGreaterThan(0);
       expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
       expect(await (await fetch(`${server.url}/fast`)).text()).toBe('fast');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps a listen queue a reconnecting fleet fits in, not Node’s 511', async () => {
+    const { app } = slowApp();
+    const server = await startServer({ app, host: '127.0.0.1', port: 0, logger });
+    try {
+      // For a listening socket, ss's Send-Q column is its backlog (capped by net.core.somaxconn).
+      const [, , backlog] = execFileSync('ss', ['-Hltn', `sport = :${server.port}`], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/);
+      const cap = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+      expect(Number(backlog)).toBe(Math.min(4096, cap));
+      expect(Number(backlog)).toBeGreaterThan(511);
     } finally {
       await server.close();
     }

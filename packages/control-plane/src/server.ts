@@ -1,6 +1,6 @@
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import { IsotypError } from '@isotyp/protocol';
 import type { Logger } from 'pino';
 
@@ -50,6 +50,15 @@ export interface RunningServer {
 }
 
 /**
+ * Connections waiting to be accepted. Node's default, 511, overflows when a fleet of agents
+ * reconnects at once (a control-plane restart, a network blip): the main thread also runs the TLS
+ * handshakes, so it accepts in bursts, and each connection dropped from a full queue is only
+ * retried by its client's SYN a second later, then three. The kernel caps it at
+ * net.core.somaxconn (4096 on current kernels).
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
  * Serves `app` over HTTP: the one place in the control plane that listens. Timeouts are short
  * enough that a client trickling headers or a body cannot hold a connection for long.
  *
@@ -79,37 +88,34 @@ export function startServer({
         }),
       );
     };
-    server = serve(
-      {
-        fetch: app.fetch,
-        hostname: host,
-        port,
-        ...(tls === undefined ? {} : { createServer: createHttpsServer }),
-        serverOptions: {
-          ...(tls === undefined ? {} : { ...tls, requestCert: true, rejectUnauthorized: false }),
-          headersTimeout: headersTimeoutMs,
-          requestTimeout: requestTimeoutMs,
-          keepAliveTimeout: keepAliveTimeoutMs,
-          // Checks the two timeouts above this often (default 30 s would let them overrun).
-          connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
-        },
+    server = createAdaptorServer({
+      fetch: app.fetch,
+      hostname: host,
+      ...(tls === undefined ? {} : { createServer: createHttpsServer }),
+      serverOptions: {
+        ...(tls === undefined ? {} : { ...tls, requestCert: true, rejectUnauthorized: false }),
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        keepAliveTimeout: keepAliveTimeoutMs,
+        // Checks the two timeouts above this often (default 30 s would let them overrun).
+        connectionsCheckingInterval: Math.min(1000, headersTimeoutMs),
       },
-      (info) => {
-        server.off('error', onError);
-        const address = info as AddressInfo;
-        const scheme = tls === undefined ? 'http' : 'https';
-        const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-        logger.info({ url }, 'control plane listening');
-        resolve({
-          url,
-          port: address.port,
-          close: closer(server, shutdownTimeoutMs, logger),
-          ...(tls === undefined
-            ? {}
-            : { setTls: (next: TlsOptions) => (server as import('node:https').Server).setSecureContext(next) }),
-        });
-      },
-    );
+    });
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', onError);
+      const address = server.address() as AddressInfo;
+      const scheme = tls === undefined ? 'http' : 'https';
+      const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+      logger.info({ url }, 'control plane listening');
+      resolve({
+        url,
+        port: address.port,
+        close: closer(server, shutdownTimeoutMs, logger),
+        ...(tls === undefined
+          ? {}
+          : { setTls: (next: TlsOptions) => (server as import('node:https').Server).setSecureContext(next) }),
+      });
+    });
     server.once('error', onError);
   });
 }
