@@ -96,17 +96,7 @@ describe('an agent cut off from its control plane', () => {
     const { cp, homes, cli, caFile } = site;
     const store = cp.store;
     const proxyUrl = `https://127.0.0.1:${proxy.port}`;
-    await cli(homes.admin, [
-      'targets',
-      'create',
-      'ledger',
-      '--project',
-      'shop',
-      '--env',
-      'prod',
-      '--dialect',
-      'sqlite',
-    ]);
+    await site.createTarget('ledger');
     const { agentId } = await site.enrolAgent({ url: proxyUrl });
     const ledgerId = (await cli(homes.admin, ['targets', 'assign', 'ledger', '--project', 'shop', '--agent', 'edge-1']))
       .targetId as string;

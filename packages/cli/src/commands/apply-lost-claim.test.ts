@@ -104,17 +104,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
 
   it('does not start a change again on a replayed claim once an operator has failed it', async () => {
     const { cp, homes, cli } = site;
-    await cli(homes.admin, [
-      'targets',
-      'create',
-      'ledger',
-      '--project',
-      'shop',
-      '--env',
-      'prod',
-      '--dialect',
-      'sqlite',
-    ]);
+    await site.createTarget('ledger');
     const { db, schema } = ordersTarget(mkdtempSync(join(homes.agent, 'ledger-')));
     const { change } = await site.submitApproved(db, schema, 'ledger');
     const target = { db, schema, id: (await cp.store.changes.get('acme', change.id))?.targetId ?? '' };

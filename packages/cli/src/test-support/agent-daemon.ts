@@ -102,7 +102,10 @@ export async function startGovernedSite(options: { tracing?: { otlpEndpoint: str
   await cli(homes.admin, ['org', 'init']);
   await cli(homes.admin, ['projects', 'create', 'shop']);
   await cli(homes.admin, ['envs', 'create', 'prod', '--project', 'shop', '--privacy-mode', 'structure']);
-  await cli(homes.admin, ['targets', 'create', 'orders', '--project', 'shop', '--env', 'prod', '--dialect', 'sqlite']);
+  /** A SQLite target `name` in shop/prod, as the admin creates it. */
+  const createTarget = (name: string) =>
+    cli(homes.admin, ['targets', 'create', name, '--project', 'shop', '--env', 'prod', '--dialect', 'sqlite']);
+  await createTarget('orders');
 
   /** `url`: where the agent reaches the control plane (default its own URL; a proxy in front of it, say). */
   const enrolAgent = async (options: { url?: string } = {}): Promise<{ agentId: string; targetId: string }> => {
@@ -140,7 +143,7 @@ export async function startGovernedSite(options: { tracing?: { otlpEndpoint: str
     await cli(homes.reviewer, ['approve', change.id]);
     return { change, plan };
   };
-  return { cp, homes, caFile, cli, enrolAgent, submitApproved };
+  return { cp, homes, caFile, cli, createTarget, enrolAgent, submitApproved };
 }
 
 /**

@@ -50,11 +50,6 @@ export class ReadCache<V> {
   }
 
   /**
-   * The cached value for `key`, or what `load` gives (then kept). The stamp is taken before the
-   * load: a write that lands during it makes the entry stale at once, never served afterwards.
-   * A load that fails is not kept.
-   */
-  /**
    * The value kept for `key` if it is loaded and still current, else undefined — without a
    * promise, for callers on every request's path that would otherwise wait a turn for a value
    * already in memory. A miss says nothing: `get` it then.
@@ -62,16 +57,20 @@ export class ReadCache<V> {
   peek(key: string): V | undefined {
     const hit = this.#entries.get(key);
     if (hit === undefined || !hit.loaded) return undefined;
-    const stamp = this.#store.stamp(this.#tables);
-    return stamp !== undefined && hit.stamp === stamp && this.#now() < hit.until ? hit.loaded.value : undefined;
+    return this.#current(hit, this.#store.stamp(this.#tables)) ? hit.loaded.value : undefined;
   }
 
+  /**
+   * The cached value for `key`, or what `load` gives (then kept). The stamp is taken before the
+   * load: a write that lands during it makes the entry stale at once, never served afterwards.
+   * A load that fails is not kept.
+   */
   get(key: string, load: () => Promise<V>): Promise<V> {
     const stamp = this.#store.stamp(this.#tables);
     if (stamp === undefined) return load();
     const hit = this.#entries.get(key);
     // A load still running has until = Infinity: it is shared, whatever it will turn out to be.
-    if (hit !== undefined && hit.stamp === stamp && this.#now() < hit.until) return hit.value;
+    if (hit !== undefined && this.#current(hit, stamp)) return hit.value;
     const value = load();
     if (hit === undefined && this.#entries.size >= this.#max) {
       this.#entries.delete(this.#entries.keys().next().value as string);
@@ -88,5 +87,10 @@ export class ReadCache<V> {
       },
     );
     return value;
+  }
+
+  /** Whether `entry` was loaded under `stamp` (which the store could give) and has not turned since. */
+  #current(entry: Entry<V>, stamp: string | undefined): boolean {
+    return stamp !== undefined && entry.stamp === stamp && this.#now() < entry.until;
   }
 }

@@ -5,6 +5,7 @@ import { fromBase64Url, IsotypError, isIsotypError, keyPairFromSeed } from '@iso
 import YAML from 'yaml';
 import { z } from 'zod';
 import { auditLogPath } from '../audit.js';
+import { unanswered } from '../control-plane/client.js';
 import { applyGovernedChange, claimChange } from '../control-plane/governed-apply.js';
 import { withTargetSecrets } from '../secrets.js';
 import { errorType, resolveTracing, startTracing, stopTracing, traced, tracingConfigSchema } from '../tracing.js';
@@ -57,19 +58,6 @@ export function readAgentConfig(path: string): AgentConfig {
 export interface DaemonLog {
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
-}
-
-/**
- * The control plane gave no answer (yet): out of reach, too slow, or still running an earlier
- * request with the same key. The round ends and the next one tries again.
- */
-function unanswered(error: unknown): boolean {
-  return (
-    isIsotypError(error) &&
-    (error.code === 'ISOTYP_UNAVAILABLE' ||
-      error.code === 'ISOTYP_TIMEOUT' ||
-      error.code === 'ISOTYP_IDEMPOTENCY_IN_PROGRESS')
-  );
 }
 
 /** Waits between failed rounds: 1 s doubling to 60 s, with jitter. */

@@ -239,6 +239,23 @@ export class ControlPlaneClient {
   }
 }
 
+/**
+ * Whether a request's failure left its outcome unknown — the control plane out of reach, too slow,
+ * or still running an earlier request with the same Idempotency-Key — rather than answered: the
+ * same request, sent again later, may still succeed (or be replayed).
+ *
+ * @example
+ * if (unanswered(error)) queueForLater(request);
+ */
+export function unanswered(error: unknown): error is IsotypError {
+  return (
+    isIsotypError(error) &&
+    (error.code === 'ISOTYP_UNAVAILABLE' ||
+      error.code === 'ISOTYP_TIMEOUT' ||
+      error.code === 'ISOTYP_IDEMPOTENCY_IN_PROGRESS')
+  );
+}
+
 /** The session fields a token pair sets. */
 export function sessionTokens(
   pair: TokenPair,

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { isotypHome, loadProjectConfig } from '../../config.js';
 import { drainReports, openReportQueue } from '../agent/report-queue.js';
 import { auditLogPath } from '../audit.js';
-import type { ControlPlaneClient } from './client.js';
+import { type ControlPlaneClient, unanswered } from './client.js';
 
 export interface GovernedApplyInput {
   changeId: string;
@@ -150,7 +150,7 @@ const changeState = z.looseObject({ state: z.string() });
  * plane holds the change `applying` on this principal's claim — a fresh one, or one sent earlier
  * whose answer never arrived (replayed) — and the change is still `applying` now: a replayed
  * claim only says it was taken once, and a change failed or rolled back since must not run again.
- * A claim the control plane did not answer is ISOTYP_UNAVAILABLE or ISOTYP_TIMEOUT saying that
+ * A claim the control plane did not answer (see `unanswered`) keeps its code, saying that
  * nothing was applied and how to resume; a claim someone else holds is the control plane's 409.
  *
  * @example
@@ -165,7 +165,7 @@ export async function claimChange(client: ControlPlaneClient, changeId: string):
     });
     ({ state } = await client.get(`/v1/changes/${id}`, changeState));
   } catch (error) {
-    if (!isIsotypError(error) || !(error.code === 'ISOTYP_UNAVAILABLE' || error.code === 'ISOTYP_TIMEOUT')) throw error;
+    if (!unanswered(error)) throw error;
     throw new IsotypError(
       error.code,
       `Nothing was applied: the control plane did not confirm that change ${changeId} is applying. ${error.message}`,
