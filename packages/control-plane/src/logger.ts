@@ -108,7 +108,17 @@ export function infoLine(logger: Logger, fields: LineFields, msg: string): void 
     line += `,"${key}":${text}`;
   }
   line += `,"${raw[messageKeySym] as string}":${JSON.stringify(msg)}${raw[endSym] as string}`;
-  (raw[streamSym] as { write(line: string): void }).write(line);
+  logStream(logger).write(line);
+}
+
+/**
+ * Where `logger` writes its lines: text written here (whole lines of pino JSON, e.g. a worker
+ * process's) goes out with the logger's own lines, in the same batches.
+ */
+export function logStream(logger: Logger): { write(text: string): void } {
+  return (logger as unknown as Record<symbol, { write(text: string): void }>)[streamSym] as {
+    write(text: string): void;
+  };
 }
 
 /**
@@ -129,7 +139,13 @@ class LineBatch {
   #lines: string[] = [];
   #chars = 0;
 
+  /** Set once a write failed for good (EPIPE: nobody reads the other end any more). */
+  #broken = false;
+
   constructor(private readonly sink: ReturnType<typeof pino.destination>) {
+    sink.on('error', () => {
+      this.#broken = true;
+    });
     // A process that exits without a clean stop still writes what is waiting (held weakly: a
     // logger nobody uses any more is not kept alive for it).
     if (!exitHooked) process.once('exit', flushAllSync);
@@ -150,6 +166,9 @@ class LineBatch {
   }
 
   flushSync(): void {
+    // SonicBoom's flushSync retries a failed write every 100 ms for as long as it fails: at exit,
+    // with the reader gone, that would hang the process for good.
+    if (this.#broken || abandoned) return;
     this.#pass();
     try {
       this.sink.flushSync();
@@ -169,6 +188,15 @@ class LineBatch {
 
 const batches = new Set<WeakRef<LineBatch>>();
 let exitHooked = false;
+let abandoned = false;
+
+/**
+ * Leaves the lines still waiting unwritten at exit: for a process whose log reader is known to be
+ * gone (a control-plane worker whose primary died), where writing them could only fail.
+ */
+export function abandonLogLines(): void {
+  abandoned = true;
+}
 
 function flushAllSync(): void {
   for (const ref of batches) ref.deref()?.flushSync();
