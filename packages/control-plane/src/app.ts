@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler, Next } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
 import { agentServices } from './agents/services.js';
+import type { WorkerPeers } from './cluster/peers.js';
 import type { ControlPlaneConfig } from './config.js';
 import { consoleRoutes } from './console/console-routes.js';
 import { CONSOLE_PATH } from './console/session.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   onTrustChanged?: () => Promise<void>;
   /** The replica's event hub (shared with its webhook dispatcher); made here when absent. */
   events?: EventHub;
+  /** The other workers of a multi-process control plane (see cluster/); a single process has none. */
+  peers?: WorkerPeers;
 }
 
 /** The OpenAPIHono every resource router is built with: failed validation is ISOTYP_INVALID_INPUT. */
@@ -138,9 +141,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const identity = createIdentity({ store, config, ...(deps.now ? { now: deps.now } : {}) });
   const metrics = createMetrics();
   const app = createBareApp(logger);
-  // Replicas share PostgreSQL, and with it their rate-limit counts; a SQLite store has one process.
-  const shared =
-    store.dialect === 'postgres' ? new SharedCounts({ store, logger, keepMs: 3 * window * 1000 }) : undefined;
+  // Replicas share PostgreSQL, and with it their rate-limit counts (workers on it too, since they
+  // may be some of many replicas); workers on SQLite share theirs through their primary process.
+  const counts = store.dialect === 'postgres' ? store.rateLimits : deps.peers?.rateLimits;
+  const shared = counts === undefined ? undefined : new SharedCounts({ counts, logger, keepMs: 3 * window * 1000 });
+  deps.peers?.exposeMetrics(metrics.registry);
   if (shared !== undefined) deps.onClose?.(() => shared.close());
 
   // Order matters; see middleware/index.ts for why each step sits where it does.
@@ -178,7 +183,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // One step for both, and reads (the most requests by far) pass it at once.
   app.use('/v1/*', (c, next) => (READS.has(c.req.method) ? next() : inTransaction(c, () => once(c, next))));
 
-  app.route('/', healthRoutes({ store, registry: metrics.registry }));
+  app.route(
+    '/',
+    healthRoutes({ store, registry: metrics.registry, ...(deps.peers ? { exposition: deps.peers.metrics } : {}) }),
+  );
   app.route('/', identityRoutes(identity));
   app.route(
     '/',

@@ -1,4 +1,5 @@
 export { type AppDeps, createApp } from './app.js';
+export { type RunningWorkers, runControlPlaneWorkers, type WorkersOptions } from './cluster/primary.js';
 export { type ControlPlaneConfig, defaultConfig, resolveConfig } from './config.js';
 export { type HttpErrorResponse, toHttpError } from './http/http-error.js';
 export { createLogger } from './logger.js';

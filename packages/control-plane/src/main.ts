@@ -1,7 +1,8 @@
 import { IsotypError } from '@isotyp/protocol';
 import type { Logger } from 'pino';
-import { trustState } from './agents/certificate-authority.js';
+import { CertificateAuthority, trustState } from './agents/certificate-authority.js';
 import { createApp } from './app.js';
+import type { WorkerPeers } from './cluster/peers.js';
 import type { ControlPlaneConfig } from './config.js';
 import { EventHub } from './events/event-hub.js';
 import { NatsRelay } from './events/nats-relay.js';
@@ -42,34 +43,12 @@ export async function runControlPlane(options: {
   firstAdmin?: FirstAdmin;
   now?: () => Date;
   allowInsecureIdp?: boolean;
+  /** The other workers of a multi-process control plane (see cluster/); a single process has none. */
+  peers?: WorkerPeers;
 }): Promise<RunningControlPlane> {
   const { config, logger } = options;
-  const store = await openStore(config.database);
+  const { store, bootstrapped } = await prepareStore(options);
   try {
-    await store.migrate();
-    let bootstrapped = false;
-    if ((await store.orgs.list()).length === 0) {
-      if (options.firstAdmin === undefined) {
-        throw new IsotypError(
-          'ISOTYP_CONFIG_INVALID',
-          'The database has no organisation yet, and no first admin was given.',
-          {
-            hint: 'Start once with --org, --admin-email and the password in ISOTYP_ADMIN_PASSWORD (or --admin-password-stdin).',
-          },
-        );
-      }
-      const admin = options.firstAdmin;
-      await bootstrapOrg({
-        store,
-        orgId: admin.orgId,
-        orgName: admin.orgName,
-        adminEmail: admin.email,
-        adminPassword: admin.password,
-        ...(options.now ? { now: options.now } : {}),
-      });
-      bootstrapped = true;
-      logger.info({ org: admin.orgId }, 'created the first organisation and its admin');
-    }
     const closing: (() => Promise<void>)[] = [];
     let trustChanged: (() => Promise<void>) | undefined;
     // Events: every replica follows the audit log (its outbox) for its SSE clients and sends the
@@ -94,6 +73,7 @@ export async function runControlPlane(options: {
       events,
       onClose: (work) => closing.push(work),
       onTrustChanged: async () => trustChanged?.(),
+      ...(options.peers ? { peers: options.peers } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.allowInsecureIdp ? { allowInsecureIdp: true } : {}),
     });
@@ -148,6 +128,55 @@ export async function runControlPlane(options: {
         await store.close();
       },
     };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens and migrates the store and, on an empty database, creates the first organisation and its
+ * admin (when `firstAdmin` is given; an error otherwise). With `authority`, also makes the agent CA
+ * when there is none, so that processes started next (workers) do not race to make it.
+ */
+export async function prepareStore(options: {
+  config: ControlPlaneConfig;
+  logger: Logger;
+  firstAdmin?: FirstAdmin;
+  now?: () => Date;
+  authority?: boolean;
+}): Promise<{ store: Store; bootstrapped: boolean }> {
+  const { config, logger } = options;
+  const store = await openStore(config.database);
+  try {
+    await store.migrate();
+    let bootstrapped = false;
+    if ((await store.orgs.list()).length === 0) {
+      if (options.firstAdmin === undefined) {
+        throw new IsotypError(
+          'ISOTYP_CONFIG_INVALID',
+          'The database has no organisation yet, and no first admin was given.',
+          {
+            hint: 'Start once with --org, --admin-email and the password in ISOTYP_ADMIN_PASSWORD (or --admin-password-stdin).',
+          },
+        );
+      }
+      const admin = options.firstAdmin;
+      await bootstrapOrg({
+        store,
+        orgId: admin.orgId,
+        orgName: admin.orgName,
+        adminEmail: admin.email,
+        adminPassword: admin.password,
+        ...(options.now ? { now: options.now } : {}),
+      });
+      bootstrapped = true;
+      logger.info({ org: admin.orgId }, 'created the first organisation and its admin');
+    }
+    if (options.authority && config.caPassphrase !== undefined) {
+      await CertificateAuthority.open(store, config.caPassphrase, (options.now ?? (() => new Date()))());
+    }
+    return { store, bootstrapped };
   } catch (error) {
     await store.close();
     throw error;

@@ -175,11 +175,13 @@ function eventLoopDelay(registry: Registry): void {
     const value = monitor.count === 0 ? 0 : Math.max(0, pick(monitor) / 1e9 - LOOP_RESOLUTION_MS / 1000);
     return value;
   };
-  // Both are read in one scrape: the window restarts after the second.
+  // Both are read in one scrape: the window restarts after the second. Several workers (see
+  // cluster/) report their worst, not a sum.
   new Gauge({
     name: 'isotyp_event_loop_delay_p99_seconds',
     help: 'Event loop delay beyond its sampling interval, 99th percentile since the last scrape.',
     registers: [registry],
+    aggregator: 'max',
     collect() {
       this.set(read((h) => h.percentile(99)));
     },
@@ -188,6 +190,7 @@ function eventLoopDelay(registry: Registry): void {
     name: 'isotyp_event_loop_delay_max_seconds',
     help: 'Event loop delay beyond its sampling interval, maximum since the last scrape.',
     registers: [registry],
+    aggregator: 'max',
     collect() {
       this.set(read((h) => h.max));
       monitor?.reset();

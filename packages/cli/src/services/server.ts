@@ -1,6 +1,14 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createLogger, defaultConfig, type FirstAdmin, resolveConfig, runControlPlane } from '@isotyp/control-plane';
+import { availableParallelism } from 'node:os';
+import {
+  createLogger,
+  defaultConfig,
+  type FirstAdmin,
+  resolveConfig,
+  runControlPlane,
+  runControlPlaneWorkers,
+} from '@isotyp/control-plane';
 import { IsotypError } from '@isotyp/protocol';
 
 export interface ServerOptions {
@@ -26,6 +34,8 @@ export interface ServerOptions {
   natsUrl?: string | undefined;
   /** Accept http:// webhook URLs (ISOTYP_WEBHOOKS_ALLOW_HTTP). */
   webhooksAllowHttp?: boolean | undefined;
+  /** Processes serving requests: a number or `auto` (one per core); 1 when absent. */
+  workers?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -35,8 +45,18 @@ export interface ServerOptions {
  */
 export async function startControlPlane(
   options: ServerOptions,
-): Promise<{ url: string; bootstrapped: boolean; stopped: Promise<void>; caFingerprint?: string }> {
+): Promise<{ url: string; bootstrapped: boolean; workers: number; stopped: Promise<void>; caFingerprint?: string }> {
   const env = options.env ?? process.env;
+  const workers = workerCount(options.workers);
+  if (workers > 1 && /^sqlite:(\/\/)?(:memory:)?$/.test(options.db)) {
+    throw new IsotypError(
+      'ISOTYP_USAGE',
+      'Workers share one store, and an in-memory SQLite database is private to each process.',
+      {
+        hint: 'Give --db a SQLite file (sqlite:./isotyp-cp.db) or a PostgreSQL URL, or run one worker.',
+      },
+    );
+  }
   const logger = createLogger({ level: options.logLevel, buffered: options.logToStderr ? 2 : 1 });
   const password = options.adminPasswordStdin
     ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
@@ -66,9 +86,19 @@ export async function startControlPlane(
       options.publicUrl ??
       `${options.tls ? 'https' : 'http'}://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
   });
-  const running = await runControlPlane({ config, logger, ...(firstAdmin ? { firstAdmin } : {}) });
-  const ca = await running.store.authorities.active();
-  if (options.writeCa !== undefined && ca !== undefined) writeFileSync(options.writeCa, ca.certificatePem);
+  const running =
+    workers > 1
+      ? await runControlPlaneWorkers({
+          config,
+          logger,
+          logLevel: options.logLevel,
+          workers,
+          ...(firstAdmin ? { firstAdmin } : {}),
+        })
+      : await runControlPlane({ config, logger, ...(firstAdmin ? { firstAdmin } : {}) });
+  const caPem =
+    'store' in running ? (await running.store.authorities.active())?.certificatePem : running.caCertificatePem;
+  if (options.writeCa !== undefined && caPem !== undefined) writeFileSync(options.writeCa, caPem);
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
@@ -84,9 +114,23 @@ export async function startControlPlane(
   return {
     url: running.url,
     bootstrapped: running.bootstrapped,
+    workers,
     stopped,
-    ...(ca === undefined ? {} : { caFingerprint: new X509Certificate(ca.certificatePem).fingerprint256 }),
+    ...(caPem === undefined ? {} : { caFingerprint: new X509Certificate(caPem).fingerprint256 }),
   };
+}
+
+/** `--workers`: a whole number from 1 to 64, or `auto` for one per core. */
+export function workerCount(text: string | undefined): number {
+  if (text === undefined || text === '') return 1;
+  if (text.trim().toLowerCase() === 'auto') return Math.min(64, availableParallelism());
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > 64) {
+    throw new IsotypError('ISOTYP_USAGE', `--workers must be a whole number from 1 to 64, or auto (got "${text}").`, {
+      hint: 'Use --workers auto for one worker per core.',
+    });
+  }
+  return count;
 }
 
 /** The control plane's `tracing` section from the flags and the standard OTEL_* environment. */

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { RateLimitCount, Store } from '../storage/store.js';
 
 export interface SharedCountsOptions {
-  store: Store;
+  /** Where the sums are kept: the store (replicas on PostgreSQL) or the primary process (workers, see cluster/). */
+  counts: Store['rateLimits'];
   logger: Logger;
   /** How often this replica adds what it counted to the shared sums (and learns them). */
   flushMs?: number;
@@ -21,7 +22,7 @@ const slot = (key: string, windowStart: number) => `${windowStart} ${key}`;
  * error, for one small statement per interval instead of one per request.
  */
 export class SharedCounts {
-  readonly #store: Store;
+  readonly #counts: Store['rateLimits'];
   readonly #logger: Logger;
   readonly #keepMs: number;
   readonly #pending = new Map<string, RateLimitCount>();
@@ -32,7 +33,7 @@ export class SharedCounts {
   #warned = false;
 
   constructor(options: SharedCountsOptions) {
-    this.#store = options.store;
+    this.#counts = options.counts;
     this.#logger = options.logger;
     this.#keepMs = options.keepMs;
     this.#timer = setInterval(() => void this.flush(), options.flushMs ?? 200);
@@ -73,7 +74,7 @@ export class SharedCounts {
     const rows = [...this.#pending.values()].map((row) => ({ ...row }));
     this.#pending.clear();
     try {
-      for (const stored of await this.#store.rateLimits.add(rows)) {
+      for (const stored of await this.#counts.add(rows)) {
         this.#sums.set(slot(stored.key, stored.windowStart), stored.count);
       }
       this.#warned = false;
@@ -93,7 +94,7 @@ export class SharedCounts {
       this.#prunedAt = now;
       const before = now - this.#keepMs;
       for (const [id, _] of this.#sums) if (Number(id.slice(0, id.indexOf(' '))) < before) this.#sums.delete(id);
-      await this.#store.rateLimits.prune(before).catch(() => 0);
+      await this.#counts.prune(before).catch(() => 0);
     }
   }
 }

@@ -8,6 +8,11 @@ import type { Store } from '../storage/store.js';
 export interface HealthRoutesDeps {
   store: Store;
   registry: Registry;
+  /**
+   * The text `/metrics` answers, when it is more than `registry`'s: a worker answers every
+   * worker's metrics, summed (see cluster/).
+   */
+  exposition?: () => Promise<string>;
   /** How long /readyz waits for the database to answer. */
   readyTimeoutMs?: number;
 }
@@ -26,12 +31,18 @@ const unavailable = {
  * Probes and metrics, all public: `GET /healthz` answers 200 while the process serves HTTP
  * (liveness); `GET /readyz` answers 200 only when the store answers a ping within
  * `readyTimeoutMs` and 503 ISOTYP_UNAVAILABLE otherwise (readiness: take the replica out of the
- * load balancer, do not restart it); `GET /metrics` is the Prometheus text of `registry`.
+ * load balancer, do not restart it); `GET /metrics` is the Prometheus text of `registry` (of
+ * every worker's, summed, with `exposition`).
  *
  * @example
  * app.route('/', healthRoutes({ store, registry: metrics.registry }));
  */
-export function healthRoutes({ store, registry, readyTimeoutMs = 2000 }: HealthRoutesDeps): OpenAPIHono<AppEnv> {
+export function healthRoutes({
+  store,
+  registry,
+  exposition = () => registry.metrics(),
+  readyTimeoutMs = 2000,
+}: HealthRoutesDeps): OpenAPIHono<AppEnv> {
   const app = createRouter();
 
   app.openapi(
@@ -73,7 +84,7 @@ export function healthRoutes({ store, registry, readyTimeoutMs = 2000 }: HealthR
         200: { content: { 'text/plain': { schema: z.string() } }, description: 'Prometheus text exposition.' },
       },
     }),
-    async (c) => c.text(await registry.metrics(), 200, { 'content-type': registry.contentType }),
+    async (c) => c.text(await exposition(), 200, { 'content-type': registry.contentType }),
   );
 
   return app;

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCliAsync, scratchHome } from '../../services/control-plane/test-support/run-cli-async.js';
-import { binPath, STACK_FRAME } from '../../test-support/run-cli.js';
+import { STACK_FRAME } from '../../test-support/run-cli.js';
+import { startServerProcess } from '../../test-support/server-process.js';
 
 const PASSWORD = 'a long enough passphrase';
 const running: ChildProcess[] = [];
@@ -15,28 +16,9 @@ afterEach(() => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
 });
 
-/** Starts `isotyp server start …` and resolves with its URL once it says it listens, or its exit. */
-function start(args: string[], env: Record<string, string> = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'isotyp-server-'));
-  const child = spawn(process.execPath, [binPath, 'server', 'start', '--port', '0', '--log-level', 'silent', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: home, ISOTYP_HOME: join(home, '.isotyp'), NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.push(child);
-  let stderr = '';
-  let stdout = '';
-  child.stdout?.on('data', (chunk) => (stdout += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = new Promise<string | undefined>((resolve) => {
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-      const match = /on (https?:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-      if (match) resolve(match[1]);
-    });
-    void exited.then(() => resolve(undefined));
-  });
-  return { child, url, exited, output: () => ({ stdout, stderr }) };
-}
+/** `isotyp server start …args`, quiet; its URL once it says it listens. */
+const start = (args: string[], env: Record<string, string> = {}) =>
+  startServerProcess(['--log-level', 'silent', ...args], running, env);
 
 describe('isotyp server start', () => {
   it('creates the first organisation on an empty store, serves the API, and stops cleanly on SIGTERM', async () => {

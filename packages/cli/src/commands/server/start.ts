@@ -16,6 +16,10 @@ export default class ServerStart extends IsotypCommand {
         '<%= config.bin %> <%= command.id %> --db postgres://isotyp@db:5432/isotyp --host 0.0.0.0 --public-url https://isotyp.example.com',
     },
     {
+      description: 'One process per core on this host, sharing the port and the embedded store.',
+      command: '<%= config.bin %> <%= command.id %> --workers auto',
+    },
+    {
       description: 'With traces sent to an OpenTelemetry collector (one trace in ten).',
       command: '<%= config.bin %> <%= command.id %> --otlp-endpoint http://127.0.0.1:4318 --trace-sample-ratio 0.1',
     },
@@ -73,6 +77,13 @@ export default class ServerStart extends IsotypCommand {
       summary: 'Accept http:// webhook URLs (receivers on a trusted network only); https:// is required otherwise.',
       env: 'ISOTYP_WEBHOOKS_ALLOW_HTTP',
     }),
+    workers: Flags.string({
+      summary: 'Processes serving requests on this host, sharing the port: a number, or auto (one per core).',
+      description:
+        'Each worker is a whole control plane on the same store; a primary process starts them, restarts one that dies, sums their rate-limit counts and metrics and passes their log lines on. 1 (the default) serves from this process alone.',
+      default: '1',
+      env: 'ISOTYP_WORKERS',
+    }),
     'log-level': Flags.option({
       options: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'] as const,
       default: 'info',
@@ -80,7 +91,7 @@ export default class ServerStart extends IsotypCommand {
     })(),
   };
 
-  async run(): Promise<{ url: string; bootstrapped: boolean }> {
+  async run(): Promise<{ url: string; bootstrapped: boolean; workers: number }> {
     const { flags } = await this.parse(ServerStart);
     const { startControlPlane } = await import('../../services/server.js');
     const running = await startControlPlane({
@@ -99,16 +110,18 @@ export default class ServerStart extends IsotypCommand {
       traceSampleRatio: flags['trace-sample-ratio'],
       natsUrl: flags['nats-url'],
       webhooksAllowHttp: flags['webhooks-allow-http'],
+      workers: flags.workers,
     });
     if (!this.jsonEnabled()) {
       this.logToStderr(
-        `Isotyp control plane on ${running.url}${running.bootstrapped ? ` (created organisation ${flags.org})` : ''}. Ctrl-C stops it.` +
+        `Isotyp control plane on ${running.url}${running.bootstrapped ? ` (created organisation ${flags.org})` : ''}` +
+          `${running.workers > 1 ? `, ${running.workers} workers` : ''}. Ctrl-C stops it.` +
           (flags.tls && running.caFingerprint !== undefined
             ? `\nAgent CA fingerprint (SHA-256): ${running.caFingerprint}`
             : ''),
       );
     }
     await running.stopped;
-    return { url: running.url, bootstrapped: running.bootstrapped };
+    return { url: running.url, bootstrapped: running.bootstrapped, workers: running.workers };
   }
 }
