@@ -7,24 +7,33 @@
 // route's (mean) size on the wire, so the report shows how much of a route's cost is the bytes it
 // answers with rather than the control plane's own work.
 //
+// The control plane runs in one process and, beside it, in WORKERS processes sharing one port
+// (`isotyp server start --workers N`, node:cluster) on the same store; so that the comparison
+// stays fair, the bare route runs in one process and in WORKERS workers too, and each
+// configuration's goal is checked against the faster of the two bare routes. Each row also
+// shows the servers' CPU time per answer (see cpuMs()).
+//
 // Servers run in child processes (bench/cp-server.mjs) and autocannon here, so load generator
 // and server do not share an event loop. Each store gets a fresh control plane, seeded through
 // the HTTP API as the CLI would (users, keys, org trust, 3 projects × 2 environments × 10
-// targets, 200 signed change requests, approvals, applies). Every route is warmed up, then
-// measured in ROUNDS runs alternating forwards and backwards (bare, list, read, catalog;
-// catalog, read, list, bare; …) so a busy machine weighs on all of them alike. Any failed
-// request (see load()) fails the benchmark: figures of error answers are worthless. They are
-// still printed, marked FAILED, to show how far off the route is.
+// targets, 200 signed change requests, approvals, applies); the workers serve the same store,
+// unseeded. Every route is warmed up, then measured in ROUNDS runs alternating forwards and
+// backwards (bare, bare in workers, list, read, catalog, the same three in workers, references;
+// then the reverse; …) so a busy machine weighs on all of them alike. Any failed request (see
+// load()) fails the benchmark: figures of error answers are worthless. They are still printed,
+// marked FAILED, to show how far off the route is.
 //
 // CP_BENCH_SECONDS (default 10 a route), CP_BENCH_ROUNDS (2), CP_BENCH_WARMUP_SECONDS (3),
-// CP_BENCH_CONNECTIONS (1,000), CP_BENCH_WAIT_SECONDS (60) change the load; CP_BENCH_VERBOSE=1
-// prints each run. CP_BENCH_PROFILE=1 profiles the control plane during the first run of each of
-// its routes (V8's CPU profiler, into .artifacts/bench/control-plane/) and adds the top costs to
-// the notes; the profiler slows those runs down. Starts its own throwaway PostgreSQL and
+// CP_BENCH_CONNECTIONS (1,000), CP_BENCH_WAIT_SECONDS (60) change the load; CP_BENCH_WORKERS
+// (default os.availableParallelism()) is the number of worker processes, and at 1 or less the
+// workers rows are left out; CP_BENCH_VERBOSE=1 prints each run. CP_BENCH_PROFILE=1 profiles the
+// single-process control plane during the first run of each of its routes (V8's CPU profiler,
+// into .artifacts/bench/control-plane/) and adds the top costs to the notes; the profiler slows
+// those runs down. Starts its own throwaway PostgreSQL and
 // removes it at the end, also on error or Ctrl-C.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os, { tmpdir } from 'node:os';
@@ -39,6 +48,7 @@ const CONNECTIONS = Number(process.env.CP_BENCH_CONNECTIONS ?? 1000);
 const SECONDS = Number(process.env.CP_BENCH_SECONDS ?? 10);
 const ROUNDS = Math.max(1, Number(process.env.CP_BENCH_ROUNDS ?? 2));
 const WARMUP_SECONDS = Number(process.env.CP_BENCH_WARMUP_SECONDS ?? 3);
+const WORKERS = Number(process.env.CP_BENCH_WORKERS ?? os.availableParallelism());
 const PROFILE = process.env.CP_BENCH_PROFILE === '1';
 const PROFILE_DIR = `${ROOT}.artifacts/bench/control-plane`;
 const SERVER = fileURLToPath(new URL('./cp-server.mjs', import.meta.url));
@@ -56,6 +66,7 @@ const PASSWORD = randomBytes(18).toString('base64url');
 const progress = process.env.CP_BENCH_VERBOSE === '1' ? (line) => console.error(`  [cp-bench] ${line}`) : () => {};
 
 export default async function bench() {
+  if (!Number.isInteger(WORKERS)) throw new Error(`CP_BENCH_WORKERS must be a whole number, not ${WORKERS}`);
   const autocannon = createRequire(`${ROOT}package.json`)('autocannon');
   for (const pkg of ['protocol', 'control-plane']) {
     if (!existsSync(`${ROOT}packages/${pkg}/dist/index.js`)) {
@@ -80,9 +91,21 @@ export default async function bench() {
       'closed by the server or unanswered request fails the bench',
     'rate limits raised to 10^9 a minute: both limiters stay in the path, only their ceiling is out of reach; ' +
       'access log at info, buffered, to /dev/null (the lines are built and written, as `isotyp server start` writes them to stdout)',
+    ...(WORKERS > 1
+      ? [
+          `"of bare" is a share of the req/s of the bare route in 1 process (each table's first row); "of best bare" ` +
+            `a share of the faster of the two bare routes (1 process, or ${WORKERS} workers): the goal of each ` +
+            `configuration (1 process; ${WORKERS} workers) is checked against the latter`,
+        ]
+      : []),
+    `"server CPU/req": user + system CPU time of the route's server during its runs (with workers, the primary's ` +
+      `and every worker's), read from /proc/<pid>/stat in ticks of 1/${TICKS} s, over its answers; ` +
+      "PostgreSQL's own CPU is not in it; the requests still in flight when a run ends add a little",
   ];
   try {
     const bare = await startServer(['bare'], servers);
+    const bareWorkers = WORKERS > 1 ? await startServer(['bare-workers', String(WORKERS)], servers) : undefined;
+    const inWorkers = `, ${WORKERS} workers`;
     await runSql(createRequire(`${ROOT}package.json`)('pg'), pg.url, 'CREATE DATABASE cp TEMPLATE template0');
     const stores = [
       { name: 'SQLite', database: `sqlite:${join(dir, 'cp.db')}` },
@@ -90,37 +113,52 @@ export default async function bench() {
     ];
     for (const store of stores) {
       const cp = await startServer(['control-plane', store.database], servers);
+      // The seeded store, served by workers too: tokens signed in on either work on both.
+      const cpWorkers =
+        WORKERS > 1
+          ? await startServer(['control-plane-workers', store.database, String(WORKERS)], servers)
+          : undefined;
       const seeded = cp.seeded;
+      const controlPlane = (server, suffix, config) =>
+        [
+          { name: `change list GET /v1/changes?limit=50${suffix}`, paths: ['/v1/changes?limit=50'] },
+          {
+            name: `change read GET /v1/changes/{id}${suffix}`,
+            paths: seeded.changeIds.slice(0, READ_IDS).map((id) => `/v1/changes/${id}`),
+          },
+          { name: `catalog GET /v1/targets${suffix}`, paths: ['/v1/targets'] },
+        ].map((route) => ({ ...route, ...on(server), auth: true, config }));
       const routes = [
-        { name: 'bare Hono route GET /bare', url: bare.url, paths: ['/bare'] },
-        {
-          name: 'change list GET /v1/changes?limit=50',
-          url: cp.url,
-          paths: ['/v1/changes?limit=50'],
-          auth: true,
-        },
-        {
-          name: 'change read GET /v1/changes/{id}',
-          url: cp.url,
-          paths: seeded.changeIds.slice(0, READ_IDS).map((id) => `/v1/changes/${id}`),
-          auth: true,
-        },
-        { name: 'catalog GET /v1/targets', url: cp.url, paths: ['/v1/targets'], auth: true },
+        { name: 'bare Hono route GET /bare', ...on(bare), paths: ['/bare'], bare: '1 process' },
+        ...(bareWorkers
+          ? [
+              {
+                name: `bare Hono route GET /bare${inWorkers}`,
+                ...on(bareWorkers),
+                paths: ['/bare'],
+                bare: `${WORKERS} workers`,
+              },
+            ]
+          : []),
+        ...controlPlane(cp, '', '1 process').map((route) => ({ ...route, profile: true })),
+        ...(cpWorkers ? controlPlane(cpWorkers, inWorkers, `${WORKERS} workers`) : []),
       ];
       // The same framework sending the same number of bytes per answer, doing nothing else: what
-      // of a route's cost is the size of its answer rather than the control plane's work.
+      // of a route's cost is the size of its answer rather than the control plane's work. Only for
+      // the single process's routes: the workers send the same answers.
       const reader = await signIn(cp.url, 'reader@acme.test');
-      for (const route of routes.slice(1)) {
+      for (const route of routes.filter((r) => r.profile)) {
         const bytes = Math.round(await meanBodyBytes(cp.url, route.paths, reader));
         route.sameSize = routes.length;
         routes.push({
           name: `bare Hono route, same ${bytes.toLocaleString('en')} B body`,
-          url: bare.url,
+          ...on(bare),
           paths: [`/sized/${bytes}`],
           reference: true,
         });
       }
-      // With CP_BENCH_PROFILE=1, each control-plane route's first run is profiled on its own.
+      // With CP_BENCH_PROFILE=1, the first run of each single-process control-plane route is
+      // profiled on its own (profiling a primary would show only its supervising).
       const profiles = [];
       const profiler = PROFILE && {
         start: () => cp.command('profile'),
@@ -135,9 +173,10 @@ export default async function bench() {
       // Access tokens live 15 minutes at most: a fresh one for every run.
       const rows = await measure(autocannon, routes, () => signIn(cp.url, 'reader@acme.test'), profiler);
       await cp.stop();
+      await cpWorkers?.stop();
       groups.push({ title: `${store.name} store (${seeded.summary})`, rows });
-      notes.push(verdict(store.name, rows));
-      for (const row of rows) if (row.failed) failed.push(`${store.name} ${row.task.split(' GET')[0]}: ${row.failure}`);
+      notes.push(...verdicts(store.name, routes, rows));
+      for (const row of rows) if (row.failed) failed.push(`${store.name} ${short(row.task)}: ${row.failure}`);
       for (const { file, label } of profiles) notes.push(...topCosts(file, label));
     }
     if (failed.length > 0) {
@@ -175,14 +214,14 @@ async function measure(autocannon, routes, signIn, profiler) {
     const connections = Math.min(50, CONNECTIONS);
     await load(autocannon, route, route.auth ? await signIn() : undefined, { connections, seconds: WARMUP_SECONDS });
   }
-  const merged = routes.map(() => ({ latencies: [], answers: 0, seconds: 0, failures: {} }));
+  const merged = routes.map(() => ({ latencies: [], answers: 0, seconds: 0, cpuMs: 0, failures: {} }));
   for (let round = 0; round < ROUNDS; round++) {
     const order = routes.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
       globalThis.gc?.();
       const token = routes[i].auth ? await signIn() : undefined;
-      const profiled = profiler && round === 0 && routes[i].auth;
+      const profiled = profiler && round === 0 && routes[i].profile;
       if (profiled) await profiler.start();
       const slice = await load(autocannon, routes[i], token);
       if (profiled) await profiler.stop(routes[i]);
@@ -190,6 +229,7 @@ async function measure(autocannon, routes, signIn, profiler) {
       m.latencies.push(slice.latencies);
       m.answers += slice.answers;
       m.seconds += slice.seconds;
+      m.cpuMs += slice.cpuMs;
       for (const [kind, n] of Object.entries(slice.failures)) m.failures[kind] = (m.failures[kind] ?? 0) + n;
     }
   }
@@ -207,12 +247,17 @@ async function measure(autocannon, routes, signIn, profiler) {
       p95Ms: at(95),
       p99Ms: at(99),
       samples: all.length,
+      // NaN off Linux (no /proc): the column is left out.
+      ...(Number.isNaN(m.cpuMs) ? {} : { serverCpuMs: m.cpuMs / m.answers }),
       failures: m.failures,
       failed: failed.length > 0,
     };
   });
   const bare = rows[0].opsPerSec;
+  const bestBare = Math.max(...rows.filter((_, i) => routes[i].bare).map((row) => row.opsPerSec));
   for (const row of rows) row.ofBare = row.opsPerSec / bare;
+  // With one bare route only, "of best bare" would repeat "of bare".
+  if (rows.length > 1 && routes[1].bare) for (const row of rows) row.ofBestBare = row.opsPerSec / bestBare;
   routes.forEach((route, i) => {
     if (route.sameSize !== undefined) rows[i].ofSameSize = rows[i].opsPerSec / rows[route.sameSize].opsPerSec;
     if (route.reference) rows[i].reference = true;
@@ -250,6 +295,7 @@ async function load(autocannon, route, token, { connections = CONNECTIONS, secon
       resolve();
     };
   });
+  const cpuBefore = cpuMs(route.pid);
   const instance = autocannon({
     url: route.url,
     connections,
@@ -288,6 +334,7 @@ async function load(autocannon, route, token, { connections = CONNECTIONS, secon
   await done;
   clearTimeout(guard);
   const stopped = performance.now();
+  const cpuAfter = cpuMs(route.pid);
   instance.stop();
   const result = await instance;
   // Requests sent within the run and still unanswered: what they have waited so far.
@@ -319,10 +366,15 @@ async function load(autocannon, route, token, { connections = CONNECTIONS, secon
   );
   // The requests still queued in the server when autocannon hung up would slow the next run.
   await settle(route, token);
-  return { latencies: Float64Array.from(latencies), answers, seconds: (stopped - started) / 1000, failures };
+  return {
+    latencies: Float64Array.from(latencies),
+    answers,
+    seconds: (stopped - started) / 1000,
+    cpuMs: cpuAfter - cpuBefore,
+    failures,
+  };
 }
 
-/** How many keys of `map` are also in `set`. */
 /** The mean size of the answers to `paths`, as sent (one request each). */
 async function meanBodyBytes(url, paths, token) {
   let total = 0;
@@ -349,6 +401,7 @@ function wireBytes(url, headers) {
   });
 }
 
+/** How many keys of `map` are also in `set`. */
 function countBoth(map, set) {
   let n = 0;
   for (const key of map.keys()) if (set.has(key)) n++;
@@ -380,19 +433,84 @@ async function settle(route, token) {
   progress(`${route.name}: settled`);
 }
 
-function verdict(store, rows) {
-  const routes = rows.slice(1).filter((r) => !r.reference);
-  const parts = routes.map(
-    (r) =>
-      `${r.task.split(' GET')[0]} p95 ${(r.p95Ms / 1000).toFixed(2)} s, ${(r.ofBare * 100).toFixed(1)}% of bare req/s ` +
-      `(${(r.ofSameSize * 100).toFixed(0)}% of a bare route sending the same bytes)` +
-      (r.failed ? ' (failed)' : ''),
-  );
-  const met = routes.every((r) => !r.failed && r.p95Ms < GOAL.p95Ms && r.ofBare >= GOAL.ofBare);
-  return `${store}: ${parts.join('; ')} — goal (p95 < ${GOAL.p95Ms} ms, ≥ ${GOAL.ofBare * 100}% of bare) ${met ? 'met' : 'NOT met'}`;
+/**
+ * The goal per configuration (1 process; N workers): met when each of its three routes answers
+ * without failure, at p95 < 150 ms and at least half the best bare route's req/s.
+ */
+function verdicts(store, routes, rows) {
+  const bare = routes.map((route, i) => ({ in: route.bare, row: rows[i] })).filter((b) => b.in !== undefined);
+  const best = bare.reduce((a, b) => (b.row.opsPerSec > a.row.opsPerSec ? b : a));
+  const reqs = Math.round(best.row.opsPerSec).toLocaleString('en');
+  const which = bare.length > 1 ? 'the faster bare route, the one in' : 'the bare route in';
+  const against = `${which} ${best.in} (${reqs} req/s)`;
+  const configs = [...new Set(routes.map((route) => route.config).filter((config) => config !== undefined))];
+  return configs.map((config) => {
+    const mine = rows.filter((_, i) => routes[i].config === config);
+    const parts = mine.map((r) => {
+      const share = r.ofBestBare ?? r.ofBare;
+      return (
+        `${short(r.task).split(',')[0]} p95 ${(r.p95Ms / 1000).toFixed(2)} s, ${(share * 100).toFixed(1)}%` +
+        (r.ofSameSize === undefined
+          ? ''
+          : ` (${(r.ofSameSize * 100).toFixed(0)}% of a bare route sending the same bytes)`) +
+        (r.serverCpuMs === undefined ? '' : `, ${Math.round(r.serverCpuMs * 1000)} µs server CPU a request`) +
+        (r.failed ? ' (failed)' : '')
+      );
+    });
+    const met = mine.every((r) => !r.failed && r.p95Ms < GOAL.p95Ms && (r.ofBestBare ?? r.ofBare) >= GOAL.ofBare);
+    return (
+      `${store}, ${config}, shares of the req/s of ${against}: ${parts.join('; ')} — goal (no failure, ` +
+      `p95 < ${GOAL.p95Ms} ms, ≥ ${GOAL.ofBare * 100}%) ${met ? 'met' : 'NOT met'}`
+    );
+  });
+}
+
+/** A row's name without its path or FAILED: `catalog GET /v1/targets, 2 workers` → `catalog, 2 workers`. */
+function short(task) {
+  return task.replace(/ GET [^\s,]+/, '').replace(/ FAILED$/, '');
 }
 
 // --- servers ----------------------------------------------------------------------------------
+
+/** Where a route's requests go, and whose CPU time they cost. */
+function on(server) {
+  return { url: server.url, pid: server.child.pid };
+}
+
+/** Clock ticks a second, the unit of the CPU times in /proc/<pid>/stat; 100 on Linux if getconf fails. */
+const TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time (user + system, ms) used so far by process `pid` and its descendants (a primary's
+ * workers), from /proc; NaN where there is no /proc. A worker that dies mid-run takes its CPU
+ * time with it, but its connections reset then, which fails the run anyway.
+ */
+function cpuMs(pid) {
+  if (!existsSync('/proc/self/stat')) return Number.NaN;
+  let ticks = 0;
+  const visit = (id) => {
+    try {
+      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
+      // After the command name (in parentheses, spaces allowed): state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+      for (const task of readdirSync(`/proc/${id}/task`)) {
+        const children = readFileSync(`/proc/${id}/task/${task}/children`, 'utf8').trim();
+        for (const child of children === '' ? [] : children.split(' ')) visit(child);
+      }
+    } catch {
+      // Exited between two reads.
+    }
+  };
+  visit(pid);
+  return (ticks * 1000) / TICKS;
+}
 
 /**
  * Starts bench/cp-server.mjs with `args`; resolves once it prints its URL. `command(line)` sends

@@ -3,14 +3,18 @@
 // benchmark's process) and the server under load do not share one event loop:
 //
 //   node bench/cp-server.mjs control-plane <sqlite:file | postgres://…>   the control plane, seeded
+//   node bench/cp-server.mjs control-plane-workers <database> <n>   the control plane in n worker processes, unseeded
 //   node bench/cp-server.mjs control-plane-tls <sqlite:file>   HTTPS + agents' certificates, unseeded (+ `caPem`)
 //   node bench/cp-server.mjs bare                  GET /bare → {ok:true}; GET /sized/N → N bytes of JSON
+//   node bench/cp-server.mjs bare-workers <n>      the same bare app in n worker processes on one port
 //
 // The control plane is seeded through its HTTP API, as the CLI would (see seed()), before it is
 // announced: one JSON line `{"url", "seeded": {changeIds, summary}}` on stdout (just `{"url"}` for
-// the bare route). CP_BENCH_ADMIN_PASSWORD is the password of the first admin and of every user.
+// the unseeded modes, with `caPem` for TLS); the worker modes print it once every worker listens.
+// CP_BENCH_ADMIN_PASSWORD is the password of the first admin and of every user.
 // Stops on SIGTERM, SIGINT or when stdin ends: the benchmark holds stdin open, so a benchmark
-// that dies takes its servers with it.
+// that dies takes its servers with it (and a primary that stops takes its workers).
+import cluster from 'node:cluster';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -25,11 +29,14 @@ const ADMIN = {
   password: process.env.CP_BENCH_ADMIN_PASSWORD,
 };
 
-const [mode, database] = process.argv.slice(2);
+const [mode, database, workerArg] = process.argv.slice(2);
+/** The n of `control-plane-workers <database> <n>` and of `bare-workers <n>`. */
+const workerCount = Number(mode === 'bare-workers' ? database : workerArg);
 /** What the control plane is seeded with (see seed()). */
 const SHAPE = { projects: 3, environments: 2, targets: 10, changes: 200 };
 
-async function startControlPlane() {
+/** The control plane as the bench loads it: logging at info, rate limits out of reach. */
+async function benchSetup() {
   const cp = await importBuilt('control-plane');
   // `isotyp server start` logs at info, one access line a request, buffered to stdout; the same
   // lines go to /dev/null here the same way, so their cost is measured but no pipe has to drain them.
@@ -43,9 +50,24 @@ async function startControlPlane() {
     // The limiter stays in the path; only its ceiling is out of reach of 1,000 connections.
     rateLimit: { perIp: 1e9, perPrincipal: 1e9, windowSeconds: 60 },
   });
+  return { cp, level, logger, config };
+}
+
+async function startControlPlane() {
+  const { cp, logger, config } = await benchSetup();
   const running = await cp.runControlPlane({ config, logger, firstAdmin: ADMIN });
   const seeded = await seed(new Api(running.url), await importBuilt('protocol'));
   return { url: running.url, seeded, close: () => running.close() };
+}
+
+/**
+ * The same control plane as `isotyp server start --workers N` runs it, on a store seeded
+ * already: this process is the primary, and the workers' access lines reach /dev/null through it.
+ */
+async function startControlPlaneWorkers() {
+  const { cp, level, logger, config } = await benchSetup();
+  const running = await cp.runControlPlaneWorkers({ config, logger, logLevel: level, workers: workerCount });
+  return { url: running.url, close: () => running.close() };
 }
 
 /** The control plane over HTTPS with agents' client certificates, unseeded: the heartbeat bench enrols its own agents. */
@@ -66,21 +88,28 @@ async function startControlPlaneTls() {
   return { url: running.url, caPem, close: () => running.close() };
 }
 
-async function startBare() {
+/**
+ * GET /bare → {ok:true}; GET /sized/N → a JSON body of exactly N bytes (written once), to compare a
+ * control-plane route with the same framework serving the same number of bytes and doing nothing else.
+ */
+function bareApp() {
   const { Hono } = requireFrom('control-plane', 'hono');
-  const { serve } = requireFrom('control-plane', '@hono/node-server');
-  // /sized/N: a JSON body of exactly N bytes (written once), to compare a control-plane route
-  // with the same framework serving the same number of bytes and doing nothing else.
   const bodies = new Map();
   const sized = (bytes) => {
     if (!bodies.has(bytes)) bodies.set(bytes, JSON.stringify({ pad: 'x'.repeat(Math.max(0, bytes - 10)) }));
     return bodies.get(bytes);
   };
-  const app = new Hono()
+  return new Hono()
     .get('/bare', (c) => c.json({ ok: true }))
     .get('/sized/:bytes{[0-9]{1,7}}', (c) =>
       c.body(sized(Number(c.req.param('bytes'))), 200, { 'content-type': 'application/json' }),
     );
+}
+
+/** The bare app in this process: mode `bare`, and each worker of `bare-workers`. */
+function startBare() {
+  const { serve } = requireFrom('control-plane', '@hono/node-server');
+  const app = bareApp();
   return new Promise((resolve) => {
     const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
       resolve({
@@ -93,6 +122,39 @@ async function startBare() {
       });
     });
   });
+}
+
+/**
+ * The bare app in n node:cluster workers sharing one port, as `control-plane-workers` shares
+ * its own: a baseline that gets the same processes. Each worker runs this file again (see the end
+ * of it); in a cluster, port 0 gives every worker the same port.
+ */
+async function startBareWorkers() {
+  const workers = Array.from({ length: workerCount }, () => cluster.fork());
+  const ports = await Promise.all(
+    workers.map(
+      (worker) =>
+        new Promise((resolve, reject) => {
+          worker.once('listening', (address) => resolve(address.port));
+          worker.once('exit', (code, signal) => reject(new Error(`a bare worker exited (${signal ?? code})`)));
+        }),
+    ),
+  );
+  return {
+    url: `http://127.0.0.1:${ports[0]}`,
+    // The bare app has nothing to finish: SIGTERM ends a worker at once.
+    close: () =>
+      Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise((done) => {
+              if (worker.isDead()) return done();
+              worker.once('exit', done);
+              worker.process.kill('SIGTERM');
+            }),
+        ),
+      ),
+  };
 }
 
 // --- seeding through the API, as the CLI would ---------------------------------------------------
@@ -289,48 +351,76 @@ function submission(p, author, target, { dataLoss, fromDigest }) {
 
 // --- main ---------------------------------------------------------------------------------------
 
-if ((!['control-plane', 'control-plane-tls'].includes(mode) || !database || !ADMIN.password) && mode !== 'bare') {
-  console.error(
-    'usage: CP_BENCH_ADMIN_PASSWORD=… node bench/cp-server.mjs control-plane|control-plane-tls <database-url> | bare',
-  );
-  process.exit(2);
-}
-const server =
-  mode === 'bare'
-    ? await startBare()
-    : mode === 'control-plane-tls'
-      ? await startControlPlaneTls()
-      : await startControlPlane();
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  // A server still working through a backlog of requests may take long to close: not longer
-  // than this, so that no server outlives its benchmark.
-  setTimeout(() => process.exit(1), 15_000);
-  await server.close();
-  process.exit(0);
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-
-// Commands, one a line: `profile` starts V8's CPU profiler, `stop-profile <file>` writes the
-// profile (a .cpuprofile, as --cpu-prof writes) — only the load is profiled, not start-up or
-// seeding. Each is answered `ok`.
-const session = new Session();
-const lines = createInterface({ input: process.stdin });
-lines.on('line', async (line) => {
-  const [command, file] = line.split(' ');
-  if (command === 'profile') {
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.start');
-  } else if (command === 'stop-profile') {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
+/** The server `mode` names, started; exits with the usage on arguments it cannot use. */
+async function start() {
+  const usable =
+    mode === 'bare' ||
+    (mode === 'bare-workers' && workerCount >= 1) ||
+    (mode === 'control-plane-workers' && database && workerCount >= 1) ||
+    (['control-plane', 'control-plane-tls'].includes(mode) && database && ADMIN.password);
+  if (!usable) {
+    console.error(
+      'usage: CP_BENCH_ADMIN_PASSWORD=… node bench/cp-server.mjs control-plane|control-plane-tls <database-url> | ' +
+        'control-plane-workers <database-url> <n> | bare | bare-workers <n>',
+    );
+    process.exit(2);
   }
-  process.stdout.write('ok\n');
-});
-lines.on('close', stop);
-process.stdout.write(`${JSON.stringify({ url: server.url, seeded: server.seeded, caPem: server.caPem })}\n`);
+  switch (mode) {
+    case 'bare':
+      return startBare();
+    case 'bare-workers':
+      return startBareWorkers();
+    case 'control-plane-tls':
+      return startControlPlaneTls();
+    case 'control-plane-workers':
+      return startControlPlaneWorkers();
+    default:
+      return startControlPlane();
+  }
+}
+
+/** Announces `server` on stdout, answers the benchmark's commands and stops it when told to. */
+function serve(server) {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // A server still working through a backlog of requests may take long to close: not longer
+    // than this, so that no server outlives its benchmark.
+    setTimeout(() => process.exit(1), 15_000);
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  // Commands, one a line: `profile` starts V8's CPU profiler, `stop-profile <file>` writes the
+  // profile (a .cpuprofile, as --cpu-prof writes) — only the load is profiled, not start-up or
+  // seeding. Each is answered `ok`.
+  const session = new Session();
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', async (line) => {
+    const [command, file] = line.split(' ');
+    if (command === 'profile') {
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+    } else if (command === 'stop-profile') {
+      const { profile } = await session.post('Profiler.stop');
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    }
+    process.stdout.write('ok\n');
+  });
+  lines.on('close', stop);
+  process.stdout.write(`${JSON.stringify({ url: server.url, seeded: server.seeded, caPem: server.caPem })}\n`);
+}
+
+if (cluster.isWorker) {
+  // A worker of `bare-workers`, running this file again (node:cluster's default): it only serves.
+  // Its primary announces the URL and stops it; node:cluster exits a worker whose IPC channel
+  // closes, so a primary that dies takes its workers with it.
+  await startBare();
+} else {
+  serve(await start());
+}

@@ -7,8 +7,10 @@
 // { groups: [{ title, rows }], notes: [string] }, rows as made by runTasks() in harness.mjs
 // (rows may also carry `medianMs`, shown in a median column; load tests such as
 // control-plane.bench.mjs carry `p95Ms` and `ofBare`, the share of a baseline's ops/s, and
-// leave `rme` out; memory measurements carry `rssMiB` and `rssMaxMiB` instead and get a table of
-// their own). A result with `failed: 'why'` is printed, then counted as a failure.
+// leave `rme` out; they may carry `ofBestBare`, the share of a second baseline's ops/s, and
+// `serverCpuMs`, the server's CPU time per operation; memory measurements carry `rssMiB` and
+// `rssMaxMiB` instead and get a table of their own). A result with `failed: 'why'` is printed,
+// then counted as a failure.
 // Benchmarks import workspace packages from their build output, so run `pnpm build` first.
 // BENCH_TIME_MS sets the time spent on each task (default 500 ms). `pnpm bench` runs node with
 // --expose-gc so each task starts on a clean heap (see harness.mjs).
@@ -80,28 +82,34 @@ function printTable(rows) {
   // Load tests (control-plane.bench.mjs) report p95 and a share of a baseline's ops/s.
   const hasP95 = rows.some((r) => r.p95Ms !== undefined);
   const hasOfBare = rows.some((r) => r.ofBare !== undefined);
+  const hasOfBestBare = rows.some((r) => r.ofBestBare !== undefined);
+  const hasCpu = rows.some((r) => r.serverCpuMs !== undefined);
   const header = [
     'task',
     'ops/s',
     ...(hasOfBare ? ['of bare'] : []),
+    ...(hasOfBestBare ? ['of best bare'] : []),
     ...(hasMedian ? ['median'] : []),
     'mean',
     ...(hasP95 ? ['p95'] : []),
     'p99',
     '± %',
     'samples',
+    ...(hasCpu ? ['server CPU/req'] : []),
   ];
   if (hasMB) header.push('MB/s');
   const lines = rows.map((r) => [
     r.task,
     formatNumber(r.opsPerSec),
     ...(hasOfBare ? [r.ofBare === undefined ? '' : `${(r.ofBare * 100).toFixed(0)}%`] : []),
+    ...(hasOfBestBare ? [r.ofBestBare === undefined ? '' : `${(r.ofBestBare * 100).toFixed(0)}%`] : []),
     ...(hasMedian ? [r.medianMs === undefined ? '' : formatDuration(r.medianMs)] : []),
     formatDuration(r.meanMs),
     ...(hasP95 ? [r.p95Ms === undefined ? '' : formatDuration(r.p95Ms)] : []),
     formatDuration(r.p99Ms),
     r.rme === undefined ? '' : r.rme.toFixed(2),
     String(r.samples),
+    ...(hasCpu ? [r.serverCpuMs === undefined ? '' : formatDuration(r.serverCpuMs)] : []),
     ...(hasMB ? [r.mbPerSec === undefined ? '' : formatNumber(r.mbPerSec)] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
