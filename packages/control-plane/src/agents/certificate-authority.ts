@@ -109,18 +109,24 @@ export class CertificateAuthority {
   }
 
   /** A server certificate (and its new key) for the control plane's host names and addresses. */
+  /**
+   * The control plane's own certificate for `hosts`, with an ECDSA P-256 key (signed by this
+   * RSA CA): the server signs once in every TLS handshake, and a P-256 signature costs a small
+   * fraction of an RSA-2048 one, which is what a fleet of agents reconnecting at once is made of.
+   */
   issueServerCertificate(hosts: readonly string[], options: { hours: number; now: Date }) {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
     const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const forgeKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
     const altNames = hosts.map((host) =>
       /^[\d.]+$/.test(host) || host.includes(':') ? { type: 7, ip: host } : { type: 2, value: host },
     );
-    const certificate = this.#issue(forgeKey, {
+    const certificate = this.#issue(spki, {
       subject: [{ name: 'commonName', value: hosts[0] ?? 'isotyp-control-plane' }],
       extensions: [
         { name: 'basicConstraints', cA: false, critical: true },
-        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+        // An ECDSA key signs; it never enciphers a key (RFC 8813).
+        { name: 'keyUsage', digitalSignature: true, critical: true },
         { name: 'extKeyUsage', serverAuth: true },
         { name: 'subjectAltName', altNames },
       ],
@@ -130,12 +136,18 @@ export class CertificateAuthority {
     return { ...certificate, keyPem };
   }
 
+  /**
+   * Issues a certificate for `publicKey`: a node-forge RSA key, or any key as its DER
+   * SubjectPublicKeyInfo (node-forge builds only RSA keys into a certificate: it is built around
+   * the CA's own public key, then that key's place in the signed part takes the given one).
+   */
   #issue(
-    publicKey: forge.pki.PublicKey,
+    publicKey: forge.pki.PublicKey | Buffer,
     spec: { subject: forge.pki.CertificateField[]; extensions: object[]; hours: number; now: Date },
   ): IssuedCertificate {
+    const foreign = Buffer.isBuffer(publicKey);
     const cert = forge.pki.createCertificate();
-    cert.publicKey = publicKey;
+    cert.publicKey = foreign ? this.#certificate.publicKey : publicKey;
     cert.serialNumber = serialNumber();
     cert.validity.notBefore = new Date(spec.now.getTime() - BACKDATE_MS);
     cert.validity.notAfter = new Date(spec.now.getTime() + spec.hours * 3600 * 1000);
@@ -143,12 +155,62 @@ export class CertificateAuthority {
     cert.setIssuer(this.#certificate.subject.attributes);
     cert.setExtensions([
       ...spec.extensions,
-      { name: 'subjectKeyIdentifier' },
+      foreign ? subjectKeyIdentifier(publicKey) : { name: 'subjectKeyIdentifier' },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.#certificate.generateSubjectKeyIdentifier().getBytes() },
     ]);
-    cert.sign(this.#key, forge.md.sha256.create());
-    return { pem: forge.pki.certificateToPem(cert), serial: cert.serialNumber, notAfter: cert.validity.notAfter };
+    const meta = { serial: cert.serialNumber, notAfter: cert.validity.notAfter };
+    if (!foreign) {
+      cert.sign(this.#key, forge.md.sha256.create());
+      return { pem: forge.pki.certificateToPem(cert), ...meta };
+    }
+    // What cert.sign() records before node-forge can write the signed part.
+    const algorithm = forge.pki.oids.sha256WithRSAEncryption as string;
+    cert.signatureOid = algorithm;
+    cert.siginfo.algorithmOid = algorithm;
+    // Typed in node-forge's runtime, not in @types/node-forge.
+    const tbs = (
+      forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+    ).getTBSCertificate(cert);
+    // TBSCertificate: version [0], serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, …
+    (tbs.value as forge.asn1.Asn1[])[6] = forge.asn1.fromDer(forge.util.createBuffer(publicKey.toString('binary')));
+    const tbsDer = forge.asn1.toDer(tbs).getBytes();
+    const digest = forge.md.sha256.create();
+    digest.update(tbsDer);
+    const { asn1 } = forge;
+    const signed = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      tbs,
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+        asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(algorithm).getBytes()),
+        asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, ''),
+      ]),
+      asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, `\0${this.#key.sign(digest)}`),
+    ]);
+    const der = Buffer.from(asn1.toDer(signed).getBytes(), 'binary');
+    // The certificate as any TLS peer will read it: parsed, and checked against this CA's key.
+    const issued = new X509Certificate(der);
+    if (!issued.verify(new X509Certificate(this.certificatePem).publicKey)) {
+      throw new IsotypError('ISOTYP_INTERNAL', 'An issued certificate does not verify against its CA.');
+    }
+    return { pem: issued.toString(), ...meta };
   }
+}
+
+/**
+ * The subjectKeyIdentifier extension of a key given as DER SubjectPublicKeyInfo: the SHA-1 of its
+ * subjectPublicKey bits (RFC 5280, 4.2.1.2, method 1), as node-forge computes it for RSA keys.
+ */
+function subjectKeyIdentifier(spki: Buffer): object {
+  const info = forge.asn1.fromDer(forge.util.createBuffer(spki.toString('binary')));
+  // SubjectPublicKeyInfo: algorithm, subjectPublicKey (a BIT STRING: its unused-bits byte, then the key).
+  const key = (info.value as forge.asn1.Asn1[])[1] as forge.asn1.Asn1;
+  const bits = (key.value as string).slice(1);
+  const digest = forge.md.sha1.create();
+  digest.update(bits);
+  const { asn1 } = forge;
+  return {
+    id: forge.pki.oids.subjectKeyIdentifier,
+    value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, digest.digest().getBytes()),
+  };
 }
 
 /** The URI name an agent's certificate carries: what mTLS routes read the agent's identity from. */

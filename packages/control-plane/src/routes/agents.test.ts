@@ -110,6 +110,43 @@ describe('agent enrolment', () => {
     expect((await cp.call('POST', `/v1/agents/${id}/revoke`, { token: viewer.token })).status).toBe(403);
   });
 
+  it('issues the control plane its own certificate: a P-256 key, its host names, signed by the CA', async () => {
+    const ca = await CertificateAuthority.open(cp.server.store, CA_PASSPHRASE, new Date());
+    const now = new Date();
+    const issued = ca.issueServerCertificate(['cp.acme.test', '127.0.0.1'], { hours: 2, now });
+    const cert = new X509Certificate(issued.pem);
+    expect(cert.publicKey.asymmetricKeyType).toBe('ec');
+    expect(cert.publicKey.asymmetricKeyDetails).toMatchObject({ namedCurve: 'prime256v1' });
+    expect(cert.verify(new X509Certificate(ca.certificatePem).publicKey)).toBe(true);
+    expect(cert.checkIssued(new X509Certificate(ca.certificatePem))).toBe(true);
+    expect(cert.subjectAltName).toBe('DNS:cp.acme.test, IP Address:127.0.0.1');
+    expect(cert.serialNumber.toLowerCase()).toBe(issued.serial.toLowerCase());
+    expect(Date.parse(cert.validTo)).toBe(Math.floor(issued.notAfter.getTime() / 1000) * 1000);
+    expect(issued.notAfter.getTime() - now.getTime()).toBe(2 * 3600 * 1000);
+    // What node-forge's own certificate of the key would say: its extensions, and the key
+    // identifier (SHA-1 of the key's bits) a chain builder matches with the CA's.
+    // node-forge reads no certificate of an EC key whole, but its extensions it does.
+    const tbs = (
+      forge.asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary'))).value as forge.asn1.Asn1[]
+    )[0] as forge.asn1.Asn1;
+    const tagged = (tbs.value as forge.asn1.Asn1[]).find(
+      (part) => part.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && part.type === 3,
+    );
+    const extensions = (
+      forge.pki as unknown as {
+        certificateExtensionsFromAsn1(a: forge.asn1.Asn1): { name: string; [key: string]: unknown }[];
+      }
+    ).certificateExtensionsFromAsn1(tagged as forge.asn1.Asn1);
+    const extension = (name: string) => extensions.find((e) => e.name === name);
+    expect(extension('keyUsage')).toMatchObject({ critical: true, digitalSignature: true, keyEncipherment: false });
+    expect(extension('basicConstraints')).toMatchObject({ critical: true, cA: false });
+    expect(extension('extKeyUsage')).toMatchObject({ serverAuth: true });
+    const bits = cert.publicKey.export({ type: 'spki', format: 'der' }).subarray(-65);
+    const sha1 = forge.md.sha1.create();
+    sha1.update(bits.toString('binary'));
+    expect(extension('subjectKeyIdentifier')?.subjectKeyIdentifier).toBe(sha1.digest().toHex());
+  });
+
   it('gives certificates that Node’s TLS accepts for mutual authentication, and no others', async () => {
     const token = await tokenFor('edge-tls');
     const sent = enrolment(token);
