@@ -71,6 +71,7 @@ export async function runControlPlaneWorkers(options: WorkersOptions): Promise<R
 
   cluster.setupPrimary({
     exec: fileURLToPath(new URL('./worker.js', import.meta.url)),
+    execArgv: workerExecArgv(),
     // Workers' stdout and stderr come here, to be passed on a whole line at a time.
     silent: true,
     serialization: 'advanced',
@@ -89,6 +90,24 @@ export async function runControlPlaneWorkers(options: WorkersOptions): Promise<R
     ...(ca === undefined ? {} : { caCertificatePem: ca.certificatePem }),
     close: () => supervisor.stop(),
   };
+}
+
+/**
+ * A worker's young generation (V8's semi-spaces) at 32 MiB instead of Node's 16: with a thousand
+ * requests in flight, a request's objects outlive the scavenges of a small young generation and
+ * are copied into the old one, to be collected there at a far higher cost. Measured on a change
+ * read at 1,000 connections, one worker against one with 16 MiB, three runs each: 5–15 % more
+ * requests a second and ~10 % less CPU a request, for ~60 MiB more resident memory (64 and 128
+ * MiB did no better). An operator's own `--max-semi-space-size` (in NODE_OPTIONS or on the
+ * command line) is left alone.
+ */
+const YOUNG_GENERATION = '--max-semi-space-size=32';
+
+function workerExecArgv(): string[] {
+  const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) =>
+    arg.startsWith('--max-semi-space-size'),
+  );
+  return chosen ? process.execArgv : [...process.execArgv, YOUNG_GENERATION];
 }
 
 type Settings = Extract<ToWorker, { kind: 'isotyp:start' }>['settings'];

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -19,8 +19,8 @@ afterEach(() => {
  * `isotyp server start …args` at log level info, so the test can tell the workers apart by the
  * pid on their lines.
  */
-const start = (args: string[]) =>
-  startServerProcess(['--log-level', 'info', ...args], running, { ISOTYP_ADMIN_PASSWORD: PASSWORD });
+const start = (args: string[], env: Record<string, string> = {}) =>
+  startServerProcess(['--log-level', 'info', ...args], running, { ISOTYP_ADMIN_PASSWORD: PASSWORD, ...env });
 
 /** Pids of the processes that logged `msg`, other than the primary. */
 function workerPids(server: ServerProcess, msg: string): Set<number> {
@@ -74,6 +74,8 @@ describe('isotyp server start --workers', () => {
     expect(server.output().stderr).toContain('created organisation acme), 2 workers');
     await until(() => workerPids(server, 'control plane listening').size === 2, 'two workers listening');
     const [first, second] = [...workerPids(server, 'control plane listening')];
+    // Workers get a young generation big enough for a thousand requests in flight.
+    expect(readFileSync(`/proc/${first}/cmdline`, 'utf8').split('\0')).toContain('--max-semi-space-size=32');
 
     // Each connection goes to the next worker: both answer, and a scrape (answered by one of
     // them) counts every request, wherever it was answered.
@@ -149,15 +151,16 @@ describe('isotyp server start --workers', () => {
     ).toEqual([]);
   }, 60_000);
 
-  it('takes its workers with it when the primary is killed', async () => {
+  it('takes its workers with it when the primary is killed, and leaves an operator’s V8 flags alone', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
-    const server = start([...firstStart(db), '--workers', '2']);
+    const server = start([...firstStart(db), '--workers', '2'], { NODE_OPTIONS: '--max-semi-space-size=8' });
     expect(await server.url, server.output().stderr).toBeDefined();
     await until(() => workerPids(server, 'control plane listening').size === 2, 'two workers listening');
     // Busy workers have log lines waiting when their primary, the reader of those lines, dies.
     for (let i = 0; i < 20; i++) await get(`${(await server.url) as string}/healthz`);
-    server.child.kill('SIGKILL');
     const workers = [...workerPids(server, 'control plane listening')];
+    expect(readFileSync(`/proc/${workers[0]}/cmdline`, 'utf8')).not.toContain('--max-semi-space-size=32');
+    server.child.kill('SIGKILL');
     await until(() => workers.every((pid) => !alive(pid)), 'the workers to exit', 10_000);
   });
 
