@@ -121,14 +121,20 @@ class Supervisor {
   /** Workers serving (listening), by cluster id. */
   readonly #serving = new Map<number, Worker>();
   readonly #counts = new RateLimitSums();
+  /** The port workers ask node:cluster for (see `isotyp:ready`), and the one they got. */
+  #listenPort: number;
+  #port: number | undefined;
   #stopping: Promise<void> | undefined;
   #restartMs = FIRST_RESTART_MS;
+  /** Replacements waiting for their pause to end. */
+  readonly #restarts = new Set<NodeJS.Timeout>();
   #nextCollect = 0;
   readonly #collecting = new Map<number, (metrics: Metric[]) => void>();
 
   constructor(logger: Logger, settings: Settings, count: number) {
     this.#logger = logger;
     this.#settings = settings;
+    this.#listenPort = settings.config.port;
     this.#count = count;
   }
 
@@ -140,8 +146,6 @@ class Supervisor {
       await this.stop();
       throw failed.reason;
     }
-    // Workers started later ask for the same port as these (0 too): node:cluster hands them the
-    // socket the others listen on, which asking for its number instead would try to bind anew.
     const first = (started[0] as PromiseFulfilledResult<{ url: string; port: number }>).value;
     this.#logger.info({ url: first.url, workers: this.#count }, 'control plane listening with workers');
     return first;
@@ -149,6 +153,7 @@ class Supervisor {
 
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
+      for (const timer of this.#restarts) clearTimeout(timer);
       const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
       await Promise.all(workers.map((worker) => stopWorker(worker, this.#ready.has(worker.id))));
     })();
@@ -165,11 +170,18 @@ class Supervisor {
       worker.on('message', (message: unknown) => {
         if (!isOurs<ToPrimary>(message)) return;
         switch (message.kind) {
-          case 'isotyp:ready':
+          case 'isotyp:ready': {
             this.#ready.add(worker.id);
-            send(worker, { kind: 'isotyp:start', settings: this.#settings });
+            // node:cluster shares one listening socket per address and port asked for, and
+            // closes it with the last worker on it: while one serves, a new worker asks for what
+            // it asked for (0 too); once none does, for the port they had, not a new one.
+            if (this.#serving.size === 0 && this.#port !== undefined) this.#listenPort = this.#port;
+            const config = { ...this.#settings.config, port: this.#listenPort };
+            send(worker, { kind: 'isotyp:start', settings: { ...this.#settings, config } });
             break;
+          }
           case 'isotyp:listening':
+            this.#port ??= message.port;
             listening = true;
             this.#serving.set(worker.id, worker);
             resolve({ url: message.url, port: message.port });
@@ -203,7 +215,7 @@ class Supervisor {
           { worker: worker.process.pid, code, signal, restartInMs: this.#restartMs },
           'control-plane worker exited; starting another',
         );
-        setTimeout(() => this.#replace(), this.#restartMs).unref();
+        this.#replaceLater();
       });
     });
   }
@@ -216,9 +228,22 @@ class Supervisor {
         // Its exit already scheduled the next attempt when it had been listening; not here.
         this.#logger.error({ err: error }, 'a replacement control-plane worker failed to start');
         this.#restartMs = Math.min(MAX_RESTART_MS, this.#restartMs * 2);
-        if (this.#stopping === undefined) setTimeout(() => this.#replace(), this.#restartMs).unref();
+        this.#replaceLater();
       },
     );
+  }
+
+  /**
+   * Starts a replacement after the current pause. The timer keeps this process alive on purpose:
+   * with every worker dead at once, it is all that stands between the server and a quiet exit.
+   */
+  #replaceLater(): void {
+    if (this.#stopping !== undefined) return;
+    const timer = setTimeout(() => {
+      this.#restarts.delete(timer);
+      this.#replace();
+    }, this.#restartMs);
+    this.#restarts.add(timer);
   }
 
   async #answer(worker: Worker, id: number, question: Question): Promise<void> {

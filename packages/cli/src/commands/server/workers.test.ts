@@ -151,6 +151,23 @@ describe('isotyp server start --workers', () => {
     ).toEqual([]);
   }, 60_000);
 
+  it('replaces every worker when all die at once, rather than exiting with them', async () => {
+    const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
+    const server = start([...firstStart(db), '--workers', '2']);
+    const url = await server.url;
+    expect(url, server.output().stderr).toBeDefined();
+    await until(() => workerPids(server, 'control plane listening').size === 2, 'two workers listening');
+    for (const pid of workerPids(server, 'control plane listening')) process.kill(pid, 'SIGKILL');
+    await until(
+      () => server.lines().filter((line) => line.msg === 'replacement control-plane worker listening').length === 2,
+      'two replacements',
+    );
+    expect(server.child.exitCode).toBeNull();
+    expect((await get(`${url}/healthz`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
   it('takes its workers with it when the primary is killed, and leaves an operator’s V8 flags alone', async () => {
     const db = join(mkdtempSync(join(tmpdir(), 'isotyp-cp-')), 'cp.db');
     const server = start([...firstStart(db), '--workers', '2'], { NODE_OPTIONS: '--max-semi-space-size=8' });
