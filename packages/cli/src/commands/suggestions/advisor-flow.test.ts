@@ -152,4 +152,20 @@ describe('the advisor loop: suggest --report, review, draft', () => {
       (await json(['suggestions', 'list', '--target', 'ledger', '--state', 'accepted'])).suggestions[0].changeId,
     ).toBe(undefined);
   });
+
+  it('takes up an earlier draft cut off after its edit: the edit is planned, not made twice', async () => {
+    // What a draft leaves behind when the control plane is not heard after the schema was edited
+    // (the agent daemon tries again on its next round; a person runs the command again).
+    const [accepted] = (await json(['suggestions', 'list', '--target', 'ledger', '--state', 'accepted'])).suggestions;
+    const cutOff = join(home, 'cut-off.sql');
+    const text = `${DDL}\n-- isotyp suggestion ${accepted.id} (fk-without-index), proposal ${accepted.digest}\nCREATE INDEX "purchase_customer_id_idx" ON "purchase" ("customer_id");\n`;
+    writeFileSync(cutOff, text);
+    const out = join(home, 'cut-off.plan.json');
+    const drafted = await json(['suggestions', 'draft', accepted.id, '-t', `sqlite:${db}`, '-s', cutOff, '--out', out]);
+    expect(drafted.change).toMatchObject({ state: 'submitted', bump: 'patch' });
+    expect(readFileSync(cutOff, 'utf8')).toBe(text);
+    const plan = JSON.parse(readFileSync(out, 'utf8'));
+    expect(plan.ops.map((op: { action: string }) => op.action)).toEqual(['create-index']);
+    expect(drafted.change.planDigest).toBe(plan.planDigest);
+  });
 });

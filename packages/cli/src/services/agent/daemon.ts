@@ -149,7 +149,8 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
   /**
    * Accepted suggestions on this agent's targets become desired-state edits: each is added to the
    * target's schema, planned, and the plan attached to the suggestion for a person to sign and
-   * submit (an agent never authors a change). One that cannot be drafted is not tried again.
+   * submit (an agent never authors a change). One that cannot be drafted is not tried again; one
+   * whose draft the control plane did not answer is, on the next round.
    */
   const draftAccepted = async () => {
     if (servedTargets.length === 0) return;
@@ -184,7 +185,8 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
           'suggestion drafted into the desired schema',
         );
       } catch (error) {
-        if (isIsotypError(error) && error.code === 'ISOTYP_UNAVAILABLE') throw error;
+        // Unanswered: the next round tries again, taking up the edit this attempt made.
+        if (unanswered(error)) throw error;
         undraftable.add(suggestion.id);
         log.warn(
           { suggestion: suggestion.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },

@@ -151,8 +151,12 @@ export async function draftIntoSchema(
   }
   const { makePlan } = await import('../local.js');
   const planOf = () => makePlan(targetUrl, schema, { renames: [], concurrentIndexes: false });
-  const before = await planOf();
-  if (before.plan.ops.length > 0) {
+  // An earlier draft of this very suggestion made its edit and was cut off before the control
+  // plane heard of it (the agent daemon tries again on its next round; a person runs the
+  // command again): the edit stands, and is planned and checked as if made now.
+  const resumed = holdsDraft(schema, stored);
+  const before = resumed ? undefined : await planOf();
+  if (before !== undefined && before.plan.ops.length > 0) {
     throw new IsotypError(
       'ISOTYP_CONFLICT',
       `The desired schema ${schema} already differs from the database (${before.plan.ops.length} operation(s)).`,
@@ -163,7 +167,9 @@ export async function draftIntoSchema(
   }
   const proposal = await draftFromSuggestion(targetUrl, suggestion, stored.digest);
   const statements = proposal.plan.ops.flatMap((op) => op.up);
-  const edit = appendToSchema(schema, stored, statements);
+  const edit = resumed
+    ? { file: schemaFileOf(schema, stored), undo: () => {} }
+    : appendToSchema(schema, stored, statements);
   try {
     const plan = await planOf();
     const planned = plan.plan.ops.flatMap((op) => op.up);
@@ -302,6 +308,20 @@ export async function draftForAgent(
   return draft;
 }
 
+/** The comment a suggestion's statements sit under in the desired-state schema. */
+const draftMarker = (stored: StoredSuggestion) => `-- isotyp suggestion ${stored.id} (${stored.kind})`;
+
+/** The file of the schema a suggestion's statements go into (a schema directory gets a file of its own). */
+function schemaFileOf(schema: string, stored: StoredSuggestion): string {
+  return statSync(schema).isDirectory() ? join(schema, `zz_suggestion_${stored.id}.sql`) : schema;
+}
+
+/** Whether the desired-state schema holds this suggestion's statements already (see appendToSchema). */
+function holdsDraft(schema: string, stored: StoredSuggestion): boolean {
+  const file = schemaFileOf(schema, stored);
+  return existsSync(file) && readFileSync(file, 'utf8').includes(`${draftMarker(stored)}, proposal ${stored.digest}`);
+}
+
 /**
  * Adds a suggestion's statements to the desired-state schema, under a comment naming it:
  * appended to a schema file, or as a new last file of a schema directory. Returns the file and
@@ -314,12 +334,12 @@ function appendToSchema(
 ): { file: string; undo: () => void } {
   const block = [
     '',
-    `-- isotyp suggestion ${stored.id} (${stored.kind}), proposal ${stored.digest}`,
+    `${draftMarker(stored)}, proposal ${stored.digest}`,
     ...statements.map((s) => (s.trimEnd().endsWith(';') ? s : `${s};`)),
     '',
   ].join('\n');
   if (statSync(schema).isDirectory()) {
-    const file = join(schema, `zz_suggestion_${stored.id}.sql`);
+    const file = schemaFileOf(schema, stored);
     writeFileSync(file, block.trimStart(), { flag: 'wx' });
     return { file, undo: () => rmSync(file, { force: true }) };
   }
