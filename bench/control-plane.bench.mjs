@@ -31,16 +31,16 @@
 // into .artifacts/bench/control-plane/) and adds the top costs to the notes; the profiler slows
 // those runs down. Starts its own throwaway PostgreSQL and
 // removes it at the end, also on error or Ctrl-C.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../scripts/pg-server.mjs';
-import { ROOT, runSql, withDatabase } from './harness.mjs';
+import { CLOCK_TICKS, childPids, cpuSeconds, ROOT, runSql, withDatabase } from './harness.mjs';
 
 export const title = 'control plane: read routes at 1,000 connections beside a bare Hono route';
 
@@ -99,7 +99,7 @@ export default async function bench() {
         ]
       : []),
     `"server CPU/req": user + system CPU time of the route's server during its runs (with workers, the primary's ` +
-      `and every worker's), read from /proc/<pid>/stat in ticks of 1/${TICKS} s, over its answers; ` +
+      `and every worker's), read from /proc/<pid>/stat in ticks of 1/${CLOCK_TICKS} s, over its answers; ` +
       "PostgreSQL's own CPU is not in it; the requests still in flight when a run ends add a little",
   ];
   try {
@@ -477,15 +477,6 @@ function on(server) {
   return { url: server.url, pid: server.child.pid };
 }
 
-/** Clock ticks a second, the unit of the CPU times in /proc/<pid>/stat; 100 on Linux if getconf fails. */
-const TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
 /**
  * CPU time (user + system, ms) used so far by process `pid` and its descendants (a primary's
  * workers), from /proc; NaN where there is no /proc. A worker that dies mid-run takes its CPU
@@ -493,23 +484,18 @@ const TICKS = (() => {
  */
 function cpuMs(pid) {
   if (!existsSync('/proc/self/stat')) return Number.NaN;
-  let ticks = 0;
+  let seconds = 0;
   const visit = (id) => {
     try {
-      const stat = readFileSync(`/proc/${id}/stat`, 'utf8');
-      // After the command name (in parentheses, spaces allowed): state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-      for (const task of readdirSync(`/proc/${id}/task`)) {
-        const children = readFileSync(`/proc/${id}/task/${task}/children`, 'utf8').trim();
-        for (const child of children === '' ? [] : children.split(' ')) visit(child);
-      }
+      seconds += cpuSeconds(id);
     } catch {
-      // Exited between two reads.
+      // Exited since it was found.
+      return;
     }
+    for (const child of childPids(id)) visit(child);
   };
   visit(pid);
-  return (ticks * 1000) / TICKS;
+  return seconds * 1000;
 }
 
 /**

@@ -41,7 +41,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../../scripts/pg-server.mjs';
 import { startReplicaSet } from '../../scripts/test-support/replica-set.mjs';
-import { ROOT, runSql, withDatabase } from '../harness.mjs';
+import { childPids, cpuSeconds, ROOT, runSql, withDatabase } from '../harness.mjs';
 import { apiClient, enrolFleet, readerPrincipals } from './fleet.mjs';
 import { Recorder } from './stats.mjs';
 
@@ -298,25 +298,14 @@ function postmasterPid(data) {
 
 /** `pid` and its children (nginx's workers, PostgreSQL's backends), as they are now. */
 function withChildren(pid) {
-  try {
-    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
-    return [pid, ...children.filter(Boolean).map(Number)];
-  } catch {
-    return [pid];
-  }
+  return [pid, ...childPids(pid)];
 }
-
-const PAGE_TICKS = 100; // USER_HZ: /proc's CPU times are in 1/100 s on Linux.
 
 function readProc(pid) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat; fields[] starts at field 3.
-    const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / PAGE_TICKS;
-    return { rssKiB, cpuSeconds };
+    return { rssKiB, cpuSeconds: cpuSeconds(pid) };
   } catch {
     return { rssKiB: 0, cpuSeconds: 0 };
   }

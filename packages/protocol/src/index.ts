@@ -102,6 +102,7 @@ export {
   type Dialect,
   dialectSchema,
   dialects,
+  IDEMPOTENCY_KEY_PATTERN,
   idSchema,
   objectNameSchema,
   semverSchema,

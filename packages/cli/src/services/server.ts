@@ -8,6 +8,7 @@ import {
   resolveConfig,
   runControlPlane,
   runControlPlaneWorkers,
+  sqliteFile,
 } from '@isotyp/control-plane';
 import { IsotypError } from '@isotyp/protocol';
 
@@ -48,7 +49,7 @@ export async function startControlPlane(
 ): Promise<{ url: string; bootstrapped: boolean; workers: number; stopped: Promise<void>; caFingerprint?: string }> {
   const env = options.env ?? process.env;
   const workers = workerCount(options.workers);
-  if (workers > 1 && /^sqlite:(\/\/)?(:memory:)?$/.test(options.db)) {
+  if (workers > 1 && privateSqlite(options.db)) {
     throw new IsotypError(
       'ISOTYP_USAGE',
       'Workers share one store, and an in-memory SQLite database is private to each process.',
@@ -133,6 +134,12 @@ export function workerCount(text: string | undefined): number {
   return count;
 }
 
+/** A SQLite database no other process can open: in memory, or no file named. */
+function privateSqlite(database: string): boolean {
+  const path = sqliteFile(database);
+  return path === '' || path === ':memory:';
+}
+
 /** The control plane's `tracing` section from the flags and the standard OTEL_* environment. */
 function tracingSettings(options: ServerOptions, env: NodeJS.ProcessEnv) {
   const endpoint = options.otlpEndpoint;
@@ -153,9 +160,8 @@ function tracingSettings(options: ServerOptions, env: NodeJS.ProcessEnv) {
  * Deployments set ISOTYP_CA_PASSPHRASE from their secret store instead (PostgreSQL requires it).
  */
 function embeddedCaPassphrase(database: string): string | undefined {
-  if (!database.startsWith('sqlite:')) return undefined;
-  const path = database.slice('sqlite:'.length).replace(/^\/\//, '');
-  if (path === '' || path === ':memory:') return undefined;
+  const path = sqliteFile(database);
+  if (path === undefined || privateSqlite(database)) return undefined;
   const file = `${path}.ca-passphrase`;
   if (!existsSync(file)) {
     try {

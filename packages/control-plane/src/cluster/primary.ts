@@ -6,8 +6,16 @@ import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ControlPlaneConfig } from '../config.js';
 import { logStream } from '../logger.js';
 import { type FirstAdmin, prepareStore } from '../main.js';
+import { slot } from '../middleware/shared-counts.js';
 import type { RateLimitCount } from '../storage/store.js';
-import { isOurs, type Question, type ToPrimary, type ToWorker, type WorkerFailure } from './peers.js';
+import {
+  isOurs,
+  type Question,
+  type ToPrimary,
+  type ToWorker,
+  type WorkerFailure,
+  type WorkerSettings,
+} from './peers.js';
 
 /** One worker's metrics, as its registry's `getMetricsAsJSON()` gives them. */
 type Metric = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];
@@ -110,11 +118,9 @@ function workerExecArgv(): string[] {
   return chosen ? process.execArgv : [...process.execArgv, YOUNG_GENERATION];
 }
 
-type Settings = Extract<ToWorker, { kind: 'isotyp:start' }>['settings'];
-
 class Supervisor {
   readonly #logger: Logger;
-  readonly #settings: Settings;
+  readonly #settings: WorkerSettings;
   readonly #count: number;
   /** Workers listening for messages (a message sent before is lost), by cluster id. */
   readonly #ready = new Set<number>();
@@ -131,7 +137,7 @@ class Supervisor {
   #nextCollect = 0;
   readonly #collecting = new Map<number, (metrics: Metric[]) => void>();
 
-  constructor(logger: Logger, settings: Settings, count: number) {
+  constructor(logger: Logger, settings: WorkerSettings, count: number) {
     this.#logger = logger;
     this.#settings = settings;
     this.#listenPort = settings.config.port;
@@ -297,19 +303,19 @@ class RateLimitSums {
 
   add(rows: readonly RateLimitCount[]): RateLimitCount[] {
     return rows.map((row) => {
-      const slot = `${row.windowStart} ${row.key}`;
-      const sum = this.#sums.get(slot);
-      if (sum === undefined) this.#sums.set(slot, { ...row });
+      const id = slot(row.key, row.windowStart);
+      const sum = this.#sums.get(id);
+      if (sum === undefined) this.#sums.set(id, { ...row });
       else sum.count += row.count;
-      return { ...(this.#sums.get(slot) as RateLimitCount) };
+      return { ...(this.#sums.get(id) as RateLimitCount) };
     });
   }
 
   prune(before: number): number {
     let removed = 0;
-    for (const [slot, row] of this.#sums) {
+    for (const [id, row] of this.#sums) {
       if (row.windowStart < before) {
-        this.#sums.delete(slot);
+        this.#sums.delete(id);
         removed++;
       }
     }

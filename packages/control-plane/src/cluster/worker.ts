@@ -7,7 +7,15 @@ import type { Registry } from 'prom-client';
 import { abandonLogLines, createLogger } from '../logger.js';
 import { runControlPlane } from '../main.js';
 import type { RateLimitCount } from '../storage/store.js';
-import { isOurs, type Question, type ToPrimary, type ToWorker, type WorkerFailure, type WorkerPeers } from './peers.js';
+import {
+  isOurs,
+  type Question,
+  type ToPrimary,
+  type ToWorker,
+  type WorkerFailure,
+  type WorkerPeers,
+  type WorkerSettings,
+} from './peers.js';
 
 /** How long a question to the primary may take: it answers from memory, or within a scrape's collection. */
 const ASK_TIMEOUT_MS = 10_000;
@@ -93,7 +101,7 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => {});
 send({ kind: 'isotyp:ready' });
 
-async function start(settings: Extract<ToWorker, { kind: 'isotyp:start' }>['settings']): Promise<void> {
+async function start(settings: WorkerSettings): Promise<void> {
   // Lines go to this worker's stdout, a pipe the primary reads whole lines from and passes on.
   const logger = createLogger({ level: settings.logLevel, buffered: 1 });
   try {

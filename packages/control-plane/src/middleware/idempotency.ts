@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
-import { canonicalize, IsotypError } from '@isotyp/protocol';
+import { canonicalize, IDEMPOTENCY_KEY_PATTERN, IsotypError } from '@isotyp/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
 import type { Store } from '../storage/store.js';
 import { jsonBodyOf } from './json-body.js';
 import { requestLogger } from './request-id.js';
-
-/** Keys a client may choose: long enough for a UUID or a ULID with a prefix. */
-export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 export interface IdempotencyOptions {
   store: Store;

@@ -36,7 +36,7 @@
  * app.route('/', healthRoutes({ store, registry: metrics.registry }));
  */
 export { type AccessLogOptions, accessLog } from './access-log.js';
-export { IDEMPOTENCY_KEY_PATTERN, type IdempotencyOptions, idempotency } from './idempotency.js';
+export { type IdempotencyOptions, idempotency } from './idempotency.js';
 export { type JsonBodyOptions, jsonBody, jsonBodyOf, requireJsonBody } from './json-body.js';
 export { type LoadSheddingOptions, loadShedding } from './load-shedding.js';
 export { type RateLimitOptions, rateLimit } from './rate-limit.js';

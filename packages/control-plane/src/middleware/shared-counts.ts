@@ -11,7 +11,8 @@ export interface SharedCountsOptions {
   keepMs: number;
 }
 
-const slot = (key: string, windowStart: number) => `${windowStart} ${key}`;
+/** The key of one rate-limit key's count in one window, wherever counts are kept. */
+export const slot = (key: string, windowStart: number) => `${windowStart} ${key}`;
 
 /**
  * Rate-limit counts shared by every replica through the database, so that a client spreading

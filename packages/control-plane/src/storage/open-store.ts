@@ -14,15 +14,27 @@ import type { Store } from './store.js';
  * await store.migrate();
  */
 export async function openStore(url: string): Promise<Store> {
-  if (url.startsWith('sqlite:')) {
-    const rest = url.slice('sqlite:'.length);
-    // `sqlite:///var/lib/isotyp.db` is the URL form of `sqlite:/var/lib/isotyp.db`.
-    const path = rest.startsWith('//') ? rest.slice(2) : rest;
+  const path = sqliteFile(url);
+  if (path !== undefined) {
     if (path === '') throw invalid(url, 'The sqlite: URL names no file.');
     return openSqliteStore(path);
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgresStore(url);
   throw invalid(url, 'The database URL names no supported database.');
+}
+
+/**
+ * The file a `sqlite:` database URL names (`:memory:` for a private in-memory database, '' for
+ * none), or undefined for any other URL. `sqlite:///var/lib/isotyp.db` is the URL form of
+ * `sqlite:/var/lib/isotyp.db`.
+ *
+ * @example
+ * sqliteFile('sqlite:./isotyp-cp.db') // './isotyp-cp.db'
+ */
+export function sqliteFile(url: string): string | undefined {
+  if (!url.startsWith('sqlite:')) return undefined;
+  const rest = url.slice('sqlite:'.length);
+  return rest.startsWith('//') ? rest.slice(2) : rest;
 }
 
 function invalid(url: string, message: string): IsotypError {

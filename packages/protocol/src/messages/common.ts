@@ -7,6 +7,12 @@ export const idSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]*$/, 'expected letters, digits and _ . : - only');
 
+/**
+ * The `Idempotency-Key` values the control plane accepts on a write: long enough for a UUID or a
+ * ULID with a prefix.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
 /** An RFC 3339 timestamp in UTC, as produced by Date#toISOString. */
 export const timestampSchema = z.iso.datetime({ offset: false });
 

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from '../../test-support/agent-daemon.js';
 import { STACK_FRAME } from '../../test-support/run-cli.js';
 import { type ServerProcess, startServerProcess } from '../../test-support/server-process.js';
 
@@ -47,11 +48,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 }
 
 async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  expect(await eventually(async () => check(), ms), `waiting for ${what}`).toBe(true);
 }
 
 function alive(pid: number): boolean {

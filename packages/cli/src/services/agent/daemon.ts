@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkpointDue, openAuditLog, openRunner, sendCheckpoint } from '@isotyp/agent';
-import { fromBase64Url, IsotypError, isIsotypError, keyPairFromSeed } from '@isotyp/protocol';
+import { fromBase64Url, IsotypError, keyPairFromSeed } from '@isotyp/protocol';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { auditLogPath } from '../audit.js';
@@ -188,10 +188,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         // Unanswered: the next round tries again, taking up the edit this attempt made.
         if (unanswered(error)) throw error;
         undraftable.add(suggestion.id);
-        log.warn(
-          { suggestion: suggestion.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
-          'suggestion not drafted',
-        );
+        log.warn({ suggestion: suggestion.id, target: name, code: errorType(error) }, 'suggestion not drafted');
       }
     }
   };
@@ -281,10 +278,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
     } catch (error) {
       if (unanswered(error)) throw error;
       refused.add(change.id);
-      log.warn(
-        { change: change.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
-        'change not applied',
-      );
+      log.warn({ change: change.id, target: name, code: errorType(error) }, 'change not applied');
     }
   };
 
@@ -328,7 +322,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
         if (unanswered(error)) throw error;
         heldElsewhere.add(change.id);
         log.info(
-          { change: change.id, target: name, code: isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL' },
+          { change: change.id, target: name, code: errorType(error) },
           'a change applying under another claim; left be',
         );
         continue;
@@ -358,7 +352,7 @@ export function startDaemon(config: AgentConfig, log: DaemonLog, env: NodeJS.Pro
       } catch (error) {
         failures++;
         health.failures = failures;
-        health.lastError = isIsotypError(error) ? error.code : 'ISOTYP_INTERNAL';
+        health.lastError = errorType(error);
         const wait = Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (failures - 1)) * (0.5 + Math.random() / 2);
         log.warn({ code: errorType(error), retryInMs: Math.round(wait) }, 'round failed; backing off');
         await new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import {
   openAuditLog,
   openTrustState,
 } from '@isotyp/agent';
-import { IsotypError, isIsotypError, KEY_ID_PATTERN, type KeyId } from '@isotyp/protocol';
+import { IDEMPOTENCY_KEY_PATTERN, IsotypError, isIsotypError, KEY_ID_PATTERN, type KeyId } from '@isotyp/protocol';
 import { z } from 'zod';
 import { isotypHome, loadProjectConfig } from '../../config.js';
 import { drainReports, openReportQueue } from '../agent/report-queue.js';
@@ -124,9 +124,6 @@ export async function applyGovernedChange(
   }
 }
 
-/** What the control plane takes as an Idempotency-Key (its IDEMPOTENCY_KEY_PATTERN). */
-const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
-
 /**
  * The Idempotency-Key of the claim on a change (`POST …/transitions {to:'applying'}`): derived
  * from the change id alone, so every run — a retry, the next `isotyp apply`, the agent daemon
@@ -139,7 +136,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,128}$/;
  */
 export function applyClaimKey(changeId: string): string {
   const key = `apply-claim.${changeId}`;
-  if (IDEMPOTENCY_KEY.test(key)) return key;
+  if (IDEMPOTENCY_KEY_PATTERN.test(key)) return key;
   return `apply-claim.sha256:${createHash('sha256').update(changeId).digest('hex')}`;
 }
 
