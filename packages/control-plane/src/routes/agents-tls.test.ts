@@ -83,7 +83,7 @@ describe('agents over mutual TLS', () => {
     expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat })).status).toBe(401);
     expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, token: admin })).status).toBe(403);
     expect((await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert })).status).toBe(200);
-    await call(`/v1/agents/${edge.agentId}/revoke`, { method: 'POST', token: admin, body: {} });
+    await call(`/v1/agents/${edge.agentId}`, { method: 'DELETE', token: admin });
     const refused = await call('/v1/agent/heartbeat', { method: 'POST', body: heartbeat, cert: edge.cert });
     expect([refused.status, refused.body.error.code]).toEqual([401, 'ISOTYP_UNAUTHENTICATED']);
     expect(refused.body.error.message).toContain('revoked');

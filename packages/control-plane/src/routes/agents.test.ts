@@ -104,10 +104,10 @@ describe('agent enrolment', () => {
     const { agents } = await cp.ok('GET', '/v1/agents', { token: admin });
     expect(agents.map((a: { name: string }) => a.name)).toContain('edge-1');
     const id = agents[0].id;
-    const revoked = await cp.ok('POST', `/v1/agents/${id}/revoke`, { token: admin });
+    const revoked = await cp.ok('DELETE', `/v1/agents/${id}`, { token: admin });
     expect(revoked.revokedAt).toEqual(expect.any(String));
     const viewer = await cp.person(admin, 'viewer@acme.test', ['approver']);
-    expect((await cp.call('POST', `/v1/agents/${id}/revoke`, { token: viewer.token })).status).toBe(403);
+    expect((await cp.call('DELETE', `/v1/agents/${id}`, { token: viewer.token })).status).toBe(403);
   });
 
   it('issues the control plane its own certificate: a P-256 key, its host names, signed by the CA', async () => {

@@ -353,8 +353,11 @@ export function agentRoutes(deps: AppDeps, services: AgentServices): OpenAPIHono
 
   app.openapi(
     createRoute({
-      method: 'post',
-      path: '/v1/agents/{id}/revoke',
+      // DELETE, as a CI token is revoked: the agent stays listed, marked revoked. Not `POST
+      // /v1/agents/{id}/revoke`: beside the static POST routes under /v1/agents/ it would make
+      // Hono fall back from its RegExpRouter to the slower TrieRouter for every request.
+      method: 'delete',
+      path: '/v1/agents/{id}',
       tags: ['agents'],
       summary: 'Revoke an agent: its certificate is refused from its next request on.',
       request: { params: z.object({ id: objectId }) },

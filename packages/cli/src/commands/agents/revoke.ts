@@ -12,14 +12,16 @@ export default class AgentsRevoke extends IsotypCommand {
 
   async run(): Promise<{ id: string; revokedAt: string }> {
     const { args, flags } = await this.parse(AgentsRevoke);
-    const [{ connect }, { z }] = await Promise.all([
+    const [{ connect }, { parseAnswer }, { z }] = await Promise.all([
       import('../../services/control-plane/connection.js'),
+      import('../../services/control-plane/client.js'),
       import('zod'),
     ]);
-    const agent = await connect({ server: flags.server }).post(
-      `/v1/agents/${encodeURIComponent(args.id)}/revoke`,
-      {},
+    const path = `/v1/agents/${encodeURIComponent(args.id)}`;
+    const agent = parseAnswer(
       z.object({ id: z.string(), revokedAt: z.string() }).loose(),
+      await connect({ server: flags.server }).request('DELETE', path, {}),
+      `DELETE ${path}`,
     );
     this.log(`Revoked agent ${agent.id} (${agent.revokedAt}).`);
     return { id: agent.id, revokedAt: agent.revokedAt };
