@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ import { STACK_FRAME } from '../test-support/run-cli.js';
  *  - another CI token's claim is refused (409) and applies nothing;
  *  - the same token's next run resumes its own claim and applies the change, once;
  *  - once an operator has ended a stuck change (`applying → failed`, the way out when the claim
- *    can no longer be recognised), the same token's replayed claim does not start it again.
+ *    can no longer be recognised), the same token's replayed claim does not start it again;
+ *  - a resumed run refused before its claim says the change stays applying under that claim
+ *    (another token's refusal does not), and resumes once the cause is fixed.
  */
 
 let site: Awaited<ReturnType<typeof startGovernedSite>>;
@@ -56,6 +58,17 @@ async function applyChange(token: string, change: string, target: { db: string; 
   return { status: result.status, json: JSON.parse(result.stdout) as any, output: result.stdout + result.stderr };
 }
 
+/** A run of `applyChange` whose claim the control plane takes but whose answer is lost: the change is left applying. */
+async function loseClaim(token: string, change: string, target: { db: string; schema: string; id: string }) {
+  relay.dropClaims = true;
+  const lost = await applyChange(token, change, target).finally(() => {
+    relay.dropClaims = false;
+  });
+  expect(lost.status, lost.output).toBe(69);
+  expect((await site.cp.store.changes.get('acme', change))?.state).toBe('applying');
+  return lost;
+}
+
 const before = { columns: ['id', 'total'], history: 0 };
 
 describe('isotyp apply --change whose claim was answered into the void', () => {
@@ -68,10 +81,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     const deploy = await ciToken('deploy');
     const other = await ciToken('other-pipeline');
 
-    relay.dropClaims = true;
-    const lost = await applyChange(deploy, change.id, target);
-    relay.dropClaims = false;
-    expect(lost.status, lost.output).toBe(69);
+    const lost = await loseClaim(deploy, change.id, target);
     expect(lost.json.error.code).toBe('ISOTYP_UNAVAILABLE');
     expect(lost.json.error.message).toContain(`Nothing was applied: the control plane did not confirm that change`);
     expect(lost.json.error.hint).toContain('run the same apply again');
@@ -110,11 +120,7 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     const target = { db, schema, id: (await cp.store.changes.get('acme', change.id))?.targetId ?? '' };
     const deploy = await ciToken('deploy-ledger');
 
-    relay.dropClaims = true;
-    const lost = await applyChange(deploy, change.id, target);
-    relay.dropClaims = false;
-    expect(lost.status, lost.output).toBe(69);
-    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
+    await loseClaim(deploy, change.id, target);
 
     // The documented way out (docs/concepts/resilience.md): a person with change:apply ends it.
     const ended = await cli(homes.admin, [
@@ -138,5 +144,38 @@ describe('isotyp apply --change whose claim was answered into the void', () => {
     expect(relay.claims.at(-1)).toBe(200);
     expect(ordersState(db)).toEqual(before);
     expect((await cp.store.changes.get('acme', change.id))?.state).toBe('failed');
+  }, 120_000);
+
+  it('says a refused resumed run leaves the change applying under its claim, and resumes once fixed', async () => {
+    const { cp, homes } = site;
+    await site.createTarget('billing');
+    const { db, schema } = ordersTarget(mkdtempSync(join(homes.agent, 'billing-')));
+    const { change } = await site.submitApproved(db, schema, 'billing');
+    const target = { db, schema, id: (await cp.store.changes.get('acme', change.id))?.targetId ?? '' };
+    const deploy = await ciToken('deploy-billing');
+    const other = await ciToken('other-billing');
+
+    await loseClaim(deploy, change.id, target);
+
+    // The desired schema edited since: the plan made here is not the approved one.
+    const approved = readFileSync(schema, 'utf8');
+    writeFileSync(schema, `${approved}CREATE TABLE refunds (id INTEGER PRIMARY KEY);\n`);
+    const refused = await applyChange(deploy, change.id, target);
+    expect(refused.status, refused.output).not.toBe(0);
+    expect(refused.json.error.hint).toContain(`Change ${change.id} stays applying under your claim`);
+    expect(refused.json.error.hint).toContain(`isotyp changes fail ${change.id}`);
+    // Someone else's refusal is only a refusal: the claim is not theirs (409), nothing more said.
+    const intruder = await applyChange(other, change.id, target);
+    expect(intruder.json.error.code, intruder.output).toBe(refused.json.error.code);
+    expect(intruder.json.error.hint ?? '').not.toContain('stays applying');
+    expect(relay.claims.at(-1)).toBe(409);
+    expect(ordersState(db)).toEqual(before);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applying');
+
+    writeFileSync(schema, approved);
+    const resumed = await applyChange(deploy, change.id, target);
+    expect(resumed.status, resumed.output).toBe(0);
+    expect((await cp.store.changes.get('acme', change.id))?.state).toBe('applied');
+    expect(ordersState(db)).toEqual({ columns: ['id', 'total', 'currency'], history: 1 });
   }, 120_000);
 });

@@ -80,6 +80,7 @@ export async function applyGovernedChange(
   try {
     // Reports an earlier run could not deliver go first, so the control plane hears in order.
     await drainReports(client, reports).catch(() => undefined);
+    let claimed = false;
     let started = false;
     let result: ApprovedApplyResult;
     try {
@@ -102,6 +103,7 @@ export async function applyGovernedChange(
         audit,
         actor: input.actor,
         beforeApply: async () => {
+          claimed = true;
           await claimChange(client, input.changeId);
           started = true;
         },
@@ -111,8 +113,10 @@ export async function applyGovernedChange(
       if (started) {
         const reason = isIsotypError(error) ? `${error.code}: ${error.message}` : 'unexpected failure';
         await report({ to: 'failed', reason: reason.slice(0, 500) }).catch(() => false);
+        throw error;
       }
-      throw error;
+      // A failed claim says itself what became of it; a run stopped before it may hold an old one.
+      throw claimed ? error : await withHeldClaim(client, input.changeId, error);
     }
     // The database has changed: this report must not be lost, so it is queued if it cannot go now.
     const reported = await report({ to: 'applied', digest: result.toDigest });
@@ -141,6 +145,40 @@ export function applyClaimKey(changeId: string): string {
 }
 
 const changeState = z.looseObject({ state: z.string() });
+
+/**
+ * A run that stopped before claiming the change (refused, say, or the database unreachable)
+ * while the change is `applying` under this principal's own claim from an earlier run whose
+ * answer was lost: the change stays `applying` until this principal applies it or a person ends
+ * it, which the error alone would not say — so its hint does. Whose claim it is, is asked by
+ * sending the claim again under applyClaimKey: the control plane replays it to the principal
+ * that holds it and answers anyone else 409, and a change not `applying` is not claimed, since
+ * the state is read first. Anything else (no such claim, the control plane not answering)
+ * leaves the error as it was.
+ */
+async function withHeldClaim(client: ControlPlaneClient, changeId: string, error: unknown): Promise<unknown> {
+  if (!isIsotypError(error)) return error;
+  const id = encodeURIComponent(changeId);
+  try {
+    const { state } = await client.get(`/v1/changes/${id}`, changeState);
+    if (state !== 'applying') return error;
+    await client.post(`/v1/changes/${id}/transitions`, { to: 'applying' }, z.unknown(), {
+      idempotencyKey: applyClaimKey(changeId),
+      retry: false,
+    });
+  } catch {
+    return error;
+  }
+  const held =
+    `Change ${changeId} stays applying under your claim from an earlier run. Run the same apply again once this is ` +
+    `fixed; if it never can be (an approval expired, say), check that the target is still at the change's fromDigest ` +
+    `(isotyp inspect, isotyp changes show ${changeId}) and end it: isotyp changes fail ${changeId} --reason "…".`;
+  return new IsotypError(error.code, error.message, {
+    hint: error.hint === undefined ? held : `${error.hint} ${held}`,
+    ...(error.details === undefined ? {} : { details: error.details }),
+    cause: error,
+  });
+}
 
 /**
  * Claims a change for this principal: `applying`, under applyClaimKey. Resolves once the control
