@@ -114,6 +114,66 @@ export class ControlPlaneClient {
     await this.request('DELETE', path, {});
   }
 
+  /**
+   * Opens a long-lived GET — a server-sent event stream — and resolves with the answer's body
+   * once its status is 2xx. Only the wait for that status is timed, never the stream; nothing is
+   * retried (a follower reconnects on its own terms). A refusal is an IsotypError as for `get`,
+   * after one refresh of an expired session token. `signal` ends the request and the stream.
+   *
+   * @example
+   * const body = await client.stream('/v1/events', { query: { after: 41 }, signal });
+   */
+  async stream(
+    path: string,
+    options: { query?: RequestOptions['query']; signal?: AbortSignal } = {},
+  ): Promise<ReadableStream<Uint8Array>> {
+    try {
+      return await this.#open(path, options);
+    } catch (error) {
+      const credentials = this.#credentials;
+      if (!(isIsotypError(error) && error.code === 'ISOTYP_TOKEN_EXPIRED' && credentials.kind === 'session')) {
+        throw error;
+      }
+      await this.#refresh(credentials.session);
+      return await this.#open(path, options);
+    }
+  }
+
+  async #open(
+    path: string,
+    options: { query?: RequestOptions['query']; signal?: AbortSignal },
+  ): Promise<ReadableStream<Uint8Array>> {
+    const headers = { ...this.#headers({}, undefined), accept: 'text/event-stream' };
+    // One signal for the request and its body: the caller's, and the timeout until the status
+    // arrives — cleared then, so it never cuts the stream.
+    const cut = new AbortController();
+    const stop = () => cut.abort(options.signal?.reason);
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    const timer = setTimeout(() => cut.abort(new DOMException('no answer in time', 'TimeoutError')), this.#timeoutMs);
+    let response: Response;
+    try {
+      const transport = await this.#transport();
+      response = await transport.fetch(this.#url(path, options.query), {
+        method: 'GET',
+        headers,
+        signal: cut.signal,
+        ...(transport.dispatcher === undefined ? {} : { dispatcher: transport.dispatcher }),
+      } as RequestInit);
+    } catch (cause) {
+      options.signal?.removeEventListener('abort', stop);
+      throw this.#transportError(cut.signal.reason instanceof DOMException ? cut.signal.reason : cause);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      options.signal?.removeEventListener('abort', stop);
+      throw await errorFromResponse(response, this.server);
+    }
+    if (response.body === null) throw this.#transportError(new Error('the answer has no body'));
+    return response.body;
+  }
+
   /** One logical call: attempts with retries, and one refresh-and-repeat on an expired token. */
   async request(method: string, path: string, options: RequestOptions): Promise<unknown> {
     const key = method === 'GET' ? undefined : (options.idempotencyKey ?? randomUUID());
