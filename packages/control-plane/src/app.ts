@@ -35,6 +35,7 @@ import { healthRoutes } from './routes/health.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { trustRoutes } from './routes/trust.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { SecretSeal } from './storage/sealed-secrets.js';
 import type { Store } from './storage/store.js';
 
 export interface AppDeps {
@@ -166,7 +167,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Every authenticated write is safe to retry. Sign-in routes have no principal to key by (and
   // a password must not be stored in an idempotency record). One mount: Hono's `/x/*` also
   // matches `/x`, so two overlapping mounts would claim the same key twice.
-  const retrySafe = idempotency({ store, ...(deps.now ? { now: deps.now } : {}) });
+  const retrySafe = idempotency({
+    store,
+    seal: SecretSeal.of(config.caPassphrase),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
   // Heartbeats are last-writer-wins reports, sent every few seconds by every agent: repeating
   // one is harmless, and keeping an answer per heartbeat would fill the idempotency table.
   const notRetried = (path: string) => path.startsWith('/v1/auth/') || path === '/v1/agent/heartbeat';

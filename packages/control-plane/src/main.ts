@@ -10,6 +10,7 @@ import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { bootstrapOrg } from './identity/bootstrap.js';
 import { type RunningServer, startServer, type TlsOptions } from './server.js';
 import { openStore } from './storage/open-store.js';
+import { SecretSeal } from './storage/sealed-secrets.js';
 import type { Store } from './storage/store.js';
 
 export interface FirstAdmin {
@@ -58,6 +59,7 @@ export async function runControlPlane(options: {
       store,
       logger,
       settings: config.webhooks,
+      seal: SecretSeal.of(config.caPassphrase),
       ...(options.now ? { now: options.now } : {}),
     });
     const relay = config.nats === undefined ? undefined : new NatsRelay({ store, logger, settings: config.nats });

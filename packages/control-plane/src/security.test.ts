@@ -2,10 +2,12 @@ import { request as httpRequest } from 'node:http';
 import { importJWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapOrg } from './identity/bootstrap.js';
+import { SecretSeal } from './storage/sealed-secrets.js';
 import { approvalOf, submissionBody, type TargetRef } from './test-support/changes.js';
 import {
   ADMIN_PASSWORD,
   type Answer,
+  CA_PASSPHRASE,
   type LiveControlPlane,
   liveControlPlane,
   type Person,
@@ -89,8 +91,9 @@ function expectRefused(answer: Answer, status: number, code: string): void {
 }
 
 async function forge(claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> {
+  // Forged with the server's own key, as only someone holding the store and its passphrase could.
   const [key] = await cp.server.store.signingKeys.list();
-  const jwk = JSON.parse(key?.privateJwk ?? '{}');
+  const jwk = JSON.parse(SecretSeal.of(CA_PASSPHRASE).open(key?.privateJwk ?? '{}', `signing-key:${key?.kid}`));
   return new SignJWT(claims as never)
     .setProtectedHeader({ alg: 'EdDSA', kid: key?.kid, typ: 'at+jwt', ...header })
     .sign(await importJWK(jwk, 'EdDSA'));

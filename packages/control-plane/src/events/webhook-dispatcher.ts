@@ -1,5 +1,6 @@
 import { eventMatches, signWebhook, WEBHOOK_HEADERS } from '@isotyp/protocol';
 import type { Logger } from 'pino';
+import { SecretSeal } from '../storage/sealed-secrets.js';
 import type { Store, WebhookDeliveryRecord, WebhookRecord } from '../storage/store.js';
 import type { EventHub } from './event-hub.js';
 import { eventOf } from './event-log.js';
@@ -42,14 +43,23 @@ const TICK_MS = 250;
  */
 export class WebhookDispatcher {
   readonly #store: Store;
+  readonly #seal: SecretSeal;
   readonly #logger: Logger;
   readonly #settings: WebhookSettings;
   readonly #now: () => Date;
   readonly #rounds: Rounds;
   readonly #sending = new Set<Promise<void>>();
 
-  constructor(options: { store: Store; logger: Logger; settings: WebhookSettings; now?: () => Date }) {
+  constructor(options: {
+    store: Store;
+    logger: Logger;
+    settings: WebhookSettings;
+    /** Opens the webhooks' sealed secrets (see SecretSeal). */
+    seal?: SecretSeal;
+    now?: () => Date;
+  }) {
     this.#store = options.store;
+    this.#seal = options.seal ?? SecretSeal.of(undefined);
     this.#logger = options.logger;
     this.#settings = options.settings;
     this.#now = options.now ?? (() => new Date());
@@ -153,7 +163,7 @@ export class WebhookDispatcher {
         'user-agent': 'isotyp-webhooks/1',
         [WEBHOOK_HEADERS.delivery]: delivery.id,
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-        [WEBHOOK_HEADERS.signature]: signWebhook(hook.secret, timestamp, body),
+        [WEBHOOK_HEADERS.signature]: signWebhook(this.#seal.open(hook.secret, `webhook:${hook.id}`), timestamp, body),
       },
       this.#settings.timeoutMs,
     );

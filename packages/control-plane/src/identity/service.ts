@@ -2,6 +2,7 @@ import { IsotypError } from '@isotyp/protocol';
 import type { MiddlewareHandler } from 'hono';
 import type { ControlPlaneConfig } from '../config.js';
 import type { AppEnv } from '../context.js';
+import { SecretSeal } from '../storage/sealed-secrets.js';
 import type { Store } from '../storage/store.js';
 import { AccessTokens } from './access-tokens.js';
 import { authenticate } from './authenticate.js';
@@ -48,7 +49,7 @@ const badCredentials = () =>
 export function createIdentity(deps: IdentityDeps): IdentityService {
   const { store, config } = deps;
   const now = deps.now ?? (() => new Date());
-  const keys = new SigningKeys({ store, now });
+  const keys = new SigningKeys({ store, now, seal: SecretSeal.of(config.caPassphrase) });
   const accessTokens = new AccessTokens({ keys, config, now });
   const sessions = new RefreshTokens({ store, accessTokens, config, now });
   const ciTokens = new CiTokens({ store, now });

@@ -9,6 +9,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
+import { SecretSeal } from '../storage/sealed-secrets.js';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
 
 /** WebCrypto's key type, named through Node's types (the package compiles without the DOM lib). */
@@ -21,6 +22,8 @@ export interface SigningKeysOptions {
   cacheMs?: number;
   /** A new key is made (and the old one retired) once the active key is this old. */
   rotateAfterMs?: number;
+  /** Seals the private halves in the store (see SecretSeal); kept as they are without one. */
+  seal?: SecretSeal;
 }
 
 interface Snapshot {
@@ -47,6 +50,7 @@ export class SigningKeys {
   readonly #now: () => Date;
   readonly #cacheMs: number;
   readonly #rotateAfterMs: number;
+  readonly #seal: SecretSeal;
   #snapshot: Snapshot | undefined;
   /** One load at a time per replica, so concurrent first requests make one key, not many. */
   #loading: Promise<Snapshot> | undefined;
@@ -56,6 +60,7 @@ export class SigningKeys {
     this.#now = options.now;
     this.#cacheMs = options.cacheMs ?? 60_000;
     this.#rotateAfterMs = options.rotateAfterMs ?? 30 * DAY_MS;
+    this.#seal = options.seal ?? SecretSeal.of(undefined);
   }
 
   /** The key new tokens are signed with. */
@@ -112,7 +117,8 @@ export class SigningKeys {
     if (active === undefined) throw new Error('No active signing key right after adding one.');
     const published = records.filter((k) => this.#published(k));
     const jwks: JSONWebKeySet = { keys: published.map((k) => JSON.parse(k.publicJwk) as JWK) };
-    const key = (await importJWK(JSON.parse(active.privateJwk) as JWK, 'EdDSA')) as CryptoKey;
+    const privateJwk = this.#seal.open(active.privateJwk, `signing-key:${active.kid}`);
+    const key = (await importJWK(JSON.parse(privateJwk) as JWK, 'EdDSA')) as CryptoKey;
     const snapshot: Snapshot = {
       loadedAt: this.#now().getTime(),
       signing: { kid: active.kid, key },
@@ -152,7 +158,7 @@ export class SigningKeys {
     await this.#store.signingKeys.add({
       kid,
       publicJwk: JSON.stringify(decorated),
-      privateJwk: JSON.stringify(privateJwk),
+      privateJwk: this.#seal.seal(JSON.stringify(privateJwk), `signing-key:${kid}`),
       createdAt: this.#now().toISOString(),
     });
     return kid;

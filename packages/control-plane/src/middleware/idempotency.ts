@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalize, IDEMPOTENCY_KEY_PATTERN, IsotypError } from '@isotyp/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
+import { SecretSeal } from '../storage/sealed-secrets.js';
 import type { Store } from '../storage/store.js';
 import { jsonBodyOf } from './json-body.js';
 import { requestLogger } from './request-id.js';
@@ -10,6 +11,11 @@ export interface IdempotencyOptions {
   store: Store;
   /** Methods that need a key; others pass through untouched. */
   methods?: readonly string[];
+  /**
+   * Seals the stored answers (see SecretSeal): some are shown once and hold a secret — a CI
+   * token, a webhook's signing secret, an enrolment token — and must be replayed whole.
+   */
+  seal?: SecretSeal;
   now?: () => Date;
 }
 
@@ -33,6 +39,7 @@ export interface IdempotencyOptions {
 export function idempotency({
   store,
   methods = ['POST'],
+  seal = SecretSeal.of(undefined),
   now = () => new Date(),
 }: IdempotencyOptions): MiddlewareHandler<AppEnv> {
   const guarded = new Set(methods.map((m) => m.toUpperCase()));
@@ -54,12 +61,13 @@ export function idempotency({
     const principal = c.get('principal');
     if (!principal) return next();
     const owner = principalKey(principal);
+    const context = `idempotency:${owner}:${key}`;
     const claim = await store.idempotency.claim(owner, key, requestHash(c), now().toISOString());
     switch (claim.kind) {
       case 'claimed':
         break;
       case 'replay':
-        return new Response(claim.body, {
+        return new Response(seal.open(claim.body, context), {
           status: claim.status,
           headers: { 'content-type': 'application/json; charset=utf-8', 'idempotent-replayed': 'true' },
         });
@@ -95,7 +103,7 @@ export function idempotency({
       return;
     }
     try {
-      await store.idempotency.complete(owner, key, status, await c.res.clone().text());
+      await store.idempotency.complete(owner, key, status, seal.seal(await c.res.clone().text(), context));
     } catch (error) {
       // The answer still goes out; the key is freed so a retry runs again rather than waiting forever.
       requestLogger(c).error({ err: error }, 'could not store the idempotent answer');

@@ -11,6 +11,7 @@ import type { ControlPlaneConfig } from '../config.js';
 import type { AppEnv } from '../context.js';
 import { objectId } from '../identity/schemas.js';
 import { newId } from '../ids.js';
+import { SecretSeal } from '../storage/sealed-secrets.js';
 import type { Store, WebhookDeadLetterRecord, WebhookDeliveryRecord, WebhookRecord } from '../storage/store.js';
 import { actorOf, allow, authErrors, found, jsonBody, jsonResponse } from './route-kit.js';
 
@@ -116,6 +117,7 @@ export function webhookRoutes(deps: {
 }): OpenAPIHono<AppEnv> {
   const { store, config } = deps;
   const now = deps.now ?? (() => new Date());
+  const seal = SecretSeal.of(config.caPassphrase);
   const router = createRouter();
 
   router.openapi(createWebhook, async (c) => {
@@ -123,11 +125,14 @@ export function webhookRoutes(deps: {
     const body = c.req.valid('json');
     const url = checkUrl(body.url, config.webhooks.allowHttp);
     const at = now().toISOString();
+    const id = newId('whk');
+    // Shown once, in this answer; the store keeps it sealed under the server passphrase.
+    const secret = `whsec_${randomBytes(32).toString('base64url')}`;
     const webhook: WebhookRecord = {
-      id: newId('whk'),
+      id,
       orgId: principal.orgId,
       url,
-      secret: `whsec_${randomBytes(32).toString('base64url')}`,
+      secret: seal.seal(secret, `webhook:${id}`),
       events: body.events,
       ...(body.description === undefined ? {} : { description: body.description }),
       createdBy: actorOf(principal),
@@ -145,7 +150,7 @@ export function webhookRoutes(deps: {
       },
       now(),
     );
-    return c.json({ ...webhookView(webhook), secret: webhook.secret }, 201);
+    return c.json({ ...webhookView(webhook), secret }, 201);
   });
 
   router.openapi(listWebhooks, async (c) => {

@@ -1,0 +1,92 @@
+import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
+import { IsotypError } from '@isotyp/protocol';
+
+/** How a sealed value starts in the database; anything else was stored before sealing existed. */
+const SEALED = 'sealed:v1:';
+const SALT = 'isotyp control plane: secrets at rest, v1';
+/** scrypt's cost: ~50 ms once a process, 16 MiB; the passphrase is itself long (16+ characters, 32 random bytes embedded). */
+const SCRYPT = { N: 2 ** 14, r: 8, p: 1 } as const;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** Keys derived so far, by passphrase: every part of one process that seals shares one derivation. */
+const derived = new Map<string, Buffer>();
+
+/**
+ * Seals the control plane's own secrets before they reach its database — the private halves of
+ * its JWT signing keys and the webhooks' signing secrets — with AES-256-GCM under a key derived
+ * (scrypt) from the server passphrase, `caPassphrase` (ISOTYP_CA_PASSPHRASE), which already
+ * encrypts the agent CA's key. Each value is bound to what it is (`context`: `signing-key:<kid>`,
+ * `webhook:<id>`) as associated data, so a sealed value copied onto another row does not open.
+ * A copy of the database then holds no secret anyone can use without the passphrase.
+ *
+ * Without a passphrase (an in-memory store) values are kept as they are. `open` passes a value
+ * that was never sealed (written before sealing existed, or without a passphrase) through as it is.
+ *
+ * @example
+ * const seal = SecretSeal.of(config.caPassphrase);
+ * const stored = seal.seal(secret, `webhook:${id}`); // 'sealed:v1:…'
+ * seal.open(stored, `webhook:${id}`) === secret;
+ */
+export class SecretSeal {
+  readonly #key: Buffer | undefined;
+
+  private constructor(key: Buffer | undefined) {
+    this.#key = key;
+  }
+
+  /** The seal of `passphrase`, derived once a process; without one, a seal that keeps values as they are. */
+  static of(passphrase: string | undefined): SecretSeal {
+    if (passphrase === undefined) return new SecretSeal(undefined);
+    let key = derived.get(passphrase);
+    if (key === undefined) {
+      key = scryptSync(passphrase, SALT, 32, SCRYPT);
+      derived.set(passphrase, key);
+    }
+    return new SecretSeal(key);
+  }
+
+  /** Whether values are sealed (a passphrase was given). */
+  get sealing(): boolean {
+    return this.#key !== undefined;
+  }
+
+  seal(text: string, context: string): string {
+    if (this.#key === undefined) return text;
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const sealed = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+  }
+
+  /** The value `seal` was given; ISOTYP_CONFIG_INVALID when this passphrase (or none) cannot open it. */
+  open(stored: string, context: string): string {
+    if (!stored.startsWith(SEALED)) return stored;
+    if (this.#key === undefined) {
+      throw new IsotypError(
+        'ISOTYP_CONFIG_INVALID',
+        `The stored ${kindOf(context)} is sealed and no passphrase was given.`,
+        {
+          hint: 'Start the control plane with the ISOTYP_CA_PASSPHRASE it was started with before.',
+        },
+      );
+    }
+    const bytes = Buffer.from(stored.slice(SEALED.length), 'base64url');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.#key, bytes.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new IsotypError('ISOTYP_CONFIG_INVALID', `The passphrase does not open the stored ${kindOf(context)}.`, {
+        hint: 'Start the control plane with the ISOTYP_CA_PASSPHRASE the value was sealed under; every replica needs the same one.',
+        details: { context },
+      });
+    }
+  }
+}
+
+function kindOf(context: string): string {
+  return context.startsWith('webhook:') ? 'webhook secret' : 'signing key';
+}
