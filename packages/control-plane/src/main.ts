@@ -10,7 +10,7 @@ import { WebhookDispatcher } from './events/webhook-dispatcher.js';
 import { bootstrapOrg } from './identity/bootstrap.js';
 import { type RunningServer, startServer, type TlsOptions } from './server.js';
 import { openStore } from './storage/open-store.js';
-import { SecretSeal } from './storage/sealed-secrets.js';
+import { SecretSeal, sealStoredSecrets } from './storage/sealed-secrets.js';
 import type { Store } from './storage/store.js';
 
 export interface FirstAdmin {
@@ -178,6 +178,8 @@ export async function prepareStore(options: {
     if (options.authority && config.caPassphrase !== undefined) {
       await CertificateAuthority.open(store, config.caPassphrase, (options.now ?? (() => new Date()))());
     }
+    const sealed = await sealStoredSecrets(store, SecretSeal.of(config.caPassphrase));
+    if (sealed > 0) logger.info({ sealed }, 'sealed the secrets an earlier version stored in the clear');
     return { store, bootstrapped };
   } catch (error) {
     await store.close();

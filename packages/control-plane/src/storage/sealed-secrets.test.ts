@@ -1,8 +1,21 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isIsotypError } from '@isotyp/protocol';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CA_PASSPHRASE, type LiveControlPlane, liveControlPlane } from '../test-support/live-control-plane.js';
-import { SecretSeal } from './sealed-secrets.js';
+import { resolveConfig } from '../config.js';
+import { bootstrapOrg } from '../identity/bootstrap.js';
+import { SigningKeys } from '../identity/signing-keys.js';
+import { runControlPlane } from '../main.js';
+import {
+  ADMIN_PASSWORD,
+  CA_PASSPHRASE,
+  type LiveControlPlane,
+  liveControlPlane,
+} from '../test-support/live-control-plane.js';
+import { SecretSeal, sealStoredSecrets } from './sealed-secrets.js';
+import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 function refusal(work: () => unknown): { code: string; hint: string | undefined } {
   try {
@@ -82,5 +95,73 @@ describe('the control plane at rest', () => {
     expect(bytes).not.toContain(created.secret);
     expect(bytes).not.toContain(privateHalf.d);
     expect(bytes).not.toContain(enrolment.token);
+  });
+});
+
+describe('a database written before sealing', () => {
+  it('is sealed at the next start with a passphrase, and its keys still sign people in', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'isotyp-sealing-')), 'cp.db');
+    const before = await openSqliteStore(file);
+    await before.migrate();
+    await bootstrapOrg({
+      store: before,
+      orgId: 'acme',
+      orgName: 'Acme',
+      adminEmail: 'admin@acme.test',
+      adminPassword: ADMIN_PASSWORD,
+    });
+    // What an earlier version wrote: a signing key and a webhook secret in the clear.
+    const kid = await new SigningKeys({ store: before, now: () => new Date() }).rotate();
+    await before.webhooks.create({
+      id: 'whk_old',
+      orgId: 'acme',
+      url: 'https://hooks.example.com/isotyp',
+      secret: 'whsec_kept_in_the_clear',
+      events: ['*'],
+      createdBy: 'system',
+      createdAt: new Date().toISOString(),
+    });
+    await before.close();
+
+    const config = (caPassphrase: string) =>
+      resolveConfig({
+        database: `sqlite:${file}`,
+        port: 0,
+        host: '127.0.0.1',
+        publicUrl: 'http://127.0.0.1:7300',
+        caPassphrase,
+      });
+    const running = await runControlPlane({ config: config(CA_PASSPHRASE), logger: pino({ level: 'silent' }) });
+    try {
+      const seal = SecretSeal.of(CA_PASSPHRASE);
+      const [key] = await running.store.signingKeys.list();
+      expect(key?.kid).toBe(kid);
+      expect(key?.privateJwk).toMatch(/^sealed:v1:/);
+      const hook = await running.store.webhooks.get('acme', 'whk_old');
+      expect(hook?.secret).toMatch(/^sealed:v1:/);
+      expect(seal.open(hook?.secret ?? '', 'webhook:whk_old')).toBe('whsec_kept_in_the_clear');
+      // The resealed key signs a session that the API accepts.
+      const login = await fetch(`${running.url}/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ org: 'acme', email: 'admin@acme.test', password: ADMIN_PASSWORD }),
+      });
+      expect(login.status).toBe(200);
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const whoami = await fetch(`${running.url}/v1/auth/whoami`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(whoami.status).toBe(200);
+      // Nothing left to seal the second time; another passphrase is refused before anything runs.
+      expect(await sealStoredSecrets(running.store, seal)).toBe(0);
+      await expect(sealStoredSecrets(running.store, SecretSeal.of('another-passphrase-0123'))).rejects.toMatchObject({
+        code: 'ISOTYP_CONFIG_INVALID',
+      });
+    } finally {
+      await running.close();
+    }
+    await expect(
+      runControlPlane({ config: config('another-passphrase-0123'), logger: pino({ level: 'silent' }) }),
+    ).rejects.toMatchObject({ code: 'ISOTYP_CONFIG_INVALID' });
   });
 });

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { IsotypError } from '@isotyp/protocol';
+import type { Store } from './store.js';
 
 /** How a sealed value starts in the database; anything else was stored before sealing existed. */
 const SEALED = 'sealed:v1:';
@@ -46,6 +47,11 @@ export class SecretSeal {
     return new SecretSeal(key);
   }
 
+  /** Whether `stored` was sealed (by any passphrase), rather than kept as it was. */
+  static isSealed(stored: string): boolean {
+    return stored.startsWith(SEALED);
+  }
+
   /** Whether values are sealed (a passphrase was given). */
   get sealing(): boolean {
     return this.#key !== undefined;
@@ -85,6 +91,42 @@ export class SecretSeal {
       });
     }
   }
+}
+
+/**
+ * At start, with a passphrase: seals the signing keys and webhook secrets an earlier version
+ * kept in the clear (each only if it is still what was read, so replicas starting together do
+ * not clash), and opens every sealed one — a passphrase that does not open them stops the start
+ * with ISOTYP_CONFIG_INVALID rather than failing sign-ins and deliveries later. Stored answers
+ * of retried writes are left to expire (a day). Returns how many values it sealed.
+ *
+ * @example
+ * const sealed = await sealStoredSecrets(store, SecretSeal.of(config.caPassphrase));
+ */
+export async function sealStoredSecrets(store: Store, seal: SecretSeal): Promise<number> {
+  if (!seal.sealing) return 0;
+  const values = [
+    ...(await store.signingKeys.list()).map((key) => ({
+      stored: key.privateJwk,
+      context: `signing-key:${key.kid}`,
+      reseal: (to: string) => store.signingKeys.reseal(key.kid, key.privateJwk, to),
+    })),
+    ...(await store.webhooks.all()).map((hook) => ({
+      stored: hook.secret,
+      context: `webhook:${hook.id}`,
+      reseal: (to: string) => store.webhooks.reseal(hook.id, hook.secret, to),
+    })),
+  ];
+  let sealed = 0;
+  for (const value of values) {
+    if (SecretSeal.isSealed(value.stored)) {
+      seal.open(value.stored, value.context);
+      continue;
+    }
+    await value.reseal(seal.seal(value.stored, value.context));
+    sealed++;
+  }
+  return sealed;
 }
 
 function kindOf(context: string): string {

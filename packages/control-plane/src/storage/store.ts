@@ -611,6 +611,8 @@ export interface Store {
     add(key: SigningKeyRecord): Promise<void>;
     /** Newest first, retired ones included (their public halves stay in the JWKS a while). */
     list(): Promise<SigningKeyRecord[]>;
+    /** Stores `to` as the key's private half if it is still `from` (sealing one kept in the clear). */
+    reseal(kid: string, from: string, to: string): Promise<void>;
     retire(kid: string, now: string): Promise<void>;
   };
   projects: {
@@ -692,6 +694,8 @@ export interface Store {
   };
   webhooks: {
     create(webhook: WebhookRecord): Promise<void>;
+    /** Stores `to` as the webhook's secret if it is still `from` (sealing one kept in the clear). */
+    reseal(id: string, from: string, to: string): Promise<void>;
     get(orgId: string, id: string): Promise<WebhookRecord | undefined>;
     list(orgId: string): Promise<WebhookRecord[]>;
     /** Every organisation's webhooks (what the dispatcher matches events against). */

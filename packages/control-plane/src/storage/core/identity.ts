@@ -97,6 +97,13 @@ export function identityStore({ tables: t, run }: Driver): Identity {
       add: async (key) => void (await run.insert('signingKeys', key)),
       list: () =>
         run.select('signingKeys', undefined, { orderBy: [desc(t.signingKeys.createdAt), desc(t.signingKeys.kid)] }),
+      async reseal(kid, from, to) {
+        await run.update(
+          'signingKeys',
+          { privateJwk: to },
+          allOf(eq(t.signingKeys.kid, kid), eq(t.signingKeys.privateJwk, from)),
+        );
+      },
       async retire(kid, now) {
         const set = { retiredAt: sql`coalesce(${t.signingKeys.retiredAt}, ${now})` };
         await run.update('signingKeys', set, eq(t.signingKeys.kid, kid));
