@@ -48,7 +48,8 @@ export async function runControlPlane(options: {
   peers?: WorkerPeers;
 }): Promise<RunningControlPlane> {
   const { config, logger } = options;
-  const { store, bootstrapped } = await prepareStore(options);
+  // A worker's primary prepared the store already, its secrets sealed and checked included.
+  const { store, bootstrapped } = await prepareStore({ ...options, sealing: options.peers === undefined });
   try {
     const closing: (() => Promise<void>)[] = [];
     let trustChanged: (() => Promise<void>) | undefined;
@@ -139,7 +140,9 @@ export async function runControlPlane(options: {
 /**
  * Opens and migrates the store and, on an empty database, creates the first organisation and its
  * admin (when `firstAdmin` is given; an error otherwise). With `authority`, also makes the agent CA
- * when there is none, so that processes started next (workers) do not race to make it.
+ * when there is none, so that processes started next (workers) do not race to make it. Unless
+ * `sealing` is false, seals the secrets stored in the clear and checks the passphrase opens the
+ * rest (sealStoredSecrets).
  */
 export async function prepareStore(options: {
   config: ControlPlaneConfig;
@@ -147,6 +150,7 @@ export async function prepareStore(options: {
   firstAdmin?: FirstAdmin;
   now?: () => Date;
   authority?: boolean;
+  sealing?: boolean;
 }): Promise<{ store: Store; bootstrapped: boolean }> {
   const { config, logger } = options;
   const store = await openStore(config.database);
@@ -178,7 +182,7 @@ export async function prepareStore(options: {
     if (options.authority && config.caPassphrase !== undefined) {
       await CertificateAuthority.open(store, config.caPassphrase, (options.now ?? (() => new Date()))());
     }
-    const sealed = await sealStoredSecrets(store, SecretSeal.of(config.caPassphrase));
+    const sealed = options.sealing === false ? 0 : await sealStoredSecrets(store, SecretSeal.of(config.caPassphrase));
     if (sealed > 0) logger.info({ sealed }, 'sealed the secrets an earlier version stored in the clear');
     return { store, bootstrapped };
   } catch (error) {

@@ -127,16 +127,7 @@ export class ControlPlaneClient {
     path: string,
     options: { query?: RequestOptions['query']; signal?: AbortSignal } = {},
   ): Promise<ReadableStream<Uint8Array>> {
-    try {
-      return await this.#open(path, options);
-    } catch (error) {
-      const credentials = this.#credentials;
-      if (!(isIsotypError(error) && error.code === 'ISOTYP_TOKEN_EXPIRED' && credentials.kind === 'session')) {
-        throw error;
-      }
-      await this.#refresh(credentials.session);
-      return await this.#open(path, options);
-    }
+    return this.#withFreshToken(() => this.#open(path, options));
   }
 
   async #open(
@@ -177,15 +168,20 @@ export class ControlPlaneClient {
   /** One logical call: attempts with retries, and one refresh-and-repeat on an expired token. */
   async request(method: string, path: string, options: RequestOptions): Promise<unknown> {
     const key = method === 'GET' ? undefined : (options.idempotencyKey ?? randomUUID());
+    const attempts = () => this.#attempts(method, path, options, key);
+    return options.auth === false ? attempts() : this.#withFreshToken(attempts);
+  }
+
+  /** Runs `work`, and once more after refreshing the session when its access token had expired. */
+  async #withFreshToken<T>(work: () => Promise<T>): Promise<T> {
     const credentials = this.#credentials;
     const session = credentials.kind === 'session' ? credentials.session : undefined;
     try {
-      return await this.#attempts(method, path, options, key);
+      return await work();
     } catch (error) {
       if (!(isIsotypError(error) && error.code === 'ISOTYP_TOKEN_EXPIRED' && session !== undefined)) throw error;
-      if (options.auth === false) throw error;
       await this.#refresh(session);
-      return await this.#attempts(method, path, options, key);
+      return await work();
     }
   }
 

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { type DomainEvent, domainEventSchema, IsotypError, isIsotypError } from '@isotyp/protocol';
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { z } from 'zod';
 import { type ControlPlaneClient, parseAnswer } from './client.js';
 
@@ -97,32 +98,20 @@ export async function followEvents(
   return { events, after };
 }
 
-/** Feeds the stream to an SSE parser; `handle` returns false to stop reading. */
+/** Reads the stream's server-sent events in order; `handle` returns false to stop reading. */
 async function readStream(
   body: ReadableStream<Uint8Array>,
   handle: (message: EventSourceMessage) => boolean,
 ): Promise<void> {
-  let stopped = false;
-  let failure: unknown;
-  const parser = createParser({
-    onEvent: (message) => {
-      if (stopped || failure !== undefined) return;
-      try {
-        stopped = !handle(message);
-      } catch (error) {
-        failure = error;
-      }
-    },
-  });
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
+  // TextDecoderStream's writable side is typed for any BufferSource; a response body is bytes.
+  const text = body.pipeThrough(
+    new TextDecoderStream() as unknown as { readable: ReadableStream<string>; writable: WritableStream<Uint8Array> },
+  );
+  const reader = text.pipeThrough(new EventSourceParserStream()).getReader();
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) return;
-      parser.feed(decoder.decode(value, { stream: true }));
-      if (failure !== undefined) throw failure;
-      if (stopped) return;
+      if (done || !handle(value)) return;
     }
   } finally {
     // Ends the request when reading stops early (a limit, a bad event); a no-op once it ended.

@@ -150,22 +150,17 @@ const changeState = z.looseObject({ state: z.string() });
  * A run that stopped before claiming the change (refused, say, or the database unreachable)
  * while the change is `applying` under this principal's own claim from an earlier run whose
  * answer was lost: the change stays `applying` until this principal applies it or a person ends
- * it, which the error alone would not say — so its hint does. Whose claim it is, is asked by
- * sending the claim again under applyClaimKey: the control plane replays it to the principal
- * that holds it and answers anyone else 409, and a change not `applying` is not claimed, since
- * the state is read first. Anything else (no such claim, the control plane not answering)
- * leaves the error as it was.
+ * it, which the error alone would not say — so its hint does. Whose claim it is, claimChange
+ * finds out: the control plane replays the claim to the principal that holds it and answers
+ * anyone else 409. The state is read first, so a change not `applying` is never claimed here.
+ * Anything else (no such claim, the control plane not answering) leaves the error as it was.
  */
 async function withHeldClaim(client: ControlPlaneClient, changeId: string, error: unknown): Promise<unknown> {
   if (!isIsotypError(error)) return error;
-  const id = encodeURIComponent(changeId);
   try {
-    const { state } = await client.get(`/v1/changes/${id}`, changeState);
+    const { state } = await client.get(`/v1/changes/${encodeURIComponent(changeId)}`, changeState);
     if (state !== 'applying') return error;
-    await client.post(`/v1/changes/${id}/transitions`, { to: 'applying' }, z.unknown(), {
-      idempotencyKey: applyClaimKey(changeId),
-      retry: false,
-    });
+    await claimChange(client, changeId);
   } catch {
     return error;
   }
