@@ -120,7 +120,9 @@ describe('agent enrolment', () => {
     expect(cert.verify(new X509Certificate(ca.certificatePem).publicKey)).toBe(true);
     expect(cert.checkIssued(new X509Certificate(ca.certificatePem))).toBe(true);
     expect(cert.subjectAltName).toBe('DNS:cp.acme.test, IP Address:127.0.0.1');
-    expect(cert.serialNumber.toLowerCase()).toBe(issued.serial.toLowerCase());
+    // Node drops the 00 that DER puts before a serial whose top bit is set (1 in 256 serials).
+    const serial = (hex: string) => hex.toLowerCase().replace(/^(00)+/, '');
+    expect(serial(cert.serialNumber)).toBe(serial(issued.serial));
     expect(Date.parse(cert.validTo)).toBe(Math.floor(issued.notAfter.getTime() / 1000) * 1000);
     expect(issued.notAfter.getTime() - now.getTime()).toBe(2 * 3600 * 1000);
     // What node-forge's own certificate of the key would say: its extensions, and the key
