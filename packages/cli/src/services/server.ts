@@ -160,9 +160,13 @@ function tracingSettings(options: ServerOptions, env: NodeJS.ProcessEnv) {
  * Deployments set ISOTYP_CA_PASSPHRASE from their secret store instead (PostgreSQL requires it).
  */
 function embeddedCaPassphrase(database: string): string | undefined {
-  const path = sqliteFile(database);
-  if (path === undefined || privateSqlite(database)) return undefined;
-  const file = `${path}.ca-passphrase`;
+  const file = passphraseFile(database);
+  if (file === undefined) return undefined;
+  if (existsSync(`${file}${UNFINISHED}`)) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', 'A change of the server passphrase did not finish.', {
+      hint: `Run isotyp server rotate-passphrase --db ${database} again to finish it, then start the server.`,
+    });
+  }
   if (!existsSync(file)) {
     try {
       writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
@@ -173,3 +177,12 @@ function embeddedCaPassphrase(database: string): string | undefined {
   }
   return readFileSync(file, 'utf8').trim();
 }
+
+/** Where the embedded default keeps its passphrase: beside a SQLite file; none for other stores. */
+export function passphraseFile(database: string): string | undefined {
+  const path = sqliteFile(database);
+  return path === undefined || privateSqlite(database) ? undefined : `${path}.ca-passphrase`;
+}
+
+/** Beside the passphrase file, the new passphrase while a rotation runs (see rotateServerPassphrase). */
+export const UNFINISHED = '.new';

@@ -39,16 +39,15 @@ export class CertificateAuthority {
 
   private constructor(record: CertificateAuthorityRecord, passphrase: string) {
     this.id = record.id;
-    const key = forge.pki.decryptRsaPrivateKey(record.encryptedKeyPem, passphrase);
-    if (key === null) {
-      throw new IsotypError('ISOTYP_CONFIG_INVALID', 'The CA passphrase does not decrypt the stored CA key.', {
-        hint: 'Start the control plane with the ISOTYP_CA_PASSPHRASE it was first started with.',
-      });
-    }
-    this.#key = key;
+    this.#key = decryptCaKey(record.encryptedKeyPem, passphrase);
     this.#certificate = forge.pki.certificateFromPem(record.certificatePem);
     this.certificatePem = record.certificatePem;
     this.fingerprint = new X509Certificate(record.certificatePem).fingerprint256;
+  }
+
+  /** A stored CA key, encrypted under `to` instead of `from` (a new passphrase). */
+  static reencryptKey(encryptedKeyPem: string, from: string, to: string): string {
+    return encryptCaKey(decryptCaKey(encryptedKeyPem, from), to);
   }
 
   /** The CA of a stored record, its key decrypted with `passphrase`. */
@@ -218,6 +217,20 @@ export function agentUri(orgId: string, agentId: string): string {
   return `urn:isotyp:agent:${orgId}:${agentId}`;
 }
 
+function decryptCaKey(encryptedKeyPem: string, passphrase: string): forge.pki.rsa.PrivateKey {
+  const key = forge.pki.decryptRsaPrivateKey(encryptedKeyPem, passphrase);
+  if (key === null) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', 'The CA passphrase does not decrypt the stored CA key.', {
+      hint: 'Start the control plane with the ISOTYP_CA_PASSPHRASE it was first started with.',
+    });
+  }
+  return key;
+}
+
+function encryptCaKey(key: forge.pki.rsa.PrivateKey, passphrase: string): string {
+  return forge.pki.encryptRsaPrivateKey(key, passphrase, { algorithm: 'aes256' });
+}
+
 function newCa(passphrase: string, now: Date): CertificateAuthorityRecord {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const key = forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString());
@@ -242,7 +255,7 @@ function newCa(passphrase: string, now: Date): CertificateAuthorityRecord {
   return {
     id: CA_ID,
     certificatePem: forge.pki.certificateToPem(cert),
-    encryptedKeyPem: forge.pki.encryptRsaPrivateKey(key, passphrase, { algorithm: 'aes256' }),
+    encryptedKeyPem: encryptCaKey(key, passphrase),
     createdAt: now.toISOString(),
     notAfter: cert.validity.notAfter.toISOString(),
   };

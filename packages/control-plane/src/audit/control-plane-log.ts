@@ -12,6 +12,7 @@ import {
   toBase64Url,
   toHex,
 } from '@isotyp/protocol';
+import { LOG_KEY_CONTEXT, SecretSeal } from '../storage/sealed-secrets.js';
 import type { AuditEntryRecord, LogKeyRecord, Store } from '../storage/store.js';
 import { MerkleCache } from './merkle-cache.js';
 
@@ -23,6 +24,8 @@ export interface ControlPlaneLogOptions {
   /** The public URL; its host names the log (`isotyp.control-plane/<host>`) when the key is made. */
   publicUrl: string;
   now?: () => Date;
+  /** Seals the key's private seed in the store (the server passphrase's); kept as it is without one. */
+  seal?: SecretSeal;
 }
 
 export interface SignedCheckpoint {
@@ -64,6 +67,7 @@ export class ControlPlaneLog {
   readonly #store: Store;
   readonly #publicUrl: string;
   readonly #now: () => Date;
+  readonly #seal: SecretSeal;
   readonly #cache = new MerkleCache();
   #key: Promise<LogKey> | undefined;
   #chain: Promise<unknown> = Promise.resolve();
@@ -73,6 +77,7 @@ export class ControlPlaneLog {
     this.#store = options.store;
     this.#publicUrl = options.publicUrl;
     this.#now = options.now ?? (() => new Date());
+    this.#seal = options.seal ?? SecretSeal.of(undefined);
   }
 
   /** The log key's name and vkey line (what agents and auditors pin). */
@@ -157,13 +162,13 @@ export class ControlPlaneLog {
         id: 'audit-log',
         name: logOrigin(this.#publicUrl),
         publicKey: toBase64Url(fresh.publicKey),
-        seed: toBase64Url(fresh.secretKey.subarray(0, SEED_BYTES)),
+        seed: this.#seal.seal(toBase64Url(fresh.secretKey.subarray(0, SEED_BYTES)), LOG_KEY_CONTEXT),
         createdAt: this.#now().toISOString(),
       };
       // Another replica may have made one meanwhile: everyone signs with the stored winner.
       record = await this.#store.audit.initLogKey(candidate);
     }
-    const pair = keyPairFromSeed(fromBase64Url(record.seed, SEED_BYTES));
+    const pair = keyPairFromSeed(fromBase64Url(this.#seal.open(record.seed, LOG_KEY_CONTEXT), SEED_BYTES));
     if (toBase64Url(pair.publicKey) !== record.publicKey) {
       throw new IsotypError('ISOTYP_CONFIG_INVALID', "The stored audit log key's halves do not match.", {
         hint: 'The audit_log_keys row was altered; restore it from a backup.',

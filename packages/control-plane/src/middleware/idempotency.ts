@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalize, IDEMPOTENCY_KEY_PATTERN, IsotypError } from '@isotyp/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type AppEnv, principalKey } from '../context.js';
-import { SecretSeal } from '../storage/sealed-secrets.js';
+import { idempotencyContext, SecretSeal } from '../storage/sealed-secrets.js';
 import type { Store } from '../storage/store.js';
 import { jsonBodyOf } from './json-body.js';
 import { requestLogger } from './request-id.js';
@@ -61,7 +61,7 @@ export function idempotency({
     const principal = c.get('principal');
     if (!principal) return next();
     const owner = principalKey(principal);
-    const context = `idempotency:${owner}:${key}`;
+    const context = idempotencyContext(owner, key);
     const claim = await store.idempotency.claim(owner, key, requestHash(c), now().toISOString());
     switch (claim.kind) {
       case 'claimed':

@@ -8,6 +8,7 @@ import type { AppEnv, Principal } from '../context.js';
 import { authorize, canAnywhere, type Permission } from '../identity/rbac.js';
 import { objectId } from '../identity/schemas.js';
 import { requestLogger } from '../middleware/request-id.js';
+import { SecretSeal } from '../storage/sealed-secrets.js';
 import type { AgentCheckpointRecord, AuditEntryRecord, Store } from '../storage/store.js';
 import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
 
@@ -83,7 +84,12 @@ function parseEntity(text: string): { kind: string; id: string } {
 export function auditRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
-  const log = new ControlPlaneLog({ store, publicUrl: deps.config.publicUrl, now });
+  const log = new ControlPlaneLog({
+    store,
+    publicUrl: deps.config.publicUrl,
+    now,
+    seal: SecretSeal.of(deps.config.caPassphrase),
+  });
   const app = createRouter();
 
   app.openapi(

@@ -2,7 +2,7 @@ import { IsotypError } from '@isotyp/protocol';
 import { redactUrl } from './core/errors.js';
 import { openPostgresStore } from './postgres/postgres-store.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
-import type { Store } from './store.js';
+import type { OpenStoreOptions, Store } from './store.js';
 
 /**
  * Opens the store a database URL names: `sqlite:<path>` (`sqlite::memory:` for a throwaway
@@ -13,13 +13,13 @@ import type { Store } from './store.js';
  * const store = await openStore(config.database);
  * await store.migrate();
  */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const path = sqliteFile(url);
   if (path !== undefined) {
     if (path === '') throw invalid(url, 'The sqlite: URL names no file.');
-    return openSqliteStore(path);
+    return openSqliteStore(path, options);
   }
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgresStore(url);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgresStore(url, options);
   throw invalid(url, 'The database URL names no supported database.');
 }
 

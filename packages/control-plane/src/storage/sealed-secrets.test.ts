@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isIsotypError } from '@isotyp/protocol';
+import { generateKeyPair, isIsotypError, SEED_BYTES, toBase64, toBase64Url } from '@isotyp/protocol';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config.js';
@@ -14,7 +14,7 @@ import {
   type LiveControlPlane,
   liveControlPlane,
 } from '../test-support/live-control-plane.js';
-import { SecretSeal, sealStoredSecrets } from './sealed-secrets.js';
+import { LOG_KEY_CONTEXT, SecretSeal, sealStoredSecrets } from './sealed-secrets.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 function refusal(work: () => unknown): { code: string; hint: string | undefined } {
@@ -77,6 +77,8 @@ describe('the control plane at rest', () => {
     expect(replayed.body.secret).toBe(created.secret);
     const enrolment = await cp.ok('POST', '/v1/agents/enrolment-tokens', { token: admin, body: { name: 'edge-1' } });
     expect(enrolment.token).toEqual(expect.any(String));
+    // The first checkpoint makes the audit log's key.
+    await cp.ok('GET', '/v1/audit/checkpoint', { token: admin });
 
     const store = cp.server.store;
     const stored = await store.webhooks.get('acme', created.id);
@@ -85,6 +87,10 @@ describe('the control plane at rest', () => {
     expect(key?.privateJwk).toMatch(/^sealed:v1:/);
     const privateHalf = JSON.parse(SecretSeal.of(CA_PASSPHRASE).open(key?.privateJwk ?? '', `signing-key:${key?.kid}`));
     expect(privateHalf.d).toEqual(expect.any(String));
+    const logKey = await store.audit.logKey();
+    expect(logKey?.seed).toMatch(/^sealed:v1:/);
+    const logSeed = SecretSeal.of(CA_PASSPHRASE).open(logKey?.seed ?? '', LOG_KEY_CONTEXT);
+    expect(logSeed).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     // The file itself (and its write-ahead log): no secret shown once appears anywhere in it.
     const bytes = [cp.databaseFile, `${cp.databaseFile}-wal`]
@@ -94,6 +100,7 @@ describe('the control plane at rest', () => {
     expect(bytes).toContain(created.id);
     expect(bytes).not.toContain(created.secret);
     expect(bytes).not.toContain(privateHalf.d);
+    expect(bytes).not.toContain(logSeed);
     expect(bytes).not.toContain(enrolment.token);
   });
 });
@@ -119,6 +126,15 @@ describe('a database written before sealing', () => {
       secret: 'whsec_kept_in_the_clear',
       events: ['*'],
       createdBy: 'system',
+      createdAt: new Date().toISOString(),
+    });
+    // And the audit log's key, its seed in the clear.
+    const pair = generateKeyPair();
+    const logKey = await before.audit.initLogKey({
+      id: 'audit-log',
+      name: 'isotyp.control-plane/127.0.0.1:7300',
+      publicKey: toBase64Url(pair.publicKey),
+      seed: toBase64Url(pair.secretKey.subarray(0, SEED_BYTES)),
       createdAt: new Date().toISOString(),
     });
     await before.close();
@@ -152,6 +168,14 @@ describe('a database written before sealing', () => {
         headers: { authorization: `Bearer ${accessToken}` },
       });
       expect(whoami.status).toBe(200);
+      // The log key is sealed, and still the key the log signs with.
+      const sealedLogKey = await running.store.audit.logKey();
+      expect(sealedLogKey?.seed).toMatch(/^sealed:v1:/);
+      expect(seal.open(sealedLogKey?.seed ?? '', LOG_KEY_CONTEXT)).toBe(logKey.seed);
+      const published = await fetch(`${running.url}/v1/audit/log-key`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      expect(await published.json()).toMatchObject({ publicKey: toBase64(pair.publicKey) });
       // Nothing left to seal the second time; another passphrase is refused before anything runs.
       expect(await sealStoredSecrets(running.store, seal)).toBe(0);
       await expect(sealStoredSecrets(running.store, SecretSeal.of('another-passphrase-0123'))).rejects.toMatchObject({

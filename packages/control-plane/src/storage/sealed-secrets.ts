@@ -93,19 +93,25 @@ export class SecretSeal {
   }
 }
 
+/** The associated data of the audit log key's seed (the log has one key). */
+export const LOG_KEY_CONTEXT = 'audit-log-key';
+
+/** A secret as the store holds it, what it is bound to, and how to store it sealed anew. */
+export interface StoredSecret {
+  stored: string;
+  context: string;
+  /** Stores `to` in its place if it is still what was read; false when it changed meanwhile. */
+  reseal(to: string): Promise<boolean>;
+}
+
 /**
- * At start, with a passphrase: seals the signing keys and webhook secrets an earlier version
- * kept in the clear (each only if it is still what was read, so replicas starting together do
- * not clash), and opens every sealed one — a passphrase that does not open them stops the start
- * with ISOTYP_CONFIG_INVALID rather than failing sign-ins and deliveries later. Stored answers
- * of retried writes are left to expire (a day). Returns how many values it sealed.
- *
- * @example
- * const sealed = await sealStoredSecrets(store, SecretSeal.of(config.caPassphrase));
+ * Every secret the control plane keeps sealed: its JWT signing keys, the webhooks' signing
+ * secrets and the audit log's key — and, with `answers`, the stored answers of retried writes
+ * (which may carry a token just issued).
  */
-export async function sealStoredSecrets(store: Store, seal: SecretSeal): Promise<number> {
-  if (!seal.sealing) return 0;
-  const values = [
+export async function storedSecrets(store: Store, { answers = false } = {}): Promise<StoredSecret[]> {
+  const logKey = await store.audit.logKey();
+  return [
     ...(await store.signingKeys.list()).map((key) => ({
       stored: key.privateJwk,
       context: `signing-key:${key.kid}`,
@@ -116,19 +122,55 @@ export async function sealStoredSecrets(store: Store, seal: SecretSeal): Promise
       context: `webhook:${hook.id}`,
       reseal: (to: string) => store.webhooks.reseal(hook.id, hook.secret, to),
     })),
+    ...(logKey === undefined
+      ? []
+      : [
+          {
+            stored: logKey.seed,
+            context: LOG_KEY_CONTEXT,
+            reseal: (to: string) => store.audit.resealLogKey(logKey.seed, to),
+          },
+        ]),
+    ...(answers ? await store.idempotency.answers() : []).map((answer) => ({
+      stored: answer.body,
+      context: idempotencyContext(answer.principal, answer.key),
+      reseal: (to: string) => store.idempotency.reseal(answer.principal, answer.key, answer.body, to),
+    })),
   ];
+}
+
+/** The associated data of a stored answer: the principal and the key it answers. */
+export function idempotencyContext(principal: string, key: string): string {
+  return `idempotency:${principal}:${key}`;
+}
+
+/**
+ * At start, with a passphrase: seals the signing keys, webhook secrets and audit log key an
+ * earlier version kept in the clear (each only if it is still what was read, so replicas
+ * starting together do not clash), and opens every sealed one — a passphrase that does not open
+ * them stops the start with ISOTYP_CONFIG_INVALID rather than failing sign-ins, deliveries and
+ * checkpoints later. Stored answers of retried writes are left to expire (a day). Returns how
+ * many values it sealed.
+ *
+ * @example
+ * const sealed = await sealStoredSecrets(store, SecretSeal.of(config.caPassphrase));
+ */
+export async function sealStoredSecrets(store: Store, seal: SecretSeal): Promise<number> {
+  if (!seal.sealing) return 0;
   let sealed = 0;
-  for (const value of values) {
+  for (const value of await storedSecrets(store)) {
     if (SecretSeal.isSealed(value.stored)) {
       seal.open(value.stored, value.context);
       continue;
     }
-    await value.reseal(seal.seal(value.stored, value.context));
-    sealed++;
+    if (await value.reseal(seal.seal(value.stored, value.context))) sealed++;
   }
   return sealed;
 }
 
 function kindOf(context: string): string {
-  return context.startsWith('webhook:') ? 'webhook secret' : 'signing key';
+  if (context.startsWith('webhook:')) return 'webhook secret';
+  if (context === LOG_KEY_CONTEXT) return 'audit log key';
+  if (context.startsWith('idempotency:')) return 'answer of a retried write';
+  return 'signing key';
 }

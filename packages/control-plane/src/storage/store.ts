@@ -498,6 +498,16 @@ export interface AuditPage {
   limit?: number;
 }
 
+export interface OpenStoreOptions {
+  /**
+   * For maintenance that no running control plane may see half done (a new passphrase): refused
+   * with ISOTYP_CONFLICT while any other control plane process has the database open. SQLite then
+   * keeps every other process out until the store closes; on PostgreSQL, control planes are known
+   * by their connections' application_name, and one started meanwhile is not kept out.
+   */
+  alone?: boolean;
+}
+
 /** A table of the store, by the name `Stored` gives it (what `stamp` takes). */
 export type StoreTable = TableName;
 
@@ -576,6 +586,8 @@ export interface Store {
     list(): Promise<CertificateAuthorityRecord[]>;
     /** Marks a CA retired (no new certificates from it); false when it already was, or is unknown. */
     retire(id: string, at: string): Promise<boolean>;
+    /** Stores `to` as the CA's encrypted key if it is still `from` (a new passphrase); false otherwise. */
+    rekey(id: string, from: string, to: string): Promise<boolean>;
   };
   enrolmentTokens: {
     create(token: EnrolmentTokenRecord): Promise<void>;
@@ -611,8 +623,8 @@ export interface Store {
     add(key: SigningKeyRecord): Promise<void>;
     /** Newest first, retired ones included (their public halves stay in the JWKS a while). */
     list(): Promise<SigningKeyRecord[]>;
-    /** Stores `to` as the key's private half if it is still `from` (sealing one kept in the clear). */
-    reseal(kid: string, from: string, to: string): Promise<void>;
+    /** Stores `to` as the key's private half if it is still `from` (sealing it, or under a new passphrase); false otherwise. */
+    reseal(kid: string, from: string, to: string): Promise<boolean>;
     retire(kid: string, now: string): Promise<void>;
   };
   projects: {
@@ -694,8 +706,8 @@ export interface Store {
   };
   webhooks: {
     create(webhook: WebhookRecord): Promise<void>;
-    /** Stores `to` as the webhook's secret if it is still `from` (sealing one kept in the clear). */
-    reseal(id: string, from: string, to: string): Promise<void>;
+    /** Stores `to` as the webhook's secret if it is still `from` (sealing it, or under a new passphrase); false otherwise. */
+    reseal(id: string, from: string, to: string): Promise<boolean>;
     get(orgId: string, id: string): Promise<WebhookRecord | undefined>;
     list(orgId: string): Promise<WebhookRecord[]>;
     /** Every organisation's webhooks (what the dispatcher matches events against). */
@@ -764,6 +776,8 @@ export interface Store {
     logKey(): Promise<LogKeyRecord | undefined>;
     /** Stores `key` unless one exists, and returns the stored key (racing replicas all get the winner's). */
     initLogKey(key: LogKeyRecord): Promise<LogKeyRecord>;
+    /** Stores `to` as the log key's seed if it is still `from` (sealing it, or under a new passphrase); false otherwise. */
+    resealLogKey(from: string, to: string): Promise<boolean>;
   };
   /** Accepted agent checkpoints; append-only like the audit log. */
   agentCheckpoints: {
@@ -784,6 +798,10 @@ export interface Store {
      */
     claim(principal: string, key: string, requestHash: string, now: string): Promise<IdempotencyClaim>;
     complete(principal: string, key: string, status: number, body: string): Promise<void>;
+    /** Every stored answer (keys still pending have none). */
+    answers(): Promise<{ principal: string; key: string; body: string }[]>;
+    /** Stores `to` as the answer's body if it is still `from` (under a new passphrase); false otherwise. */
+    reseal(principal: string, key: string, from: string, to: string): Promise<boolean>;
     /** Forgets a claim whose request failed before answering, so a retry can run. */
     release(principal: string, key: string): Promise<void>;
     /**

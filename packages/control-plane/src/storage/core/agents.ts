@@ -25,6 +25,11 @@ export function agentStore({ tables: t, run }: Driver): Agents {
         const where = allOf(eq(t.certificateAuthorities.id, id), isNull(t.certificateAuthorities.retiredAt));
         return (await run.update('certificateAuthorities', { retiredAt: at }, where)).length > 0;
       },
+      async rekey(id, from, to) {
+        const ca = t.certificateAuthorities;
+        const where = allOf(eq(ca.id, id), eq(ca.encryptedKeyPem, from));
+        return (await run.update('certificateAuthorities', { encryptedKeyPem: to }, where)).length > 0;
+      },
     },
     enrolmentTokens: {
       create: async (token) => void (await run.insert('enrolmentTokens', token)),

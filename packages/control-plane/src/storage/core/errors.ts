@@ -116,3 +116,10 @@ export function redactUrl(url: string): string {
   const at = url.lastIndexOf('@');
   return params(at === -1 ? url : `***${url.slice(at)}`);
 }
+
+/** What a store opened `alone` answers when another control plane has the database open. */
+export function inUse(what: string): IsotypError {
+  return new IsotypError('ISOTYP_CONFLICT', `Another process has the control plane's database open (${what}).`, {
+    hint: 'Stop every control plane using this database (each replica and worker), then run the command again.',
+  });
+}

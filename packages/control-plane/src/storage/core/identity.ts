@@ -98,11 +98,8 @@ export function identityStore({ tables: t, run }: Driver): Identity {
       list: () =>
         run.select('signingKeys', undefined, { orderBy: [desc(t.signingKeys.createdAt), desc(t.signingKeys.kid)] }),
       async reseal(kid, from, to) {
-        await run.update(
-          'signingKeys',
-          { privateJwk: to },
-          allOf(eq(t.signingKeys.kid, kid), eq(t.signingKeys.privateJwk, from)),
-        );
+        const where = allOf(eq(t.signingKeys.kid, kid), eq(t.signingKeys.privateJwk, from));
+        return (await run.update('signingKeys', { privateJwk: to }, where)).length > 0;
       },
       async retire(kid, now) {
         const set = { retiredAt: sql`coalesce(${t.signingKeys.retiredAt}, ${now})` };

@@ -48,6 +48,10 @@ export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
         if (stored === undefined) throw new Error('The audit log key vanished right after it was stored.');
         return stored;
       },
+      async resealLogKey(from, to) {
+        const where = allOf(eq(t.auditLogKeys.id, LOG_KEY_ID), eq(t.auditLogKeys.seed, from));
+        return (await run.update('auditLogKeys', { seed: to }, where)).length > 0;
+      },
     },
     agentCheckpoints: {
       latest: (orgId, agentId) =>
@@ -74,6 +78,19 @@ export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
       },
       async complete(principal, key, status, body) {
         await run.update('idempotencyKeys', { status, body }, keyOf(principal, key));
+      },
+      async answers() {
+        const rows = await run.select('idempotencyKeys', isNotNull(k.body), {
+          orderBy: [asc(k.principal), asc(k.key)],
+        });
+        return rows.flatMap((row) =>
+          row.body === undefined ? [] : [{ principal: row.principal, key: row.key, body: row.body }],
+        );
+      },
+      async reseal(principal, key, from, to) {
+        return (
+          (await run.update('idempotencyKeys', { body: to }, allOf(keyOf(principal, key), eq(k.body, from)))).length > 0
+        );
       },
       async release(principal, key) {
         // Only a pending claim: an answered key must keep replaying its answer.

@@ -24,9 +24,8 @@ export function webhookStore(driver: Driver): Webhooks {
   return {
     webhooks: {
       create: async (webhook) => void (await run.insert('webhooks', webhook)),
-      async reseal(id, from, to) {
-        await run.update('webhooks', { secret: to }, allOf(eq(w.id, id), eq(w.secret, from)));
-      },
+      reseal: async (id, from, to) =>
+        (await run.update('webhooks', { secret: to }, allOf(eq(w.id, id), eq(w.secret, from)))).length > 0,
       get: (orgId, id) => first(run.select('webhooks', allOf(eq(w.orgId, orgId), eq(w.id, id)))),
       list: (orgId) => run.select('webhooks', eq(w.orgId, orgId), { orderBy: [asc(w.createdAt), asc(w.id)] }),
       all: () => run.select('webhooks', undefined, { orderBy: [asc(w.id)] }),

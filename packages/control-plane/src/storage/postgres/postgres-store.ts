@@ -5,10 +5,10 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { createStore } from '../core/create-store.js';
 import { type Driver, wrapRunner } from '../core/driver.js';
-import { failureToError, redactUrl } from '../core/errors.js';
+import { failureToError, inUse, redactUrl } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
 import { TransactionScope } from '../core/transaction-scope.js';
-import type { Store } from '../store.js';
+import type { OpenStoreOptions, Store } from '../store.js';
 import { classify, connectFailure } from './postgres-errors.js';
 import { postgresRunner, tables } from './postgres-runner.js';
 import { auditEntries, schemaVersions, targets } from './schema.js';
@@ -21,10 +21,17 @@ const LOCK_NAMESPACE = 0x49_53_4f_54; // "ISOT"
 const MIGRATE_LOCK = `${LOCK_NAMESPACE}, 1`;
 const AUDIT_LOCK = `${LOCK_NAMESPACE}, 2`;
 
-export interface PostgresStoreOptions {
+export interface PostgresStoreOptions extends OpenStoreOptions {
   /** Pool size (default 10). */
   max?: number;
 }
+
+/**
+ * What a control plane's connections are called (application_name), so that a store opened
+ * `alone` can see whether any other is connected; maintenance connections carry the other name.
+ */
+const SERVING = 'isotyp-control-plane';
+const MAINTENANCE = 'isotyp-maintenance';
 
 /**
  * A Store on PostgreSQL. Any number of replicas may share the database: every check-and-write
@@ -36,19 +43,40 @@ export interface PostgresStoreOptions {
  */
 export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
   // UTC sessions: timestamptz comes back as `…+00`, which schema.ts turns into an ISO string.
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, options: '-c TimeZone=UTC' });
+  const application_name = options.alone ? MAINTENANCE : SERVING;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.max ?? 10,
+    options: '-c TimeZone=UTC',
+    application_name,
+  });
   // An idle connection dropped by the server must not crash the process; the next query that
   // needs one fails instead, and is reported as ISOTYP_UNAVAILABLE.
   pool.on('error', () => {});
+  let others = 0;
   try {
     await pool.query('SELECT 1');
+    if (options.alone) others = await serving(pool);
   } catch (error) {
     await pool.end().catch(() => {});
     throw connectFailure(error, redactUrl(url));
   }
-  const follower = new WriteFollower(url);
+  if (others > 0) {
+    await pool.end().catch(() => {});
+    throw inUse(`${others} connection${others === 1 ? '' : 's'} named ${SERVING}`);
+  }
+  const follower = new WriteFollower(url, application_name);
   await follower.start();
   return createStore(postgresDriver(pool, drizzle({ client: pool }), follower));
+}
+
+/** How many connections to this database are a control plane's (visible to any role). */
+async function serving(pool: pg.Pool): Promise<number> {
+  const answer = await pool.query<{ others: number }>(
+    'SELECT count(*)::int AS others FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1',
+    [SERVING],
+  );
+  return answer.rows[0]?.others ?? 0;
 }
 
 /** The channel the tables' triggers notify (drizzle/postgres/0003_store_change_notifications.sql). */
@@ -65,6 +93,7 @@ const RELISTEN_MS = [100, 500, 1000, 5000];
  */
 class WriteFollower {
   readonly #url: string;
+  readonly #name: string;
   readonly #counts = new Map<string, number>();
   #client: pg.Client | undefined;
   #epoch = 0;
@@ -72,8 +101,10 @@ class WriteFollower {
   #closed = false;
   #retry: NodeJS.Timeout | undefined;
 
-  constructor(url: string) {
+  /** The connection's application_name (see SERVING). */
+  constructor(url: string, name: string) {
     this.#url = url;
+    this.#name = name;
   }
 
   /** The epoch and each table's count of notifications, or undefined while not listening. */
@@ -86,7 +117,7 @@ class WriteFollower {
 
   /** Listens; never throws (a store without a follower still works, only uncached). */
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url });
+    const client = new pg.Client({ connectionString: this.#url, application_name: this.#name });
     let gone = false;
     const lost = () => {
       // 'error' and 'end' both come for one loss: one retry for it.

@@ -6,10 +6,10 @@ import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { createStore } from '../core/create-store.js';
 import { type Driver, type Runner, wrapRunner } from '../core/driver.js';
-import { driverError, type Failure, failureToError } from '../core/errors.js';
+import { driverError, type Failure, failureToError, inUse } from '../core/errors.js';
 import { auditEntryAt } from '../core/records.js';
 import { TransactionScope } from '../core/transaction-scope.js';
-import type { Store } from '../store.js';
+import type { OpenStoreOptions, Store } from '../store.js';
 import { auditEntries, schemaVersions, targets } from './schema.js';
 import { sqliteRunner, tables } from './sqlite-runner.js';
 
@@ -27,20 +27,39 @@ const BUSY_TIMEOUT_MS = 5000;
  * const store = await openSqliteStore('./isotyp-cp.db');
  * await store.migrate();
  */
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(path: string, options: OpenStoreOptions = {}): Promise<Store> {
   let sqlite: Database.Database;
   try {
     sqlite = new Database(path);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (error) {
     throw new IsotypError('ISOTYP_CONFIG_INVALID', `Cannot open the SQLite database ${path}.`, {
       hint: 'Check that the directory exists and is writable by the control plane.',
       cause: error,
     });
   }
+  if (options.alone) holdAlone(sqlite, path);
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return createStore(sqliteDriver(sqlite, drizzle({ client: reusingStatements(sqlite) })));
+}
+
+/**
+ * Takes the file for this connection alone until it closes: in EXCLUSIVE locking mode the first
+ * write transaction's lock is never given back, and it cannot be had while another connection
+ * (every open one holds a shared lock in WAL mode) has the file open — which is the check.
+ */
+function holdAlone(sqlite: Database.Database, path: string): void {
+  sqlite.pragma('locking_mode = EXCLUSIVE');
+  // At once: waiting would only wait for a server that stays up.
+  sqlite.pragma('busy_timeout = 0');
+  try {
+    sqlite.exec('BEGIN EXCLUSIVE; COMMIT');
+  } catch (error) {
+    sqlite.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw inUse(path);
+    throw error;
+  }
 }
 
 /** Statements kept compiled, by SQL text; the queries are few and repeat on every request. */

@@ -44,6 +44,10 @@ export function agentCases(store: CurrentStore): void {
       expect(await store().authorities.create(ca)).toBe(true);
       expect(await store().authorities.create({ ...ca, certificatePem: 'OTHER' })).toBe(false);
       expect(await store().authorities.active()).toStrictEqual(ca);
+      // A new passphrase re-encrypts the key, only from what it is.
+      expect(await store().authorities.rekey('ca_1', 'NOT-THE-KEY', 'KEY-2')).toBe(false);
+      expect(await store().authorities.rekey('ca_1', 'KEY', 'KEY-2')).toBe(true);
+      expect(await store().authorities.active()).toStrictEqual({ ...ca, encryptedKeyPem: 'KEY-2' });
     });
 
     it('keeps the latest heartbeat per agent, written many at once', async () => {

@@ -199,8 +199,8 @@ export function identityCases(store: CurrentStore): void {
       ]);
       await rejectsWith(store().signingKeys.add(key('k1', at(5))), 'ISOTYP_CONFLICT');
       // Resealed only while still what was read: a second replica doing the same changes nothing.
-      await store().signingKeys.reseal('k2', '{"d":"x"}', 'sealed:v1:first');
-      await store().signingKeys.reseal('k2', '{"d":"x"}', 'sealed:v1:second');
+      expect(await store().signingKeys.reseal('k2', '{"d":"x"}', 'sealed:v1:first')).toBe(true);
+      expect(await store().signingKeys.reseal('k2', '{"d":"x"}', 'sealed:v1:second')).toBe(false);
       expect((await store().signingKeys.list())[0]?.privateJwk).toBe('sealed:v1:first');
     });
   });

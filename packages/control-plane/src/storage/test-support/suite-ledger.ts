@@ -46,6 +46,11 @@ export function ledgerCases(store: CurrentStore): void {
         body: '{"id":"chg_1"}',
       });
       expect(await idempotency.claim('usr_1', 'k1', 'hash-b', at(2))).toEqual({ kind: 'mismatch' });
+      // Answers (not pending claims) are listed, and sealed anew only from what they are.
+      expect(await idempotency.answers()).toEqual([{ principal: 'usr_1', key: 'k1', body: '{"id":"chg_1"}' }]);
+      expect(await idempotency.reseal('usr_1', 'k1', 'other', 'sealed:v1:x')).toBe(false);
+      expect(await idempotency.reseal('usr_1', 'k1', '{"id":"chg_1"}', 'sealed:v1:x')).toBe(true);
+      expect(await idempotency.claim('usr_1', 'k1', 'hash-a', at(3))).toMatchObject({ body: 'sealed:v1:x' });
     });
 
     it('releases a pending claim for a retry, but never an answered one', async () => {

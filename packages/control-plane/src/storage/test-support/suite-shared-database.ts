@@ -88,11 +88,16 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
       const checkpoint = agentCheckpoint(s.orgId, 'ag_1', 1);
       await store.agentCheckpoints.append(checkpoint);
       await expect(shared().exec(`UPDATE audit_log_keys SET public_key = 'forged'`)).rejects.toThrow(/append-only/);
+      await expect(shared().exec(`UPDATE audit_log_keys SET name = 'forged'`)).rejects.toThrow(/append-only/);
       await expect(shared().exec('DELETE FROM audit_log_keys')).rejects.toThrow(/append-only/);
       await expect(shared().exec('UPDATE agent_checkpoints SET size = 1')).rejects.toThrow(/append-only/);
       await expect(shared().exec('DELETE FROM agent_checkpoints')).rejects.toThrow(/append-only/);
       expect(await store.audit.logKey()).toStrictEqual(key);
       expect(await store.agentCheckpoints.list(s.orgId, 'ag_1')).toStrictEqual([checkpoint]);
+      // Its seed alone may be sealed anew (the log checks it against the public key it loads).
+      expect(await store.audit.resealLogKey('not-the-seed', 'sealed:v1:x')).toBe(false);
+      expect(await store.audit.resealLogKey(key.seed, 'sealed:v1:x')).toBe(true);
+      expect(await store.audit.logKey()).toStrictEqual({ ...key, seed: 'sealed:v1:x' });
     });
 
     it('keeps tenant reads apart across replicas', async () => {
