@@ -4,6 +4,12 @@ export { type ControlPlaneConfig, defaultConfig, resolveConfig } from './config.
 export { type HttpErrorResponse, toHttpError } from './http/http-error.js';
 export { createLogger } from './logger.js';
 export { type FirstAdmin, type RunningControlPlane, runControlPlane } from './main.js';
-export { checkPassphrase, type PassphraseRotation, rotatePassphrase } from './rotate-passphrase.js';
+export {
+  checkPassphrase,
+  type PassphraseRotation,
+  rotatePassphrase,
+  rotateSigningKeys,
+  type SigningKeyRotation,
+} from './maintenance.js';
 export { openStore, sqliteFile } from './storage/open-store.js';
 export type { Store } from './storage/store.js';

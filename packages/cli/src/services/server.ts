@@ -162,11 +162,7 @@ function tracingSettings(options: ServerOptions, env: NodeJS.ProcessEnv) {
 function embeddedCaPassphrase(database: string): string | undefined {
   const file = passphraseFile(database);
   if (file === undefined) return undefined;
-  if (existsSync(`${file}${UNFINISHED}`)) {
-    throw new IsotypError('ISOTYP_CONFIG_INVALID', 'A change of the server passphrase did not finish.', {
-      hint: `Run isotyp server rotate-passphrase --db ${database} again to finish it, then start the server.`,
-    });
-  }
+  if (existsSync(`${file}${UNFINISHED}`)) throw unfinished(database);
   if (!existsSync(file)) {
     try {
       writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
@@ -186,3 +182,10 @@ export function passphraseFile(database: string): string | undefined {
 
 /** Beside the passphrase file, the new passphrase while a rotation runs (see rotateServerPassphrase). */
 export const UNFINISHED = '.new';
+
+/** What refuses to run beside an unfinished change of the embedded default's passphrase. */
+export function unfinished(database: string): IsotypError {
+  return new IsotypError('ISOTYP_CONFIG_INVALID', 'A change of the server passphrase did not finish.', {
+    hint: `Run isotyp server rotate-passphrase --db ${database} again to finish it.`,
+  });
+}

@@ -72,6 +72,32 @@ describe('signing keys', () => {
     await expect(two.tokens.verify(token)).resolves.toMatchObject({ orgId: 'acme' });
   });
 
+  it('revokes earlier keys on demand: their tokens are refused at once, on every replica', async () => {
+    const one = replica();
+    const two = replica();
+    const { token: before } = await one.tokens.issue(subject());
+    // The second replica has the old key in its cache, and verifies with it.
+    await expect(two.tokens.verify(before)).resolves.toMatchObject({ orgId: 'acme' });
+    const oldKid = (await one.keys.signingKey()).kid;
+    const newKid = await one.keys.rotate({ revokePrevious: true });
+    // No clock advance: the key table changed, and both replicas read it again at once.
+    for (const replica of [one, two]) {
+      await expect(replica.tokens.verify(before)).rejects.toMatchObject({ code: 'ISOTYP_UNAUTHENTICATED' });
+      expect((await replica.keys.signingKey()).kid).toBe(newKid);
+      expect((await replica.keys.jwks()).keys.map((k) => k.kid)).toEqual([newKid]);
+    }
+    const { token: after } = await two.tokens.issue(subject());
+    await expect(one.tokens.verify(after)).resolves.toMatchObject({ orgId: 'acme' });
+    const stored = await t.store.signingKeys.list();
+    expect(stored.find((k) => k.kid === oldKid)).toMatchObject({
+      retiredAt: expect.any(String),
+      revokedAt: expect.any(String),
+    });
+    expect(stored.find((k) => k.kid === newKid)?.revokedAt).toBeUndefined();
+    // Revoking twice changes nothing.
+    expect(await t.store.signingKeys.revoke(oldKid, new Date().toISOString())).toBe(false);
+  });
+
   it('rotates by itself once the active key is 30 days old', async () => {
     const one = replica();
     const first = (await one.keys.signingKey()).kid;

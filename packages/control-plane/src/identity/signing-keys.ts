@@ -28,6 +28,8 @@ export interface SigningKeysOptions {
 
 interface Snapshot {
   loadedAt: number;
+  /** `store.stamp` of the key table when it was read: another stamp means a key was added, retired or revoked. */
+  stamp: string | undefined;
   signing: { kid: string; key: CryptoKey };
   jwks: JSONWebKeySet;
   verifier: JWTVerifyGetKey;
@@ -39,6 +41,7 @@ export const MAX_ACCESS_TOKEN_SECONDS = 900;
 const DAY_MS = 24 * 3600 * 1000;
 /** An unknown kid re-reads the table at most this often, so random kids cannot hammer the database. */
 const MIN_RELOAD_MS = 2000;
+const KEY_TABLE = ['signingKeys'] as const;
 
 /**
  * The server's EdDSA (Ed25519) JWT keys. They live in the store so every replica signs and
@@ -85,9 +88,18 @@ export class SigningKeys {
     return snapshot.verifier;
   }
 
-  /** Makes a new active key and retires the others (they stay published for a while). */
-  async rotate(): Promise<string> {
-    const kid = await this.#rotate(await this.#store.signingKeys.list());
+  /**
+   * Makes a new active key and retires the others: they stay published for a while, so tokens
+   * they signed run out; `revokePrevious` (for keys that may have leaked) stops them verifying
+   * anything at once.
+   */
+  async rotate({ revokePrevious = false } = {}): Promise<string> {
+    const seen = await this.#store.signingKeys.list();
+    const kid = await this.#rotate(seen);
+    if (revokePrevious) {
+      const now = this.#now().toISOString();
+      for (const key of seen) await this.#store.signingKeys.revoke(key.kid, now);
+    }
     // A fresh read, not the shared in-flight one, which may predate the new key.
     await this.#load();
     return kid;
@@ -95,7 +107,15 @@ export class SigningKeys {
 
   async #current(): Promise<Snapshot> {
     const snapshot = this.#snapshot;
-    if (snapshot !== undefined && this.#now().getTime() - snapshot.loadedAt < this.#cacheMs) return snapshot;
+    if (
+      snapshot !== undefined &&
+      this.#now().getTime() - snapshot.loadedAt < this.#cacheMs &&
+      // A key written since (here or, as far as the store can follow, on another replica) is read
+      // at once: a revoked key must stop verifying everywhere, not a minute later.
+      (snapshot.stamp === undefined || this.#store.stamp(KEY_TABLE) === snapshot.stamp)
+    ) {
+      return snapshot;
+    }
     return this.#reload();
   }
 
@@ -107,6 +127,7 @@ export class SigningKeys {
   }
 
   async #load(): Promise<Snapshot> {
+    const stamp = this.#store.stamp(KEY_TABLE);
     let records = await this.#store.signingKeys.list();
     const newest = records.find((k) => k.retiredAt === undefined);
     if (newest === undefined || this.#now().getTime() - Date.parse(newest.createdAt) >= this.#rotateAfterMs) {
@@ -121,6 +142,8 @@ export class SigningKeys {
     const key = (await importJWK(JSON.parse(privateJwk) as JWK, 'EdDSA')) as CryptoKey;
     const snapshot: Snapshot = {
       loadedAt: this.#now().getTime(),
+      // Taken before the read: a write during it (this load's own rotation too) makes the next call read again.
+      stamp,
       signing: { kid: active.kid, key },
       jwks,
       verifier: createLocalJWKSet(jwks),
@@ -142,6 +165,7 @@ export class SigningKeys {
   }
 
   #published(key: SigningKeyRecord): boolean {
+    if (key.revokedAt !== undefined) return false;
     if (key.retiredAt === undefined) return true;
     // Another replica may sign with a just-retired key until its cache expires, and the token
     // then lives up to 15 minutes: keep the key published for both, plus clock skew.

@@ -159,6 +159,8 @@ export interface SigningKeyRecord {
   privateJwk: string;
   createdAt: string;
   retiredAt?: string;
+  /** Revoked by an operator (a key that may have leaked): tokens it signed are refused at once. */
+  revokedAt?: string;
 }
 
 export interface ProjectRecord {
@@ -626,6 +628,8 @@ export interface Store {
     /** Stores `to` as the key's private half if it is still `from` (sealing it, or under a new passphrase); false otherwise. */
     reseal(kid: string, from: string, to: string): Promise<boolean>;
     retire(kid: string, now: string): Promise<void>;
+    /** Retires and revokes a key (see SigningKeyRecord.revokedAt); false when it is unknown or was revoked already. */
+    revoke(kid: string, now: string): Promise<boolean>;
   };
   projects: {
     create(project: ProjectRecord): Promise<void>;

@@ -34,7 +34,7 @@ export default class ServerRotatePassphrase extends IsotypCommand {
     finishedEarlierRun?: boolean;
   }> {
     const { flags } = await this.parse(ServerRotatePassphrase);
-    const { rotateServerPassphrase } = await import('../../services/server-passphrase.js');
+    const { rotateServerPassphrase } = await import('../../services/server-maintenance.js');
     const result = await rotateServerPassphrase({ db: flags.db, newPassphraseStdin: flags['new-passphrase-stdin'] });
     if (!this.jsonEnabled()) {
       const where =

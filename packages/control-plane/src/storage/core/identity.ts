@@ -105,6 +105,11 @@ export function identityStore({ tables: t, run }: Driver): Identity {
         const set = { retiredAt: sql`coalesce(${t.signingKeys.retiredAt}, ${now})` };
         await run.update('signingKeys', set, eq(t.signingKeys.kid, kid));
       },
+      async revoke(kid, now) {
+        const set = { retiredAt: sql`coalesce(${t.signingKeys.retiredAt}, ${now})`, revokedAt: now };
+        const where = allOf(eq(t.signingKeys.kid, kid), isNull(t.signingKeys.revokedAt));
+        return (await run.update('signingKeys', set, where)).length > 0;
+      },
     },
   };
 }

@@ -183,6 +183,8 @@ export const signingKeys = pgTable('signing_keys', {
   privateJwk: text('private_jwk').notNull(),
   createdAt: createdAt(),
   retiredAt: time('retired_at'),
+  /** Set when an operator revoked the key: it no longer verifies anything. */
+  revokedAt: time('revoked_at'),
 });
 
 export const targets = pgTable(

@@ -164,6 +164,8 @@ export const signingKeys = sqliteTable('signing_keys', {
   privateJwk: text('private_jwk').notNull(),
   createdAt: createdAt(),
   retiredAt: text('retired_at'),
+  /** Set when an operator revoked the key: it no longer verifies anything. */
+  revokedAt: text('revoked_at'),
 });
 
 export const targets = sqliteTable(

@@ -202,6 +202,15 @@ export function identityCases(store: CurrentStore): void {
       expect(await store().signingKeys.reseal('k2', '{"d":"x"}', 'sealed:v1:first')).toBe(true);
       expect(await store().signingKeys.reseal('k2', '{"d":"x"}', 'sealed:v1:second')).toBe(false);
       expect((await store().signingKeys.list())[0]?.privateJwk).toBe('sealed:v1:first');
+      // Revoking retires a key not retired yet, keeps an earlier retirement, and happens once.
+      expect(await store().signingKeys.revoke('k2', at(6))).toBe(true);
+      expect(await store().signingKeys.revoke('k1', at(7))).toBe(true);
+      expect(await store().signingKeys.revoke('k1', at(8))).toBe(false);
+      expect(await store().signingKeys.revoke('k9', at(8))).toBe(false);
+      expect(await store().signingKeys.list()).toStrictEqual([
+        { ...key('k2', at(2)), privateJwk: 'sealed:v1:first', retiredAt: at(6), revokedAt: at(6) },
+        { ...key('k1', at(1)), retiredAt: at(3), revokedAt: at(7) },
+      ]);
     });
   });
 }

@@ -1,5 +1,6 @@
 import { IsotypError } from '@isotyp/protocol';
 import { CertificateAuthority } from './agents/certificate-authority.js';
+import { SigningKeys } from './identity/signing-keys.js';
 import { openStore } from './storage/open-store.js';
 import { SecretSeal, storedSecrets } from './storage/sealed-secrets.js';
 
@@ -73,6 +74,50 @@ export async function checkPassphrase(database: string, passphrase: string): Pro
       CertificateAuthority.reencryptKey(ca.encryptedKeyPem, passphrase, passphrase);
     const seal = SecretSeal.of(passphrase);
     for (const secret of await storedSecrets(store, { answers: true })) seal.open(secret.stored, secret.context);
+  } finally {
+    await store.close();
+  }
+}
+
+export interface SigningKeyRotation {
+  /** The key new access tokens are signed with from now on. */
+  kid: string;
+  /** Keys retired now: still published until the tokens they signed expire (≤ 15 minutes). */
+  retired: string[];
+  /** Keys revoked now: tokens they signed are refused at once. */
+  revoked: string[];
+}
+
+/**
+ * Makes a new key the one access tokens are signed with, and retires the others — the rotation
+ * every control plane also does by itself each 30 days. With `revokePrevious` (keys that may
+ * have leaked with a copy of the database) tokens signed by any earlier key are refused at once:
+ * clients get a new access token with their refresh token, as when one expires. Safe beside
+ * running control planes, which follow the key table (see `Store.stamp`) and sign with the new
+ * key at their next token.
+ *
+ * @example
+ * const { kid, revoked } = await rotateSigningKeys('sqlite:./isotyp-cp.db', passphrase, { revokePrevious: true });
+ */
+export async function rotateSigningKeys(
+  database: string,
+  passphrase: string,
+  { revokePrevious = false }: { revokePrevious?: boolean } = {},
+): Promise<SigningKeyRotation> {
+  const store = await openStore(database);
+  try {
+    await store.migrate();
+    // A passphrase that does not open what is stored would seal the new key apart from the rest.
+    const seal = SecretSeal.of(passphrase);
+    for (const secret of await storedSecrets(store)) seal.open(secret.stored, secret.context);
+    const before = await store.signingKeys.list();
+    const keys = new SigningKeys({ store, now: () => new Date(), seal });
+    const kid = await keys.rotate({ revokePrevious });
+    return {
+      kid,
+      retired: before.filter((key) => key.retiredAt === undefined).map((key) => key.kid),
+      revoked: revokePrevious ? before.filter((key) => key.revokedAt === undefined).map((key) => key.kid) : [],
+    };
   } finally {
     await store.close();
   }

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { checkPassphrase, type PassphraseRotation, rotatePassphrase } from '@isotyp/control-plane';
+import {
+  checkPassphrase,
+  type PassphraseRotation,
+  rotatePassphrase,
+  rotateSigningKeys,
+  type SigningKeyRotation,
+} from '@isotyp/control-plane';
 import { IsotypError, isIsotypError } from '@isotyp/protocol';
-import { passphraseFile, UNFINISHED } from './server.js';
+import { passphraseFile, UNFINISHED, unfinished } from './server.js';
 
 export interface RotatePassphraseOptions {
   db: string;
@@ -33,14 +39,7 @@ const REFUSED = new Set(['ISOTYP_USAGE', 'ISOTYP_CONFIG_INVALID', 'ISOTYP_CONFLI
  */
 export async function rotateServerPassphrase(options: RotatePassphraseOptions): Promise<RotatePassphraseResult> {
   const env = options.env ?? process.env;
-  const fromEnv = env.ISOTYP_CA_PASSPHRASE || undefined;
-  const file = fromEnv === undefined ? passphraseFile(options.db) : undefined;
-  const current = fromEnv ?? (file !== undefined && existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined);
-  if (current === undefined) {
-    throw new IsotypError('ISOTYP_USAGE', 'There is no current passphrase to move from.', {
-      hint: 'Set ISOTYP_CA_PASSPHRASE to the passphrase the control plane runs with.',
-    });
-  }
+  const { current, file } = currentPassphrase(options.db, env);
   const given = options.newPassphraseStdin
     ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
     : env.ISOTYP_NEW_CA_PASSPHRASE || undefined;
@@ -67,6 +66,36 @@ export async function rotateServerPassphrase(options: RotatePassphraseOptions): 
   }
   renameSync(pending, file);
   return { ...moved, passphraseFile: file };
+}
+
+/**
+ * `isotyp server rotate-signing-key`: a new key for access tokens, the current passphrase sealing
+ * it as the server would.
+ */
+export async function rotateServerSigningKey(options: {
+  db: string;
+  revokePrevious: boolean;
+  env?: NodeJS.ProcessEnv;
+}): Promise<SigningKeyRotation> {
+  const { current, file } = currentPassphrase(options.db, options.env ?? process.env);
+  if (file !== undefined && existsSync(`${file}${UNFINISHED}`)) throw unfinished(options.db);
+  return rotateSigningKeys(options.db, current, { revokePrevious: options.revokePrevious });
+}
+
+/**
+ * The passphrase the server runs with, as `isotyp server start` finds it: ISOTYP_CA_PASSPHRASE,
+ * else the embedded default's file (`file`, which is then the one to replace) — never made here.
+ */
+function currentPassphrase(database: string, env: NodeJS.ProcessEnv): { current: string; file?: string } {
+  const fromEnv = env.ISOTYP_CA_PASSPHRASE || undefined;
+  if (fromEnv !== undefined) return { current: fromEnv };
+  const file = passphraseFile(database);
+  if (file === undefined || !existsSync(file)) {
+    throw new IsotypError('ISOTYP_USAGE', 'The server passphrase was not found.', {
+      hint: 'Set ISOTYP_CA_PASSPHRASE to the passphrase the control plane runs with.',
+    });
+  }
+  return { current: readFileSync(file, 'utf8').trim(), file };
 }
 
 /** An earlier run left its new passphrase beside the file: move over now, or finish what it committed. */

@@ -165,3 +165,59 @@ describe('isotyp server rotate-passphrase', () => {
     expect(whoami.status).toBe(200);
   });
 });
+
+/** The key id a JWT names in its header. */
+const kidOf = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString()).kid as string;
+
+describe('isotyp server rotate-signing-key', () => {
+  it('signs with a new key beside a running server, and with --revoke-previous refuses the old tokens at once', async () => {
+    const { db, token } = await embeddedStore();
+    const server = startServerProcess(['--log-level', 'silent', '--db', `sqlite:${db}`], running);
+    const url = (await server.url) ?? '';
+    expect(url, server.output().stderr).not.toBe('');
+    const whoami = async (bearer: string) =>
+      (await fetch(`${url}/v1/auth/whoami`, { headers: { authorization: `Bearer ${bearer}` } })).status;
+    const published = async () =>
+      ((await (await fetch(`${url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys
+        .map((key) => key.kid)
+        .sort();
+    const first = kidOf(token);
+
+    const rotated = await runCliAsync(['server', 'rotate-signing-key', '--db', `sqlite:${db}`, '--json'], {
+      home: scratchHome(),
+    });
+    expect(rotated.status, rotated.stderr).toBe(0);
+    const second = JSON.parse(rotated.stdout);
+    expect(second).toMatchObject({ kid: expect.any(String), retired: [first], revoked: [] });
+    // The running server signs new sessions with the new key; the old session still counts.
+    expect(kidOf(await login(url))).toBe(second.kid);
+    expect(await whoami(token)).toBe(200);
+    expect(await published()).toEqual([first, second.kid].sort());
+
+    const revoked = await runCliAsync(['server', 'rotate-signing-key', '--db', `sqlite:${db}`, '--revoke-previous'], {
+      home: scratchHome(),
+    });
+    expect(revoked.status, revoked.stderr).toBe(0);
+    // Newest first.
+    expect(revoked.stdout).toContain(`Revoked ${second.kid}, ${first}:`);
+    const third = /signed with key (\S+) from now on/.exec(revoked.stdout)?.[1];
+    expect(third).toBeDefined();
+    // Refused at once by the server already running: it follows the key table.
+    expect(await whoami(token)).toBe(401);
+    const fresh = await login(url);
+    expect(kidOf(fresh)).toBe(third);
+    expect(await whoami(fresh)).toBe(200);
+    expect(await published()).toEqual([third]);
+
+    // A passphrase that does not open the stored keys would seal the new one apart: refused.
+    const wrong = await runCliAsync(['server', 'rotate-signing-key', '--db', `sqlite:${db}`], {
+      home: scratchHome(),
+      env: { ISOTYP_CA_PASSPHRASE: 'not-the-server-passphrase' },
+    });
+    expect(wrong.status).toBe(78);
+    expect(wrong.stderr).toContain('ISOTYP_CONFIG_INVALID');
+    expect(wrong.stderr).not.toMatch(STACK_FRAME);
+    expect(await published()).toEqual([third]);
+  });
+});

@@ -4,7 +4,7 @@ import { CertificateAuthority } from './agents/certificate-authority.js';
 import { defaultConfig, resolveConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { runControlPlane } from './main.js';
-import { checkPassphrase, rotatePassphrase } from './rotate-passphrase.js';
+import { checkPassphrase, rotatePassphrase } from './maintenance.js';
 import { openStore } from './storage/open-store.js';
 import { storedSecrets } from './storage/sealed-secrets.js';
 import { CA_PASSPHRASE, type LiveControlPlane, liveControlPlane } from './test-support/live-control-plane.js';
