@@ -16,11 +16,9 @@ async function atRest(database: string): Promise<{ authorities: string[]; secret
   const store = await openStore(database);
   try {
     const authorities = await store.authorities.list();
-    const secrets = await storedSecrets(store, { answers: true });
-    return {
-      authorities: authorities.map((ca) => ca.encryptedKeyPem),
-      secrets: secrets.map((secret) => secret.stored),
-    };
+    const secrets: string[] = [];
+    for await (const secret of storedSecrets(store, { answers: true })) secrets.push(secret.stored);
+    return { authorities: authorities.map((ca) => ca.encryptedKeyPem), secrets };
   } finally {
     await store.close();
   }

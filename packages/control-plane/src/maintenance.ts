@@ -46,12 +46,13 @@ export async function rotatePassphrase(database: string, from: string, to: strin
         const pem = CertificateAuthority.reencryptKey(ca.encryptedKeyPem, from, to);
         if (!(await store.authorities.rekey(ca.id, ca.encryptedKeyPem, pem))) throw changedMeanwhile();
       }
-      const secrets = await storedSecrets(store, { answers: true });
-      for (const secret of secrets) {
+      let secrets = 0;
+      for await (const secret of storedSecrets(store, { answers: true })) {
         const sealed = next.seal(old.open(secret.stored, secret.context), secret.context);
         if (!(await secret.reseal(sealed))) throw changedMeanwhile();
+        secrets++;
       }
-      return { authorities: authorities.length, secrets: secrets.length };
+      return { authorities: authorities.length, secrets };
     });
   } finally {
     await store.close();
@@ -73,7 +74,7 @@ export async function checkPassphrase(database: string, passphrase: string): Pro
     for (const ca of await store.authorities.list())
       CertificateAuthority.reencryptKey(ca.encryptedKeyPem, passphrase, passphrase);
     const seal = SecretSeal.of(passphrase);
-    for (const secret of await storedSecrets(store, { answers: true })) seal.open(secret.stored, secret.context);
+    for await (const secret of storedSecrets(store, { answers: true })) seal.open(secret.stored, secret.context);
   } finally {
     await store.close();
   }
@@ -109,7 +110,7 @@ export async function rotateSigningKeys(
     await store.migrate();
     // A passphrase that does not open what is stored would seal the new key apart from the rest.
     const seal = SecretSeal.of(passphrase);
-    for (const secret of await storedSecrets(store)) seal.open(secret.stored, secret.context);
+    for await (const secret of storedSecrets(store)) seal.open(secret.stored, secret.context);
     const before = await store.signingKeys.list();
     const keys = new SigningKeys({ store, now: () => new Date(), seal });
     const kid = await keys.rotate({ revokePrevious });

@@ -14,7 +14,7 @@ import {
   type LiveControlPlane,
   liveControlPlane,
 } from '../test-support/live-control-plane.js';
-import { LOG_KEY_CONTEXT, SecretSeal, sealStoredSecrets } from './sealed-secrets.js';
+import { LOG_KEY_CONTEXT, SecretSeal, sealStoredSecrets, storedSecrets } from './sealed-secrets.js';
 import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 function refusal(work: () => unknown): { code: string; hint: string | undefined } {
@@ -102,6 +102,30 @@ describe('the control plane at rest', () => {
     expect(bytes).not.toContain(privateHalf.d);
     expect(bytes).not.toContain(logSeed);
     expect(bytes).not.toContain(enrolment.token);
+  });
+});
+
+describe('the stored secrets', () => {
+  it('come a page at a time, every stored answer included, however many there are', async () => {
+    const store = await openSqliteStore(join(mkdtempSync(join(tmpdir(), 'isotyp-sealing-')), 'cp.db'));
+    try {
+      await store.migrate();
+      const now = new Date().toISOString();
+      for (let i = 0; i < 1001; i++) {
+        const key = `key-${String(i).padStart(4, '0')}`;
+        await store.idempotency.claim('usr_1', key, 'hash', now);
+        await store.idempotency.complete('usr_1', key, 201, `answer ${i}`);
+      }
+      const contexts: string[] = [];
+      for await (const secret of storedSecrets(store, { answers: true })) contexts.push(secret.context);
+      expect(contexts).toHaveLength(1001);
+      expect(new Set(contexts).size).toBe(1001);
+      expect(contexts[1000]).toBe('idempotency:usr_1:key-1000');
+      // Without `answers`, none of them.
+      for await (const secret of storedSecrets(store)) expect(secret.context).not.toMatch(/^idempotency:/);
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -104,39 +104,54 @@ export interface StoredSecret {
   reseal(to: string): Promise<boolean>;
 }
 
+/** Stored answers read at a time (they are a day of writes: never all in memory at once). */
+const ANSWERS_PAGE = 500;
+
 /**
  * Every secret the control plane keeps sealed: its JWT signing keys, the webhooks' signing
  * secrets and the audit log's key — and, with `answers`, the stored answers of retried writes
- * (which may carry a token just issued).
+ * (which may carry a token just issued), read a page at a time as they are consumed.
+ *
+ * @example
+ * for await (const secret of storedSecrets(store)) seal.open(secret.stored, secret.context);
  */
-export async function storedSecrets(store: Store, { answers = false } = {}): Promise<StoredSecret[]> {
-  const logKey = await store.audit.logKey();
-  return [
-    ...(await store.signingKeys.list()).map((key) => ({
+export async function* storedSecrets(store: Store, { answers = false } = {}): AsyncGenerator<StoredSecret> {
+  for (const key of await store.signingKeys.list()) {
+    yield {
       stored: key.privateJwk,
       context: `signing-key:${key.kid}`,
-      reseal: (to: string) => store.signingKeys.reseal(key.kid, key.privateJwk, to),
-    })),
-    ...(await store.webhooks.all()).map((hook) => ({
+      reseal: (to) => store.signingKeys.reseal(key.kid, key.privateJwk, to),
+    };
+  }
+  for (const hook of await store.webhooks.all()) {
+    yield {
       stored: hook.secret,
       context: `webhook:${hook.id}`,
-      reseal: (to: string) => store.webhooks.reseal(hook.id, hook.secret, to),
-    })),
-    ...(logKey === undefined
-      ? []
-      : [
-          {
-            stored: logKey.seed,
-            context: LOG_KEY_CONTEXT,
-            reseal: (to: string) => store.audit.resealLogKey(logKey.seed, to),
-          },
-        ]),
-    ...(answers ? await store.idempotency.answers() : []).map((answer) => ({
-      stored: answer.body,
-      context: idempotencyContext(answer.principal, answer.key),
-      reseal: (to: string) => store.idempotency.reseal(answer.principal, answer.key, answer.body, to),
-    })),
-  ];
+      reseal: (to) => store.webhooks.reseal(hook.id, hook.secret, to),
+    };
+  }
+  const logKey = await store.audit.logKey();
+  if (logKey !== undefined) {
+    yield {
+      stored: logKey.seed,
+      context: LOG_KEY_CONTEXT,
+      reseal: (to) => store.audit.resealLogKey(logKey.seed, to),
+    };
+  }
+  if (!answers) return;
+  let after: { principal: string; key: string } | undefined;
+  for (;;) {
+    const page = await store.idempotency.answers(after, ANSWERS_PAGE);
+    for (const answer of page) {
+      yield {
+        stored: answer.body,
+        context: idempotencyContext(answer.principal, answer.key),
+        reseal: (to) => store.idempotency.reseal(answer.principal, answer.key, answer.body, to),
+      };
+    }
+    if (page.length < ANSWERS_PAGE) return;
+    after = page[page.length - 1];
+  }
 }
 
 /** The associated data of a stored answer: the principal and the key it answers. */
@@ -158,7 +173,7 @@ export function idempotencyContext(principal: string, key: string): string {
 export async function sealStoredSecrets(store: Store, seal: SecretSeal): Promise<number> {
   if (!seal.sealing) return 0;
   let sealed = 0;
-  for (const value of await storedSecrets(store)) {
+  for await (const value of storedSecrets(store)) {
     if (SecretSeal.isSealed(value.stored)) {
       seal.open(value.stored, value.context);
       continue;

@@ -355,8 +355,14 @@ export interface Store {
      */
     claim(principal: string, key: string, requestHash: string, now: string): Promise<IdempotencyClaim>;
     complete(principal: string, key: string, status: number, body: string): Promise<void>;
-    /** Every stored answer (keys still pending have none). */
-    answers(): Promise<{ principal: string; key: string; body: string }[]>;
+    /**
+     * Stored answers (keys still pending have none) in (principal, key) order: up to `limit` of
+     * them after `after`, the last one of the previous page.
+     */
+    answers(
+      after: { principal: string; key: string } | undefined,
+      limit: number,
+    ): Promise<{ principal: string; key: string; body: string }[]>;
     /** Stores `to` as the answer's body if it is still `from` (under a new passphrase); false otherwise. */
     reseal(principal: string, key: string, from: string, to: string): Promise<boolean>;
     /** Forgets a claim whose request failed before answering, so a retry can run. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, isNotNull, isNull, lt, or } from 'drizzle-orm';
 import type { IdempotencyClaim, Store } from '../store.js';
 import type { Driver } from './driver.js';
 import { allOf, first } from './query.js';
@@ -79,9 +79,14 @@ export function ledgerStore({ tables: t, run, appendAudit }: Driver): Ledger {
       async complete(principal, key, status, body) {
         await run.update('idempotencyKeys', { status, body }, keyOf(principal, key));
       },
-      async answers() {
-        const rows = await run.select('idempotencyKeys', isNotNull(k.body), {
+      async answers(after, limit) {
+        const past =
+          after === undefined
+            ? undefined
+            : or(gt(k.principal, after.principal), and(eq(k.principal, after.principal), gt(k.key, after.key)));
+        const rows = await run.select('idempotencyKeys', allOf(isNotNull(k.body), past), {
           orderBy: [asc(k.principal), asc(k.key)],
+          limit,
         });
         return rows.flatMap((row) =>
           row.body === undefined ? [] : [{ principal: row.principal, key: row.key, body: row.body }],

@@ -47,7 +47,18 @@ export function ledgerCases(store: CurrentStore): void {
       });
       expect(await idempotency.claim('usr_1', 'k1', 'hash-b', at(2))).toEqual({ kind: 'mismatch' });
       // Answers (not pending claims) are listed, and sealed anew only from what they are.
-      expect(await idempotency.answers()).toEqual([{ principal: 'usr_1', key: 'k1', body: '{"id":"chg_1"}' }]);
+      expect(await idempotency.answers(undefined, 10)).toEqual([
+        { principal: 'usr_1', key: 'k1', body: '{"id":"chg_1"}' },
+      ]);
+      await idempotency.claim('usr_1', 'k2', 'hash-c', at(2));
+      await idempotency.complete('usr_1', 'k2', 200, 'two');
+      await idempotency.claim('usr_0', 'k9', 'hash-d', at(2));
+      await idempotency.complete('usr_0', 'k9', 200, 'zero');
+      // A page at a time, by (principal, key), the pending claim of usr_2 left out.
+      const first = await idempotency.answers(undefined, 2);
+      expect(first.map((a) => `${a.principal}/${a.key}`)).toEqual(['usr_0/k9', 'usr_1/k1']);
+      const second = await idempotency.answers(first[1], 2);
+      expect(second.map((a) => `${a.principal}/${a.key}`)).toEqual(['usr_1/k2']);
       expect(await idempotency.reseal('usr_1', 'k1', 'other', 'sealed:v1:x')).toBe(false);
       expect(await idempotency.reseal('usr_1', 'k1', '{"id":"chg_1"}', 'sealed:v1:x')).toBe(true);
       expect(await idempotency.claim('usr_1', 'k1', 'hash-a', at(3))).toMatchObject({ body: 'sealed:v1:x' });
