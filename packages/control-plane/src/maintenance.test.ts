@@ -122,3 +122,35 @@ describe.each([
     }
   });
 });
+
+/**
+ * A throwaway 512-bit RSA key (made for this test only), encrypted by node-forge under
+ * 'right-passphrase-123'. Under 'wrong-57-passphrase' it decrypts to bytes that fail to parse (forge
+ * throws "Only 8, 16, 24, or 32 bits supported: 224") rather than to null, as some wrong passphrases do.
+ */
+const ENCRYPTED_KEY = [
+  '-----BEGIN ENCRYPTED PRIVATE KEY-----',
+  'MIIBrzBJBgkqhkiG9w0BBQ0wPDAbBgkqhkiG9w0BBQwwDgQIbpIcsmgYNv4CAggA',
+  'MB0GCWCGSAFlAwQBKgQQEI57CTwn/pZvzmvpASkdswSCAWDuC6Mizb0f3OYRkqX2',
+  'EIT0RqNBH2slrjXBJvtbU/vwPezP9RVJKZ2wLRO+y2BYOn3n/m5/Kecb4PEkZp68',
+  'JhA7WZIDBUKwbR/5xyI2OfNG/eU2PaItRpeND3BbT3X3qPQbwBuOZPcCbms9Z0DU',
+  'xUX6NZPYgR57u24yeAPi7X1PbqxXaBCQhBV0Apk3F2DOoZdV5cM3kXxYN3zq0j+j',
+  'DxCsdiUlsbRv/5LMIJzYCKanZ4PKbVnpnMPgsYRd2aQPThSvvQK7c9pBDYh+0sZY',
+  'FRYDXPAMov8dyBcfDLFd9JwB/hTgkSuCn+IO5nCk81cSLpLdhzkBd/XvJ31Ce/SV',
+  '0rqqhp8QYv/aV0BWCDnekqiDMqzUaQq/tYcpQJnTzwz+qLlPdPpUBepN/YC+m/Zb',
+  'JjSxbBz6m1cK1BjhTrZsEe5mZkLglBBmCl/H9oIMRz99RGkrGtfmP9zrK1VVAxly',
+  'zP+6',
+  '-----END ENCRYPTED PRIVATE KEY-----',
+].join('\r\n');
+
+describe('a CA key under a wrong passphrase', () => {
+  it('is ISOTYP_CONFIG_INVALID however the decryption fails', () => {
+    const moved = CertificateAuthority.reencryptKey(ENCRYPTED_KEY, 'right-passphrase-123', NEW_PASSPHRASE);
+    expect(CertificateAuthority.reencryptKey(moved, NEW_PASSPHRASE, NEW_PASSPHRASE)).toContain('ENCRYPTED PRIVATE KEY');
+    for (const wrong of ['wrong-57-passphrase', 'wrong-0-passphrase']) {
+      expect(() => CertificateAuthority.reencryptKey(ENCRYPTED_KEY, wrong, NEW_PASSPHRASE)).toThrow(
+        expect.objectContaining({ code: 'ISOTYP_CONFIG_INVALID' }),
+      );
+    }
+  });
+});

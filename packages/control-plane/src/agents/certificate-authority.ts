@@ -218,7 +218,13 @@ export function agentUri(orgId: string, agentId: string): string {
 }
 
 function decryptCaKey(encryptedKeyPem: string, passphrase: string): forge.pki.rsa.PrivateKey {
-  const key = forge.pki.decryptRsaPrivateKey(encryptedKeyPem, passphrase);
+  let key: forge.pki.rsa.PrivateKey | null;
+  try {
+    key = forge.pki.decryptRsaPrivateKey(encryptedKeyPem, passphrase);
+  } catch {
+    // A wrong passphrase gives null, or now and then (1 in 300 in a trial) garbage that fails to parse.
+    key = null;
+  }
   if (key === null) {
     throw new IsotypError('ISOTYP_CONFIG_INVALID', 'The CA passphrase does not decrypt the stored CA key.', {
       hint: 'Start the control plane with the ISOTYP_CA_PASSPHRASE it was first started with.',
