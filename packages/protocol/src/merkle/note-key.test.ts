@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPair, noteKeyId, openCheckpoint, signCheckpoint, toBase64 } from '../index.js';
 import { formatVkey, parseVkey } from './note-key.js';
 
-const key = generateKeyPair();
 const name = 'isotyp.agent/ag_1';
+/** A key whose ID has a hex letter, so that upper-casing the ID changes it (1 key in 40 has none). */
+const key = (() => {
+  for (;;) {
+    const candidate = generateKeyPair();
+    if (/[a-f]/.test(noteKeyId(name, candidate.publicKey).toString(16))) return candidate;
+  }
+})();
 
 /** The three fields of a vkey; the base64 key may itself contain `+`. */
 const fields = (vkey: string) => /^([^+]+)\+([^+]+)\+(.+)$/.exec(vkey)?.slice(1) as [string, string, string];
