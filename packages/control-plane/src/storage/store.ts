@@ -58,7 +58,8 @@ export interface OpenStoreOptions {
    * For maintenance that no running control plane may see half done (a new passphrase): refused
    * with ISOTYP_CONFLICT while any other control plane process has the database open. SQLite then
    * keeps every other process out until the store closes; on PostgreSQL, control planes are known
-   * by their connections' application_name, and one started meanwhile is not kept out.
+   * by their connections' application_name, and one that starts meanwhile waits at its start (an
+   * advisory lock) until the store closes.
    */
   alone?: boolean;
 }

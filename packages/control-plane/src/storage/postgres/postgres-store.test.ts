@@ -13,6 +13,29 @@ describeSharedDatabase('postgres', async () => {
 });
 
 describe('openPostgresStore', () => {
+  it('opens alone only with no control plane connected, and holds back those that start meanwhile', async () => {
+    const db = await tempDatabase();
+    const serving = await openPostgresStore(db.url);
+    await rejectsWith(openPostgresStore(db.url, { alone: true }), 'ISOTYP_CONFLICT');
+    await serving.close();
+
+    const alone = await openPostgresStore(db.url, { alone: true });
+    // A second maintenance run is refused rather than queued.
+    await rejectsWith(openPostgresStore(db.url, { alone: true }), 'ISOTYP_CONFLICT');
+    let opened = false;
+    const starting = openPostgresStore(db.url).then((store) => {
+      opened = true;
+      return store;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(opened).toBe(false);
+    await alone.close();
+    const started = await starting;
+    expect(opened).toBe(true);
+    expect(await started.ping()).toBe(true);
+    await started.close();
+  });
+
   it('refuses TRUNCATE of the audit log as well', async () => {
     const db = await tempDatabase();
     const store = await openPostgresStore(db.url);

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { isIsotypError } from '@isotyp/protocol';
 import { and, desc, eq, getTableName, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -20,6 +21,8 @@ const migrationsFolder = fileURLToPath(new URL('../../../drizzle/postgres', impo
 const LOCK_NAMESPACE = 0x49_53_4f_54; // "ISOT"
 const MIGRATE_LOCK = `${LOCK_NAMESPACE}, 1`;
 const AUDIT_LOCK = `${LOCK_NAMESPACE}, 2`;
+/** Held by a store opened `alone` for its life; every other store waits for it when it opens. */
+const MAINTENANCE_LOCK = `${LOCK_NAMESPACE}, 3`;
 
 export interface PostgresStoreOptions extends OpenStoreOptions {
   /** Pool size (default 10). */
@@ -53,21 +56,48 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   // An idle connection dropped by the server must not crash the process; the next query that
   // needs one fails instead, and is reported as ISOTYP_UNAVAILABLE.
   pool.on('error', () => {});
-  let others = 0;
+  let held: pg.PoolClient | undefined;
   try {
     await pool.query('SELECT 1');
-    if (options.alone) others = await serving(pool);
+    if (options.alone) {
+      held = await holdAlone(pool);
+    } else {
+      // A control plane that starts while maintenance holds the database waits for it to end,
+      // and then opens what the maintenance left (a rotated passphrase, say), not what was before.
+      await pool.query(
+        `SELECT pg_advisory_lock_shared(${MAINTENANCE_LOCK}), pg_advisory_unlock_shared(${MAINTENANCE_LOCK})`,
+      );
+    }
   } catch (error) {
+    held?.release(true);
     await pool.end().catch(() => {});
-    throw connectFailure(error, redactUrl(url));
-  }
-  if (others > 0) {
-    await pool.end().catch(() => {});
-    throw inUse(`${others} connection${others === 1 ? '' : 's'} named ${SERVING}`);
+    throw isIsotypError(error) ? error : connectFailure(error, redactUrl(url));
   }
   const follower = new WriteFollower(url, application_name);
   await follower.start();
-  return createStore(postgresDriver(pool, drizzle({ client: pool }), follower));
+  return createStore(postgresDriver(pool, drizzle({ client: pool }), follower, held));
+}
+
+/**
+ * Takes the maintenance lock, then makes sure no control plane is connected: one that connects
+ * later waits on the lock at its start (see openPostgresStore), one connected before is counted.
+ * The lock lives as long as the returned connection.
+ */
+async function holdAlone(pool: pg.Pool): Promise<pg.PoolClient> {
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query<{ taken: boolean }>(
+      `SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS taken`,
+    );
+    if (rows[0]?.taken !== true) throw inUse('another maintenance run holds it');
+    const others = await serving(pool);
+    if (others > 0) throw inUse(`${others} connection${others === 1 ? '' : 's'} named ${SERVING}`);
+    return client;
+  } catch (error) {
+    // Destroyed, not returned to the pool: the session and its lock end with it.
+    client.release(true);
+    throw error;
+  }
 }
 
 /** How many connections to this database are a control plane's (visible to any role). */
@@ -169,7 +199,12 @@ class WriteFollower {
   }
 }
 
-function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollower): Driver {
+function postgresDriver(
+  pool: pg.Pool,
+  db: NodePgDatabase,
+  follower: WriteFollower,
+  held: pg.PoolClient | undefined,
+): Driver {
   const sqlNames = new Map<string, string>(Object.entries(tables).map(([name, table]) => [name, getTableName(table)]));
   // The transaction `atomically` opened on this async path, while it is open: a timer or promise
   // started inside it that outlives it goes back to the pool instead of a finished transaction.
@@ -240,6 +275,8 @@ function postgresDriver(pool: pg.Pool, db: NodePgDatabase, follower: WriteFollow
     },
     async close() {
       await follower.close();
+      // The maintenance lock's connection: destroyed, so the lock goes with it.
+      held?.release(true);
       if (!pool.ended) await pool.end();
     },
     recordVersion: inTurn((version) =>
