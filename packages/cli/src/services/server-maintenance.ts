@@ -6,6 +6,7 @@ import {
   rotatePassphrase,
   rotateSigningKeys,
   type SigningKeyRotation,
+  sqliteFile,
 } from '@isotyp/control-plane';
 import { IsotypError, isIsotypError } from '@isotyp/protocol';
 import { passphraseFile, UNFINISHED, unfinished } from './server.js';
@@ -87,6 +88,13 @@ export async function rotateServerSigningKey(options: {
  * else the embedded default's file (`file`, which is then the one to replace) — never made here.
  */
 function currentPassphrase(database: string, env: NodeJS.ProcessEnv): { current: string; file?: string } {
+  // Maintenance works on a database a server made: a mistyped path must not become a new one.
+  const path = sqliteFile(database);
+  if (path !== undefined && path !== ':memory:' && path !== '' && !existsSync(path)) {
+    throw new IsotypError('ISOTYP_CONFIG_INVALID', `There is no control plane database at ${path}.`, {
+      hint: 'Check --db (or ISOTYP_DB): it names the store isotyp server start runs on.',
+    });
+  }
   const fromEnv = env.ISOTYP_CA_PASSPHRASE || undefined;
   if (fromEnv !== undefined) return { current: fromEnv };
   const file = passphraseFile(database);

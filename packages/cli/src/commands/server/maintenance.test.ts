@@ -132,6 +132,11 @@ describe('isotyp server rotate-passphrase', () => {
     const current = readFileSync(file, 'utf8');
     const env = { ISOTYP_CA_PASSPHRASE: current };
 
+    // A mistyped path is not made into a new, empty store.
+    const typo = await rotate(['--db', `sqlite:${db}.typo`], env);
+    expect(typo.status).toBe(78);
+    expect(typo.stderr).toContain('There is no control plane database');
+    expect(existsSync(`${db}.typo`)).toBe(false);
     const missing = await rotate(['--db', `sqlite:${db}`], env);
     expect(missing.status).toBe(64);
     expect(missing.stderr).toContain('ISOTYP_USAGE');
