@@ -2,7 +2,7 @@ import { IsotypError } from '@isotyp/protocol';
 import { CertificateAuthority } from './agents/certificate-authority.js';
 import { SigningKeys } from './identity/signing-keys.js';
 import { openStore } from './storage/open-store.js';
-import { SecretSeal, storedSecrets } from './storage/sealed-secrets.js';
+import { SecretSeal, sealStoredSecrets, storedSecrets } from './storage/sealed-secrets.js';
 
 export interface PassphraseRotation {
   /** CA keys encrypted anew (retired CAs included). */
@@ -71,8 +71,7 @@ export async function checkPassphrase(database: string, passphrase: string): Pro
   const store = await openStore(database, { alone: true });
   try {
     await store.migrate();
-    for (const ca of await store.authorities.list())
-      CertificateAuthority.reencryptKey(ca.encryptedKeyPem, passphrase, passphrase);
+    for (const ca of await store.authorities.list()) CertificateAuthority.checkKey(ca.encryptedKeyPem, passphrase);
     const seal = SecretSeal.of(passphrase);
     for await (const secret of storedSecrets(store, { answers: true })) seal.open(secret.stored, secret.context);
   } finally {
@@ -108,9 +107,10 @@ export async function rotateSigningKeys(
   const store = await openStore(database);
   try {
     await store.migrate();
-    // A passphrase that does not open what is stored would seal the new key apart from the rest.
+    // A passphrase that does not open what is stored would seal the new key apart from the rest:
+    // refused here as at a server's start (which also seals what is still in the clear).
     const seal = SecretSeal.of(passphrase);
-    for await (const secret of storedSecrets(store)) seal.open(secret.stored, secret.context);
+    await sealStoredSecrets(store, seal);
     const before = await store.signingKeys.list();
     const keys = new SigningKeys({ store, now: () => new Date(), seal });
     const kid = await keys.rotate({ revokePrevious });

@@ -45,6 +45,11 @@ export class CertificateAuthority {
     this.fingerprint = new X509Certificate(record.certificatePem).fingerprint256;
   }
 
+  /** Checks that `passphrase` decrypts a stored CA key; ISOTYP_CONFIG_INVALID when it does not. */
+  static checkKey(encryptedKeyPem: string, passphrase: string): void {
+    decryptCaKey(encryptedKeyPem, passphrase);
+  }
+
   /** A stored CA key, encrypted under `to` instead of `from` (a new passphrase). */
   static reencryptKey(encryptedKeyPem: string, from: string, to: string): string {
     return encryptCaKey(decryptCaKey(encryptedKeyPem, from), to);

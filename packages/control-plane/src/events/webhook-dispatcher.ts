@@ -1,6 +1,6 @@
 import { eventMatches, signWebhook, WEBHOOK_HEADERS } from '@isotyp/protocol';
 import type { Logger } from 'pino';
-import { SecretSeal } from '../storage/sealed-secrets.js';
+import { SecretSeal, webhookContext } from '../storage/sealed-secrets.js';
 import type { Store, WebhookDeliveryRecord, WebhookRecord } from '../storage/store.js';
 import type { EventHub } from './event-hub.js';
 import { eventOf } from './event-log.js';
@@ -163,7 +163,11 @@ export class WebhookDispatcher {
         'user-agent': 'isotyp-webhooks/1',
         [WEBHOOK_HEADERS.delivery]: delivery.id,
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-        [WEBHOOK_HEADERS.signature]: signWebhook(this.#seal.open(hook.secret, `webhook:${hook.id}`), timestamp, body),
+        [WEBHOOK_HEADERS.signature]: signWebhook(
+          this.#seal.open(hook.secret, webhookContext(hook.id)),
+          timestamp,
+          body,
+        ),
       },
       this.#settings.timeoutMs,
     );

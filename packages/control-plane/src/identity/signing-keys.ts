@@ -9,7 +9,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
-import { SecretSeal } from '../storage/sealed-secrets.js';
+import { SecretSeal, signingKeyContext } from '../storage/sealed-secrets.js';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
 
 /** WebCrypto's key type, named through Node's types (the package compiles without the DOM lib). */
@@ -138,7 +138,7 @@ export class SigningKeys {
     if (active === undefined) throw new Error('No active signing key right after adding one.');
     const published = records.filter((k) => this.#published(k));
     const jwks: JSONWebKeySet = { keys: published.map((k) => JSON.parse(k.publicJwk) as JWK) };
-    const privateJwk = this.#seal.open(active.privateJwk, `signing-key:${active.kid}`);
+    const privateJwk = this.#seal.open(active.privateJwk, signingKeyContext(active.kid));
     const key = (await importJWK(JSON.parse(privateJwk) as JWK, 'EdDSA')) as CryptoKey;
     const snapshot: Snapshot = {
       loadedAt: this.#now().getTime(),
@@ -182,7 +182,7 @@ export class SigningKeys {
     await this.#store.signingKeys.add({
       kid,
       publicJwk: JSON.stringify(decorated),
-      privateJwk: this.#seal.seal(JSON.stringify(privateJwk), `signing-key:${kid}`),
+      privateJwk: this.#seal.seal(JSON.stringify(privateJwk), signingKeyContext(kid)),
       createdAt: this.#now().toISOString(),
     });
     return kid;

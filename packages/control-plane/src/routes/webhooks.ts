@@ -11,7 +11,7 @@ import type { ControlPlaneConfig } from '../config.js';
 import type { AppEnv } from '../context.js';
 import { objectId } from '../identity/schemas.js';
 import { newId } from '../ids.js';
-import { SecretSeal } from '../storage/sealed-secrets.js';
+import { SecretSeal, webhookContext } from '../storage/sealed-secrets.js';
 import type { Store, WebhookDeadLetterRecord, WebhookDeliveryRecord, WebhookRecord } from '../storage/store.js';
 import { actorOf, allow, authErrors, found, jsonBody, jsonResponse } from './route-kit.js';
 
@@ -132,7 +132,7 @@ export function webhookRoutes(deps: {
       id,
       orgId: principal.orgId,
       url,
-      secret: seal.seal(secret, `webhook:${id}`),
+      secret: seal.seal(secret, webhookContext(id)),
       events: body.events,
       ...(body.description === undefined ? {} : { description: body.description }),
       createdBy: actorOf(principal),

@@ -26,8 +26,8 @@ const derived = new Map<string, Buffer>();
  *
  * @example
  * const seal = SecretSeal.of(config.caPassphrase);
- * const stored = seal.seal(secret, `webhook:${id}`); // 'sealed:v1:…'
- * seal.open(stored, `webhook:${id}`) === secret;
+ * const stored = seal.seal(secret, webhookContext(id)); // 'sealed:v1:…'
+ * seal.open(stored, webhookContext(id)) === secret;
  */
 export class SecretSeal {
   readonly #key: Buffer | undefined;
@@ -96,6 +96,16 @@ export class SecretSeal {
 /** The associated data of the audit log key's seed (the log has one key). */
 export const LOG_KEY_CONTEXT = 'audit-log-key';
 
+/** The associated data of a JWT signing key's private half. */
+export function signingKeyContext(kid: string): string {
+  return `signing-key:${kid}`;
+}
+
+/** The associated data of a webhook's signing secret. */
+export function webhookContext(id: string): string {
+  return `webhook:${id}`;
+}
+
 /** A secret as the store holds it, what it is bound to, and how to store it sealed anew. */
 export interface StoredSecret {
   stored: string;
@@ -119,14 +129,14 @@ export async function* storedSecrets(store: Store, { answers = false } = {}): As
   for (const key of await store.signingKeys.list()) {
     yield {
       stored: key.privateJwk,
-      context: `signing-key:${key.kid}`,
+      context: signingKeyContext(key.kid),
       reseal: (to) => store.signingKeys.reseal(key.kid, key.privateJwk, to),
     };
   }
   for (const hook of await store.webhooks.all()) {
     yield {
       stored: hook.secret,
-      context: `webhook:${hook.id}`,
+      context: webhookContext(hook.id),
       reseal: (to) => store.webhooks.reseal(hook.id, hook.secret, to),
     };
   }
