@@ -36,6 +36,22 @@ describe('openPostgresStore', () => {
     await started.close();
   });
 
+  it('stops waiting for a maintenance run that does not end, with a hint naming it', async () => {
+    const db = await tempDatabase();
+    const alone = await openPostgresStore(db.url, { alone: true });
+    try {
+      await expect(openPostgresStore(db.url, { maintenanceWaitMs: 300 })).rejects.toMatchObject({
+        code: 'ISOTYP_CONFLICT',
+        hint: expect.stringContaining('isotyp-maintenance'),
+      });
+    } finally {
+      await alone.close();
+    }
+    // Nothing of the refused open is left holding the database: a maintenance run can start.
+    const again = await openPostgresStore(db.url, { alone: true });
+    await again.close();
+  });
+
   it('refuses TRUNCATE of the audit log as well', async () => {
     const db = await tempDatabase();
     const store = await openPostgresStore(db.url);

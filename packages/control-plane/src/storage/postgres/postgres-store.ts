@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { isIsotypError } from '@isotyp/protocol';
+import { IsotypError, isIsotypError } from '@isotyp/protocol';
 import { and, desc, eq, getTableName, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -27,7 +27,47 @@ const MAINTENANCE_LOCK = `${LOCK_NAMESPACE}, 3`;
 export interface PostgresStoreOptions extends OpenStoreOptions {
   /** Pool size (default 10). */
   max?: number;
+  /** How long a store opening waits for a maintenance run to end (default MAINTENANCE_WAIT_MS). */
+  maintenanceWaitMs?: number;
 }
+
+/** A rotation takes seconds; a run held far longer is stuck, and a replica should say so. */
+const MAINTENANCE_WAIT_MS = 120_000;
+
+/**
+ * A control plane that starts while maintenance holds the database waits for it to end, and then
+ * opens what the maintenance left (a rotated passphrase, say), not what was before; after
+ * `waitMs` it stops with ISOTYP_CONFLICT rather than hang without a word.
+ */
+async function waitForMaintenance(pool: pg.Pool, waitMs: number): Promise<void> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(waitMs))}`);
+    // Released at the end of the transaction: only passing it matters.
+    await client.query(`SELECT pg_advisory_xact_lock_shared(${MAINTENANCE_LOCK})`);
+    await client.query('COMMIT');
+  } catch (error) {
+    broken = error as Error;
+    if ((error as { code?: unknown }).code === LOCK_NOT_AVAILABLE) {
+      throw new IsotypError(
+        'ISOTYP_CONFLICT',
+        `A maintenance run has held the control plane's database for over ${Math.round(waitMs / 1000)} s.`,
+        {
+          hint: `Let the isotyp server command it runs finish, then start again; if none runs, end the session named ${MAINTENANCE} in pg_stat_activity.`,
+        },
+      );
+    }
+    throw error;
+  } finally {
+    // A client whose transaction failed is discarded, not returned to the pool half-open.
+    client.release(broken);
+  }
+}
+
+/** SQLSTATE lock_not_available: lock_timeout ran out. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /**
  * What a control plane's connections are called (application_name), so that a store opened
@@ -62,11 +102,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     if (options.alone) {
       held = await holdAlone(pool);
     } else {
-      // A control plane that starts while maintenance holds the database waits for it to end,
-      // and then opens what the maintenance left (a rotated passphrase, say), not what was before.
-      await pool.query(
-        `SELECT pg_advisory_lock_shared(${MAINTENANCE_LOCK}), pg_advisory_unlock_shared(${MAINTENANCE_LOCK})`,
-      );
+      await waitForMaintenance(pool, options.maintenanceWaitMs ?? MAINTENANCE_WAIT_MS);
     }
   } catch (error) {
     held?.release(true);
