@@ -114,6 +114,13 @@ describe.each([
       expect((await call('GET', '/v1/audit/log-key')).body).toEqual(logKey);
       const checkpoint = await call('GET', '/v1/audit/checkpoint');
       expect(checkpoint.status).toBe(200);
+      // The rotation is in the organisation's log, and in the checkpoint the log signs.
+      const story = await call('GET', '/v1/audit/entries?entity=server:passphrase');
+      expect(story.body.entries).toEqual([
+        expect.objectContaining({ action: 'server.passphrase.rotate', actor: 'system' }),
+      ]);
+      const [entry] = story.body.entries as { seq: number }[];
+      expect(checkpoint.body.size).toBeGreaterThan(entry?.seq ?? Number.POSITIVE_INFINITY);
       // The agent CA is the same CA, its key now opened by the new passphrase.
       const authority = await CertificateAuthority.open(running.store, NEW_PASSPHRASE, new Date());
       expect(authority.certificatePem).toBe(ca?.certificatePem);

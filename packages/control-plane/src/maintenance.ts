@@ -1,8 +1,11 @@
+import type { JsonValue } from '@isotyp/protocol';
 import { IsotypError } from '@isotyp/protocol';
 import { CertificateAuthority } from './agents/certificate-authority.js';
+import { type AuditEvent, appendAudit } from './audit/audit-log.js';
 import { SigningKeys } from './identity/signing-keys.js';
 import { openStore } from './storage/open-store.js';
 import { SecretSeal, sealStoredSecrets, storedSecrets } from './storage/sealed-secrets.js';
+import type { Store } from './storage/store.js';
 
 export interface PassphraseRotation {
   /** CA keys encrypted anew (retired CAs included). */
@@ -15,7 +18,8 @@ export interface PassphraseRotation {
  * Moves everything the server passphrase protects from the passphrase `from` to `to`, in one
  * transaction: every agent CA's key (retired ones too) and every sealed value — the JWT signing
  * keys, the webhooks' secrets, the audit log key and the stored answers of retried writes.
- * Values an earlier version kept in the clear come out sealed.
+ * Values an earlier version kept in the clear come out sealed. Every organisation's audit log
+ * records it (`server.passphrase.rotate`), in the same transaction.
  *
  * Runs with no control plane on the database (see `openStore`'s `alone`): a running one holds
  * what it opened under the old passphrase, and would seal new values under it. A value that
@@ -52,7 +56,9 @@ export async function rotatePassphrase(database: string, from: string, to: strin
         if (!(await secret.reseal(sealed))) throw changedMeanwhile();
         secrets++;
       }
-      return { authorities: authorities.length, secrets };
+      const rotation = { authorities: authorities.length, secrets };
+      await auditEveryOrg(store, 'server.passphrase.rotate', { kind: 'server', id: 'passphrase' }, rotation);
+      return rotation;
     });
   } finally {
     await store.close();
@@ -94,7 +100,8 @@ export interface SigningKeyRotation {
  * have leaked with a copy of the database) tokens signed by any earlier key are refused at once:
  * clients get a new access token with their refresh token, as when one expires. Safe beside
  * running control planes, which follow the key table (see `Store.stamp`) and sign with the new
- * key at their next token.
+ * key at their next token. Every organisation's audit log records it (`server.signing-key.rotate`),
+ * in the same transaction as the new key.
  *
  * @example
  * const { kid, revoked } = await rotateSigningKeys('sqlite:./isotyp-cp.db', passphrase, { revokePrevious: true });
@@ -111,16 +118,37 @@ export async function rotateSigningKeys(
     // refused here as at a server's start (which also seals what is still in the clear).
     const seal = SecretSeal.of(passphrase);
     await sealStoredSecrets(store, seal);
-    const before = await store.signingKeys.list();
-    const keys = new SigningKeys({ store, now: () => new Date(), seal });
-    const kid = await keys.rotate({ revokePrevious });
-    return {
-      kid,
-      retired: before.filter((key) => key.retiredAt === undefined).map((key) => key.kid),
-      revoked: revokePrevious ? before.filter((key) => key.revokedAt === undefined).map((key) => key.kid) : [],
-    };
+    return await store.atomically(async () => {
+      const before = await store.signingKeys.list();
+      const keys = new SigningKeys({ store, now: () => new Date(), seal });
+      const kid = await keys.rotate({ revokePrevious });
+      const rotation = {
+        kid,
+        retired: before.filter((key) => key.retiredAt === undefined).map((key) => key.kid),
+        revoked: revokePrevious ? before.filter((key) => key.revokedAt === undefined).map((key) => key.kid) : [],
+      };
+      await auditEveryOrg(store, 'server.signing-key.rotate', { kind: 'signing-key', id: kid }, rotation);
+      return rotation;
+    });
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Records a server-wide step in every organisation's log: each one's access tokens, agent CA and
+ * audit checkpoints depend on what it changed. The actor is `system`: the database knows no
+ * operator, and whoever ran the command had the server's own credentials.
+ */
+async function auditEveryOrg(
+  store: Store,
+  action: string,
+  entity: AuditEvent['entity'],
+  details: { [key: string]: JsonValue },
+): Promise<void> {
+  const at = new Date();
+  for (const org of await store.orgs.list()) {
+    await appendAudit(store, { orgId: org.id, actor: 'system', action, entity, details }, at);
   }
 }
 

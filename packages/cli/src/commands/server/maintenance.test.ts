@@ -214,6 +214,19 @@ describe('isotyp server rotate-signing-key', () => {
     expect(kidOf(fresh)).toBe(third);
     expect(await whoami(fresh)).toBe(200);
     expect(await published()).toEqual([third]);
+    // Each rotation is in the organisation's audit log, read by the server that did not make it.
+    const story = async (kid: string) => {
+      const response = await fetch(`${url}/v1/audit/entries?entity=signing-key:${kid}`, {
+        headers: { authorization: `Bearer ${fresh}` },
+      });
+      return ((await response.json()) as { entries: { action: string; actor: string }[] }).entries;
+    };
+    expect(await story(second.kid)).toEqual([
+      expect.objectContaining({ action: 'server.signing-key.rotate', actor: 'system' }),
+    ]);
+    expect(await story(third ?? '')).toEqual([
+      expect.objectContaining({ action: 'server.signing-key.rotate', actor: 'system' }),
+    ]);
 
     // A passphrase that does not open the stored keys would seal the new one apart: refused.
     const wrong = await runCliAsync(['server', 'rotate-signing-key', '--db', `sqlite:${db}`], {

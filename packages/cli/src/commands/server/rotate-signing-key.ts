@@ -5,7 +5,7 @@ export default class ServerRotateSigningKey extends IsotypCommand {
   static override summary =
     'Sign access tokens with a new key from now on; --revoke-previous refuses the old keys’ tokens at once.';
   static override description =
-    'The control plane signs access tokens (EdDSA JWTs, at most 15 minutes) with a key in its database, and replaces it by itself every 30 days. This replaces it now. The old keys are retired: still published at /.well-known/jwks.json until the tokens they signed expire. With --revoke-previous (a key that may have leaked with a copy of the database) those tokens are refused at once, and clients get new ones with their refresh tokens. Safe while control planes run: they follow the key table and sign with the new key from their next token. The passphrase comes from ISOTYP_CA_PASSPHRASE, or the embedded default’s file.';
+    'The control plane signs access tokens (EdDSA JWTs, at most 15 minutes) with a key in its database, and replaces it by itself every 30 days. This replaces it now. The old keys are retired: still published at /.well-known/jwks.json until the tokens they signed expire. With --revoke-previous (a key that may have leaked with a copy of the database) those tokens are refused at once, and clients get new ones with their refresh tokens. Safe while control planes run: they follow the key table and sign with the new key from their next token. Every organisation’s audit log records it (server.signing-key.rotate). The passphrase comes from ISOTYP_CA_PASSPHRASE, or the embedded default’s file.';
   static override examples = [
     {
       description: 'A new key; tokens already issued run out as usual.',
