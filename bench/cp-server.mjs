@@ -7,6 +7,9 @@
 //   node bench/cp-server.mjs control-plane-tls <sqlite:file>   HTTPS + agents' certificates, unseeded (+ `caPem`)
 //   node bench/cp-server.mjs bare                  GET /bare → {ok:true}; GET /sized/N → N bytes of JSON
 //   node bench/cp-server.mjs bare-workers <n>      the same bare app in n worker processes on one port
+//   node bench/cp-server.mjs in-process <database | bare> <read | list | catalog | healthz>
+//       no client and no kernel: requests handed to the server's own request listener in this
+//       process; prints the user CPU a request (see inProcess()), then exits
 //
 // The control plane is seeded through its HTTP API, as the CLI would (see seed()), before it is
 // announced: one JSON line `{"url", "seeded": {changeIds, summary}}` on stdout (just `{"url"}` for
@@ -17,8 +20,10 @@
 import cluster from 'node:cluster';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
+import { Duplex } from 'node:stream';
 import { importBuilt, requireFrom } from './harness.mjs';
 
 // The password comes from the benchmark, which signs in with it.
@@ -155,6 +160,93 @@ async function startBareWorkers() {
         ),
       ),
   };
+}
+
+// --- in process: the server's JavaScript alone ---------------------------------------------------
+
+/** Requests in flight at once, each on its own socket; and how many a round of the measure holds. */
+const IN_PROCESS = { sockets: 100, warmUp: 30_000, rounds: 20, perRound: 5_000 };
+
+/**
+ * What a request costs the server's JavaScript, with neither a client nor the kernel in the
+ * figure (autocannon shares this machine's two cores, and waking it is paid in the server's
+ * writes): the server starts as in `control-plane` (or `bare`), then its own request listener
+ * is handed Node requests whose sockets swallow the answer. Prints one JSON line: the user CPU a
+ * request of each round, with the least and the median — a round that falls in the garbage
+ * collector's marking may cost twice another, and the least is the steadiest figure. Compare
+ * routes with each other and with the bare route, not with the rates under load.
+ */
+async function inProcess() {
+  const servers = [];
+  const listen = http.Server.prototype.listen;
+  http.Server.prototype.listen = function (...args) {
+    servers.push(this);
+    return listen.apply(this, args);
+  };
+  const bare = database === 'bare';
+  const route = bare ? 'bare' : workerArg;
+  const server = bare ? await startBare() : await startControlPlane();
+  const listener = servers.at(-1).listeners('request')[0];
+  const headers = { host: '127.0.0.1', 'accept-encoding': 'gzip, deflate' };
+  if (!bare) headers.authorization = `Bearer ${await new Api(server.url).login(ADMIN.email)}`;
+  const paths = {
+    bare: ['/bare'],
+    healthz: ['/healthz'],
+    read: (server.seeded?.changeIds ?? []).slice(0, 20).map((id) => `/v1/changes/${id}`),
+    list: ['/v1/changes?limit=50'],
+    catalog: ['/v1/targets'],
+  }[route];
+  const sockets = Array.from({ length: IN_PROCESS.sockets }, () => new SwallowingSocket());
+  const run = async (count) => {
+    for (let sent = 0; sent < count; sent += sockets.length) {
+      const answers = await Promise.all(
+        sockets.map((socket, i) => inject(listener, socket, paths[(sent + i) % paths.length], headers)),
+      );
+      const failed = answers.find((status) => status !== 200);
+      if (failed !== undefined) throw new Error(`${route} answered ${failed}`);
+    }
+  };
+  await run(IN_PROCESS.warmUp);
+  const rounds = [];
+  for (let i = 0; i < IN_PROCESS.rounds; i++) {
+    const before = process.cpuUsage();
+    await run(IN_PROCESS.perRound);
+    rounds.push(Number((process.cpuUsage(before).user / IN_PROCESS.perRound).toFixed(2)));
+  }
+  const sorted = [...rounds].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  process.stdout.write(`${JSON.stringify({ route, userMicrosPerRequest: { least: sorted[0], median }, rounds })}\n`);
+  await server.close();
+  process.exit(0);
+}
+
+/** A connection that takes whatever is written to it and never sends anything. */
+class SwallowingSocket extends Duplex {
+  remoteAddress = '127.0.0.1';
+  _write(_chunk, _encoding, done) {
+    done();
+  }
+  _read() {}
+}
+
+/** One GET through `listener` as Node's HTTP server would hand it over; resolves to the status once answered. */
+function inject(listener, socket, path, headers) {
+  return new Promise((resolve) => {
+    const request = new http.IncomingMessage(socket);
+    Object.assign(request, { method: 'GET', url: path, httpVersion: '1.1', httpVersionMajor: 1, httpVersionMinor: 1 });
+    request.headers = { ...headers };
+    request.rawHeaders = Object.entries(headers).flat();
+    request.complete = true;
+    request.push(null);
+    const response = new http.ServerResponse(request);
+    response.shouldKeepAlive = true;
+    response.assignSocket(socket);
+    response.on('finish', () => {
+      response.detachSocket(socket);
+      resolve(response.statusCode);
+    });
+    listener(request, response);
+  });
 }
 
 // --- seeding through the API, as the CLI would ---------------------------------------------------
@@ -357,11 +449,15 @@ async function start() {
     mode === 'bare' ||
     (mode === 'bare-workers' && workerCount >= 1) ||
     (mode === 'control-plane-workers' && database && workerCount >= 1) ||
-    (['control-plane', 'control-plane-tls'].includes(mode) && database && ADMIN.password);
+    (['control-plane', 'control-plane-tls'].includes(mode) && database && ADMIN.password) ||
+    (mode === 'in-process' &&
+      (database === 'bare' ||
+        (database && ADMIN.password && ['read', 'list', 'catalog', 'healthz'].includes(workerArg))));
   if (!usable) {
     console.error(
       'usage: CP_BENCH_ADMIN_PASSWORD=… node bench/cp-server.mjs control-plane|control-plane-tls <database-url> | ' +
-        'control-plane-workers <database-url> <n> | bare | bare-workers <n>',
+        'control-plane-workers <database-url> <n> | bare | bare-workers <n> | ' +
+        'in-process <database-url> read|list|catalog|healthz | in-process bare',
     );
     process.exit(2);
   }
@@ -374,6 +470,8 @@ async function start() {
       return startControlPlaneTls();
     case 'control-plane-workers':
       return startControlPlaneWorkers();
+    case 'in-process':
+      return inProcess();
     default:
       return startControlPlane();
   }
