@@ -96,9 +96,19 @@ describe('idempotency', () => {
     expect(runs()).toBe(1);
   });
 
+  it("stores a refusal of the request itself (a bad signature's 401), not only 404s", async () => {
+    const { post, runs } = client();
+    const key = freshKey();
+    expect((await post({ fail: 'signature' }, key)).status).toBe(401);
+    expect(await post({ fail: 'signature' }, key)).toMatchObject({ status: 401, replayed: 'true' });
+    expect(runs()).toBe(1);
+  });
+
   it.each([
     ['a crash (500)', 'crash', 500],
     ['a 429', 'rate', 429],
+    // The caller's rights, which a grant may change before the retry.
+    ['a 403 ISOTYP_FORBIDDEN', 'forbidden', 403],
   ])('releases the key after %s so the retry runs again', async (_name, fail, status) => {
     const { post, runs } = client();
     const key = freshKey();

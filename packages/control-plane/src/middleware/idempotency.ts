@@ -22,7 +22,11 @@ export interface IdempotencyOptions {
 /**
  * Makes a router's writes safe to retry. Each request must carry an `Idempotency-Key` (400
  * without one); the first request with a key runs, and its answer is stored when it is final —
- * 2xx, or a 4xx other than 408/425/429, which a retry could change. A retry with the same key
+ * 2xx, or a 4xx other than 408/425/429, which a retry could change, and other than a refusal of
+ * the caller's rights (ISOTYP_FORBIDDEN, ISOTYP_UNAUTHENTICATED): those say what the principal
+ * may do now, not what the request is, and a grant made since must count at the retry (a claim
+ * on a change, whose key is the same at every run, would otherwise stay refused for a day). A
+ * retry with the same key
  * and the same request gets the stored answer again with `Idempotent-Replayed: true`; the same
  * key with another method, path or body is 422 ISOTYP_IDEMPOTENCY_MISMATCH; a retry while the
  * first is still running is 409 ISOTYP_IDEMPOTENCY_IN_PROGRESS. A 5xx (or a throw that reaches
@@ -103,7 +107,12 @@ export function idempotency({
       return;
     }
     try {
-      await store.idempotency.complete(owner, key, status, seal.seal(await c.res.clone().text(), context));
+      const answer = await c.res.clone().text();
+      if (refusesTheCaller(status, answer)) {
+        await release(c, store, owner, key);
+        return;
+      }
+      await store.idempotency.complete(owner, key, status, seal.seal(answer, context));
     } catch (error) {
       // The answer still goes out; the key is freed so a retry runs again rather than waiting forever.
       requestLogger(c).error({ err: error }, 'could not store the idempotent answer');
@@ -116,6 +125,19 @@ export function idempotency({
 function isFinal(status: number): boolean {
   if (status >= 200 && status < 300) return true;
   return status >= 400 && status < 500 && status !== 408 && status !== 425 && status !== 429;
+}
+
+/** Codes that judge the principal's rights at the time, not the request. */
+const CALLER_REFUSALS: ReadonlySet<unknown> = new Set(['ISOTYP_FORBIDDEN', 'ISOTYP_UNAUTHENTICATED']);
+
+/** A 401 or 403 whose error code is one of CALLER_REFUSALS. */
+function refusesTheCaller(status: number, answer: string): boolean {
+  if (status !== 401 && status !== 403) return false;
+  try {
+    return CALLER_REFUSALS.has((JSON.parse(answer) as { error?: { code?: unknown } }).error?.code);
+  } catch {
+    return false;
+  }
 }
 
 /** SHA-256 over method, path with query, and the canonical JSON body (empty when none). */

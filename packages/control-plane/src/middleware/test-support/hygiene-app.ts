@@ -70,7 +70,7 @@ export interface HygieneApp {
 
 const thing = z.object({
   name: z.string().optional(),
-  fail: z.enum(['crash', 'not_found', 'rate']).optional(),
+  fail: z.enum(['crash', 'not_found', 'rate', 'forbidden', 'signature']).optional(),
   park: z.boolean().optional(),
   nested: z.unknown().optional(),
 });
@@ -125,6 +125,8 @@ export function hygieneApp({
       if (body.fail === 'crash') throw new Error('handler crashed');
       if (body.fail === 'not_found') throw new IsotypError('ISOTYP_NOT_FOUND', 'No such thing.');
       if (body.fail === 'rate') throw new IsotypError('ISOTYP_RATE_LIMITED', 'Slow down.');
+      if (body.fail === 'forbidden') throw new IsotypError('ISOTYP_FORBIDDEN', 'Not yours to do.');
+      if (body.fail === 'signature') throw new IsotypError('ISOTYP_SIGNATURE_INVALID', 'Bad signature.');
       return c.json({ run: runs, name: body.name ?? null }, 201);
     },
   );
