@@ -128,4 +128,112 @@ describe('user routes', () => {
     expect((await grant({ kind: 'org' })).status).toBe(403);
     expect(created.status).toBe(201);
   });
+
+  it('DELETE /v1/users/{id}/grants/{grantId} takes a role away at once, at the grant’s scope only', async () => {
+    const bob = await createUser({
+      email: 'bob@acme.test',
+      password: 'bob has a long password',
+      grants: [
+        { role: 'dba', scope: { kind: 'project', projectId: 'shop' } },
+        { role: 'dba', scope: { kind: 'project', projectId: 'blog' } },
+      ],
+    });
+    const [shopGrant, blogGrant] = bob.body.grants as { id: string }[];
+    const bobToken = await t.login('bob@acme.test', 'bob has a long password');
+    const roles = async () => (await t.call('GET', '/v1/auth/whoami', { token: bobToken })).body.grants;
+    expect(await roles()).toHaveLength(2);
+
+    // A project admin of blog may take the blog grant, not the shop one.
+    await createUser({
+      email: 'blog-admin@acme.test',
+      password: 'blog admin password',
+      grants: [{ role: 'admin', scope: { kind: 'project', projectId: 'blog' } }],
+    });
+    const blogAdmin = await t.login('blog-admin@acme.test', 'blog admin password');
+    const revoke = (grantId: string | undefined, token = admin, user = bob.body.id) =>
+      t.call('DELETE', `/v1/users/${user}/grants/${grantId}`, { token });
+    expect((await revoke(shopGrant?.id, blogAdmin)).status).toBe(403);
+    expect((await revoke(blogGrant?.id, blogAdmin)).status).toBe(204);
+    // The same access token, read again: the grant is gone from its next request.
+    expect(await roles()).toEqual([expect.objectContaining({ id: shopGrant?.id })]);
+    // Gone is gone; another organisation's user, or a grant of another user, is not found.
+    expect((await revoke(blogGrant?.id)).status).toBe(404);
+    expect((await revoke(shopGrant?.id, admin, globexAdminId)).status).toBe(404);
+    const story = await t.store.audit.byEntity('acme', 'user', bob.body.id, { limit: 10 });
+    expect(story.map((e) => e.action).filter((a) => a !== 'user.sign-in')).toEqual([
+      'user.create',
+      'user.grant.revoke',
+    ]);
+  });
+
+  it('keeps the organisation’s last enabled admin: no revoking its grant, no disabling it', async () => {
+    const me = (await t.call('GET', '/v1/auth/whoami', { token: admin })).body;
+    const adminGrant = (me.grants as { id: string; role: string; scope: { kind: string } }[]).find(
+      (g) => g.role === 'admin' && g.scope.kind === 'org',
+    );
+    const revoked = await t.call('DELETE', `/v1/users/${me.userId}/grants/${adminGrant?.id}`, { token: admin });
+    expect(revoked.status).toBe(409);
+    expect(revoked.body.error).toMatchObject({ code: 'ISOTYP_CONFLICT', hint: expect.stringContaining('admin') });
+    const self = await t.call('PATCH', `/v1/users/${me.userId}`, { token: admin, body: { disabled: true } });
+    expect(self.status).toBe(409);
+    expect(self.body.error.message).toContain('your own account');
+    // A second admin, itself the last other one, may not be disabled while the first is disabled.
+    const second = await createUser({
+      email: 'second-admin@acme.test',
+      password: 'second admin password',
+      grants: [{ role: 'admin', scope: { kind: 'org' } }],
+    });
+    const secondToken = await t.login('second-admin@acme.test', 'second admin password');
+    expect(
+      (await t.call('PATCH', `/v1/users/${me.userId}`, { token: secondToken, body: { disabled: true } })).status,
+    ).toBe(200);
+    const last = await t.call('PATCH', `/v1/users/${second.body.id}`, { token: secondToken, body: { disabled: true } });
+    expect(last.status).toBe(409);
+    // Enabled again by the second admin, the first one works as before (with a new session).
+    expect(
+      (await t.call('PATCH', `/v1/users/${me.userId}`, { token: secondToken, body: { disabled: false } })).body,
+    ).toMatchObject({ id: me.userId, disabled: false });
+    admin = await t.login();
+    expect((await t.call('GET', '/v1/users', { token: admin })).status).toBe(200);
+  });
+
+  it('PATCH /v1/users/{id} disables a user: no sign-in, sessions ended, access tokens refused at once', async () => {
+    await createUser({
+      email: 'leaver@acme.test',
+      password: 'leaver has a long password',
+      grants: [{ role: 'viewer', scope: { kind: 'org' } }],
+    });
+    const session = await t.call('POST', '/v1/auth/login', {
+      body: { org: 'acme', email: 'leaver@acme.test', password: 'leaver has a long password' },
+    });
+    const { accessToken, refreshToken } = session.body as { accessToken: string; refreshToken: string };
+    const leaver = (await t.call('GET', '/v1/auth/whoami', { token: accessToken })).body.userId as string;
+    const viewer = await t.login('blog-admin@acme.test', 'blog admin password');
+    // Only an organisation-wide users:manage may; another organisation's user is not found.
+    expect((await t.call('PATCH', `/v1/users/${leaver}`, { token: viewer, body: { disabled: true } })).status).toBe(
+      403,
+    );
+    expect(
+      (await t.call('PATCH', `/v1/users/${globexAdminId}`, { token: admin, body: { disabled: true } })).status,
+    ).toBe(404);
+    expect((await t.call('PATCH', `/v1/users/${leaver}`, { token: admin, body: { disabled: 'yes' } })).status).toBe(
+      400,
+    );
+
+    const disabled = await t.call('PATCH', `/v1/users/${leaver}`, { token: admin, body: { disabled: true } });
+    expect(disabled).toMatchObject({ status: 200, body: { id: leaver, disabled: true } });
+    expect((await t.call('GET', '/v1/auth/whoami', { token: accessToken })).status).toBe(401);
+    expect((await t.call('POST', '/v1/auth/refresh', { body: { refreshToken } })).status).toBe(401);
+    const again = await t.call('POST', '/v1/auth/login', {
+      body: { org: 'acme', email: 'leaver@acme.test', password: 'leaver has a long password' },
+    });
+    expect(again.status).toBe(401);
+    // Disabling twice changes nothing more; the log has one entry for it.
+    expect((await t.call('PATCH', `/v1/users/${leaver}`, { token: admin, body: { disabled: true } })).status).toBe(200);
+    const story = await t.store.audit.byEntity('acme', 'user', leaver, { limit: 10 });
+    expect(story.map((e) => e.action).filter((a) => a !== 'user.sign-in')).toEqual(['user.create', 'user.disable']);
+    expect((await t.call('GET', '/v1/people', { token: admin })).body.people).toContainEqual(
+      expect.objectContaining({ id: leaver, disabled: true }),
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { IsotypError } from '@isotyp/protocol';
 import { createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
@@ -75,6 +76,30 @@ const addGrant = createRoute({
   responses: { 201: jsonResponse(grantSchema, 'The grant.'), ...authErrors },
 });
 
+const revokeGrant = createRoute({
+  method: 'delete',
+  path: '/v1/users/{id}/grants/{grantId}',
+  tags: ['users'],
+  summary: 'Take a role grant from a user',
+  description:
+    'Decided at the grant’s scope, as granting is. The last organisation-wide admin grant held by an enabled user is kept (409): someone must be left to manage the organisation. Takes effect on the user’s next request.',
+  security,
+  request: { params: z.object({ id: objectId, grantId: objectId }) },
+  responses: { 204: { description: 'Revoked.' }, ...authErrors, 409: errorResponse },
+});
+
+const updateUser = createRoute({
+  method: 'patch',
+  path: '/v1/users/{id}',
+  tags: ['users'],
+  summary: 'Disable a user (someone who left) or enable them again',
+  description:
+    'A disabled user cannot sign in, their sessions are ended (refresh tokens revoked) and their access tokens are refused from their next request; their grants, keys and history stay, and enabling them brings the grants back. You cannot disable yourself, nor the last enabled organisation-wide admin (409).',
+  security,
+  request: { params: z.object({ id: objectId }), body: jsonBody(z.strictObject({ disabled: z.boolean() })) },
+  responses: { 200: jsonResponse(userSchema, 'The user.'), ...authErrors, 409: errorResponse },
+});
+
 function objectScope(scope: Scope): ObjectScope {
   switch (scope.kind) {
     case 'org':
@@ -97,6 +122,32 @@ async function checkScope(store: Store, orgId: string, scope: Scope): Promise<vo
   if (scope.kind === 'environment') {
     const environment = await store.environments.get(orgId, scope.environmentId);
     found(environment?.projectId === scope.projectId ? environment : undefined, 'environment', scope.environmentId);
+  }
+}
+
+const isOrgAdmin = (grant: RoleGrantRecord) => grant.role === 'admin' && grant.scope.kind === 'org';
+
+/**
+ * Refuses a step that would leave the organisation without an enabled user holding the
+ * organisation-wide admin role, counted as if `without` (a grant or a user) were gone.
+ */
+async function keepAnAdmin(
+  store: Store,
+  orgId: string,
+  without: { grantId: string } | { userId: string },
+): Promise<void> {
+  const [users, grants] = await Promise.all([store.users.list(orgId), store.grants.list(orgId)]);
+  const enabled = new Set(users.filter((u) => !u.disabled).map((u) => u.id));
+  const left = grants.filter(
+    (g) =>
+      isOrgAdmin(g) &&
+      enabled.has(g.userId) &&
+      ('grantId' in without ? g.id !== without.grantId : g.userId !== without.userId),
+  );
+  if (left.length === 0) {
+    throw new IsotypError('ISOTYP_CONFLICT', 'This would leave the organisation with no enabled admin.', {
+      hint: 'Grant the admin role at the organisation to another user first (isotyp users create … --role admin).',
+    });
   }
 }
 
@@ -188,6 +239,63 @@ export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
       identity.now(),
     );
     return c.json(toGrantView(record), 201);
+  });
+
+  router.openapi(revokeGrant, async (c) => {
+    const { id, grantId } = c.req.valid('param');
+    const principal = authorize(c.get('principal'), 'users:manage', {}, true);
+    const grants = await store.grants.forUser(principal.orgId, id);
+    const grant = found(
+      grants.find((g) => g.id === grantId),
+      'grant',
+      grantId,
+    );
+    authorize(principal, 'users:manage', objectScope(grant.scope));
+    if (isOrgAdmin(grant)) await keepAnAdmin(store, principal.orgId, { grantId });
+    await store.grants.delete(principal.orgId, grantId);
+    await appendAudit(
+      store,
+      {
+        orgId: principal.orgId,
+        actor: actorOf(principal),
+        action: 'user.grant.revoke',
+        entity: { kind: 'user', id },
+        details: { grantId, role: grant.role, scope: grant.scope },
+      },
+      identity.now(),
+    );
+    return c.body(null, 204);
+  });
+
+  router.openapi(updateUser, async (c) => {
+    const { id } = c.req.valid('param');
+    const { disabled } = c.req.valid('json');
+    const principal = authorize(c.get('principal'), 'users:manage');
+    const user = found(await store.users.get(principal.orgId, id), 'user', id);
+    if (disabled && principal.kind === 'user' && principal.userId === id) {
+      throw new IsotypError('ISOTYP_CONFLICT', 'You cannot disable your own account.', {
+        hint: 'Ask another admin of the organisation to do it.',
+      });
+    }
+    if (disabled !== user.disabled) {
+      if (disabled) await keepAnAdmin(store, principal.orgId, { userId: id });
+      await store.users.setDisabled(principal.orgId, id, disabled);
+      const at = identity.now();
+      // Sessions end now; access tokens are refused at the next request (the user is read then).
+      if (disabled) await store.refreshTokens.revokeForUser(id, at.toISOString());
+      await appendAudit(
+        store,
+        {
+          orgId: principal.orgId,
+          actor: actorOf(principal),
+          action: disabled ? 'user.disable' : 'user.enable',
+          entity: { kind: 'user', id },
+        },
+        at,
+      );
+    }
+    const grants = await store.grants.forUser(principal.orgId, id);
+    return c.json(toUserView({ ...user, disabled }, grants), 200);
   });
 
   return router;

@@ -106,6 +106,8 @@ export interface Store {
     byOidc(issuer: string, subject: string): Promise<UserRecord | undefined>;
     list(orgId: string): Promise<UserRecord[]>;
     setPasswordHash(orgId: string, id: string, hash: string): Promise<void>;
+    /** False when the organisation has no such user. */
+    setDisabled(orgId: string, id: string, disabled: boolean): Promise<boolean>;
   };
   grants: {
     create(grant: RoleGrantRecord): Promise<void>;

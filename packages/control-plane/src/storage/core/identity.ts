@@ -35,6 +35,8 @@ export function identityStore({ tables: t, run }: Driver): Identity {
         // Changing nobody's password silently would let the caller believe it took effect.
         if (updated.length === 0) throw new IsotypError('ISOTYP_NOT_FOUND', `No user ${id} in organisation ${orgId}.`);
       },
+      setDisabled: async (orgId, id, disabled) =>
+        (await run.update('users', { disabled }, allOf(eq(t.users.orgId, orgId), eq(t.users.id, id)))).length > 0,
     },
     grants: {
       create: async (grant) => void (await run.insert('roleGrants', grantValues(grant))),

@@ -72,6 +72,17 @@ export function identityCases(store: CurrentStore): void {
       expect(await store().users.get(a.orgId, b.userId)).toBeUndefined();
       expect(await store().users.byEmail(a.orgId, 'ada@b.test')).toBeUndefined();
     });
+
+    it('disables and enables only the organisation’s own user', async () => {
+      const a = await seedOrg(store(), 'a');
+      const b = await seedOrg(store(), 'b');
+      expect(await store().users.setDisabled(a.orgId, a.userId, true)).toBe(true);
+      expect((await store().users.get(a.orgId, a.userId))?.disabled).toBe(true);
+      expect(await store().users.setDisabled(a.orgId, b.userId, true)).toBe(false);
+      expect((await store().users.get(b.orgId, b.userId))?.disabled).toBe(false);
+      expect(await store().users.setDisabled(a.orgId, a.userId, false)).toBe(true);
+      expect((await store().users.get(a.orgId, a.userId))?.disabled).toBe(false);
+    });
   });
 
   describe('grants', () => {
