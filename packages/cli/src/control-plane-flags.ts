@@ -20,3 +20,20 @@ export const envFlag = Flags.string({ char: 'e', summary: 'Environment id or nam
 
 /** `--env`, required. */
 export const requiredEnvFlag = Flags.string({ char: 'e', summary: 'Environment id or name.', required: true });
+
+/** The control plane's roles, for `--role` (kept here so that --help loads no service code). */
+export const ROLE_NAMES = ['admin', 'approver', 'dba', 'ci', 'agent', 'auditor', 'viewer'] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+
+/**
+ * The flags of a grant's role and scope (`isotyp users grant|revoke`): the organisation, or a
+ * project, or an environment of one.
+ */
+export const grantFlags = {
+  role: Flags.string({ summary: 'The role of the grant.', required: true, options: [...ROLE_NAMES] }),
+  project: Flags.string({ summary: 'The project (id or name) of a project or environment grant.' }),
+  env: Flags.string({
+    summary: 'The environment (id or name) of an environment grant, with --project.',
+    dependsOn: ['project'],
+  }),
+};

@@ -20,7 +20,9 @@ export default class OrgSignKeyring extends IsotypCommand {
     const keyring = await signKeyring(connect({ server: flags.server }), secretStore());
     this.log(`Published keyring v${keyring.version} with ${keyring.keys.length} key(s):`);
     for (const k of keyring.keys) this.log(`  ${k.keyId}  user ${k.userId}  ${k.roles.join(', ')}`);
-    for (const s of keyring.skipped) this.log(`  left out ${s.keyId} (user ${s.userId} has no organisation-wide role)`);
+    for (const s of keyring.skipped) {
+      this.log(`  left out ${s.keyId} (user ${s.userId} is disabled or has no organisation-wide role)`);
+    }
     return keyring;
   }
 }

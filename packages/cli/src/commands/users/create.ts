@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { IsotypCommand } from '../../base-command.js';
-import { serverFlag } from '../../control-plane-flags.js';
+import { ROLE_NAMES, serverFlag } from '../../control-plane-flags.js';
 import type { User } from '../../services/control-plane/users.js';
 
 export default class UsersCreate extends IsotypCommand {
@@ -26,7 +26,7 @@ export default class UsersCreate extends IsotypCommand {
       summary: 'A role granted on the whole organisation (repeatable).',
       required: true,
       multiple: true,
-      options: ['admin', 'approver', 'dba', 'ci', 'agent', 'auditor', 'viewer'],
+      options: [...ROLE_NAMES],
     }),
     'password-stdin': Flags.boolean({ summary: 'Read the new user’s password from stdin.' }),
   };

@@ -110,6 +110,10 @@ export class ControlPlaneClient {
     return parseAnswer(schema, await this.request('POST', path, { ...options, body }), `POST ${path}`);
   }
 
+  async patch<S extends z.ZodType>(path: string, body: unknown, schema: S): Promise<z.output<S>> {
+    return parseAnswer(schema, await this.request('PATCH', path, { body }), `PATCH ${path}`);
+  }
+
   async delete(path: string): Promise<void> {
     await this.request('DELETE', path, {});
   }

@@ -42,7 +42,9 @@ const trustDocumentSchema = z.object({
 type TrustKind = z.infer<typeof trustDocumentSchema>['kind'];
 
 const usersSchema = z.object({
-  users: z.array(z.object({ id: z.string(), email: z.string(), grants: z.array(grantSchema) })),
+  users: z.array(
+    z.object({ id: z.string(), email: z.string(), disabled: z.boolean().default(false), grants: z.array(grantSchema) }),
+  ),
 });
 
 /** The latest version of a trust document, or undefined when there is none yet. */
@@ -193,8 +195,13 @@ async function publishKeyring(
   version: number,
 ): Promise<KeyringSummary> {
   const [keys, { users }] = await Promise.all([listKeys(client), client.get('/v1/users', usersSchema)]);
+  // A disabled user (someone who left) holds no role here: their key leaves the keyring, and
+  // agents stop counting their signatures once they have this version.
   const orgRoles = new Map(
-    users.map((u) => [u.id, roles.filter((r) => u.grants.some((g) => g.role === r && g.scope.kind === 'org'))]),
+    users.map((u) => [
+      u.id,
+      u.disabled ? [] : roles.filter((r) => u.grants.some((g) => g.role === r && g.scope.kind === 'org')),
+    ]),
   );
   const entries: KeyringEntry[] = [];
   const skipped: KeyringSummary['skipped'] = [];
