@@ -11,14 +11,21 @@ export default class UsersList extends IsotypCommand {
 
   async run(): Promise<User[]> {
     const { flags } = await this.parse(UsersList);
-    const [{ listUsers }, { connect }] = await Promise.all([
+    const [{ catalogNames, describeGrant, listUsers }, { connect }] = await Promise.all([
       import('../../services/control-plane/users.js'),
       import('../../services/control-plane/connection.js'),
     ]);
-    const users = await listUsers(connect({ server: flags.server }));
-    for (const user of users) {
-      const roles = user.grants.map((g) => (g.scope.kind === 'org' ? g.role : `${g.role} (${String(g.scope.kind)})`));
-      this.log(`${user.email.padEnd(32)} ${user.id.padEnd(22)} ${roles.join(', ')}`);
+    const client = connect({ server: flags.server });
+    const users = await listUsers(client);
+    if (!this.jsonEnabled()) {
+      const names = await catalogNames(
+        client,
+        users.flatMap((u) => u.grants),
+      );
+      for (const user of users) {
+        const roles = user.grants.map((g) => describeGrant(g, names)).join(', ') || '(no roles)';
+        this.log(`${user.email.padEnd(32)} ${user.id.padEnd(22)} ${roles}${user.disabled ? '  [disabled]' : ''}`);
+      }
     }
     return users;
   }

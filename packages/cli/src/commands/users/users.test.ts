@@ -129,6 +129,10 @@ describe('isotyp users grant, revoke, disable, enable', () => {
 
     const disabled = await run(['users', 'disable', DORA.email]);
     expect(disabled.status, disabled.stderr).toBe(0);
+    const listed = await run(['users', 'list']);
+    expect(listed.stdout).toMatch(
+      /dora@acme\.test\s+usr_\S+\s+(approver, dba on shop\/prod|dba on shop\/prod, approver)\s+\[disabled\]/,
+    );
     // Re-signed now, the keyring leaves her key out: agents stop counting her approvals.
     const keyring = await run(['org', 'sign-keyring', '--json']);
     expect(keyring.status, keyring.stderr).toBe(0);

@@ -9,7 +9,13 @@ const grantSchema = z
   .object({ id: z.string(), role: z.enum(roleNames), scope: z.record(z.string(), z.unknown()) })
   .passthrough();
 export const userSchema = z
-  .object({ id: z.string(), email: z.string(), displayName: z.string(), grants: z.array(grantSchema) })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    displayName: z.string(),
+    disabled: z.boolean().default(false),
+    grants: z.array(grantSchema),
+  })
   .passthrough();
 export type User = z.infer<typeof userSchema>;
 
