@@ -21,7 +21,10 @@ export const envFlag = Flags.string({ char: 'e', summary: 'Environment id or nam
 /** `--env`, required. */
 export const requiredEnvFlag = Flags.string({ char: 'e', summary: 'Environment id or name.', required: true });
 
-/** The control plane's roles, for `--role` (kept here so that --help loads no service code). */
+/**
+ * The control plane's roles (protocol's `roles`), for `--role`: a copy, so that --help loads no
+ * protocol code; users.test.ts checks that the two agree.
+ */
 export const ROLE_NAMES = ['admin', 'approver', 'dba', 'ci', 'agent', 'auditor', 'viewer'] as const;
 export type RoleName = (typeof ROLE_NAMES)[number];
 

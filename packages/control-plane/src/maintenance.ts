@@ -1,5 +1,4 @@
-import type { JsonValue } from '@isotyp/protocol';
-import { IsotypError } from '@isotyp/protocol';
+import { IsotypError, type JsonValue } from '@isotyp/protocol';
 import { CertificateAuthority } from './agents/certificate-authority.js';
 import { type AuditEvent, appendAudit } from './audit/audit-log.js';
 import { SigningKeys } from './identity/signing-keys.js';

@@ -26,19 +26,20 @@ export default class UsersGrant extends IsotypCommand {
 
   async run(): Promise<{ userId: string; email: string; granted: { id: string; role: string; scope: unknown } }> {
     const { args, flags } = await this.parse(UsersGrant);
-    const [{ addGrant, catalogNames, describeGrant }, { connect }] = await Promise.all([
+    const [{ addGrant }, { connect }] = await Promise.all([
       import('../../services/control-plane/users.js'),
       import('../../services/control-plane/connection.js'),
     ]);
-    const client = connect({ server: flags.server });
-    const { user, granted } = await addGrant(client, args.user, flags.role as RoleName, {
-      projectId: flags.project,
-      environmentId: flags.env,
-    });
-    if (!this.jsonEnabled()) {
-      const names = await catalogNames(client, [granted]);
-      this.log(`Granted ${describeGrant(granted, names)} to ${user.email}.`);
-    }
+    const { user, granted, described } = await addGrant(
+      connect({ server: flags.server }),
+      args.user,
+      flags.role as RoleName,
+      {
+        projectId: flags.project,
+        environmentId: flags.env,
+      },
+    );
+    this.log(`Granted ${described} to ${user.email}.`);
     return {
       userId: user.id,
       email: user.email,

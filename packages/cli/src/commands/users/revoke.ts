@@ -26,19 +26,20 @@ export default class UsersRevoke extends IsotypCommand {
 
   async run(): Promise<{ userId: string; email: string; revoked: { id: string; role: string; scope: unknown } }> {
     const { args, flags } = await this.parse(UsersRevoke);
-    const [{ revokeGrant, catalogNames, describeGrant }, { connect }] = await Promise.all([
+    const [{ revokeGrant }, { connect }] = await Promise.all([
       import('../../services/control-plane/users.js'),
       import('../../services/control-plane/connection.js'),
     ]);
-    const client = connect({ server: flags.server });
-    const { user, revoked } = await revokeGrant(client, args.user, flags.role as RoleName, {
-      projectId: flags.project,
-      environmentId: flags.env,
-    });
-    if (!this.jsonEnabled()) {
-      const names = await catalogNames(client, [revoked]);
-      this.log(`Revoked ${describeGrant(revoked, names)} from ${user.email}.`);
-    }
+    const { user, revoked, described } = await revokeGrant(
+      connect({ server: flags.server }),
+      args.user,
+      flags.role as RoleName,
+      {
+        projectId: flags.project,
+        environmentId: flags.env,
+      },
+    );
+    this.log(`Revoked ${described} from ${user.email}.`);
     return {
       userId: user.id,
       email: user.email,

@@ -1,4 +1,6 @@
+import { roles } from '@isotyp/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLE_NAMES } from '../../control-plane-flags.js';
 import {
   type LiveControlPlane,
   startLiveControlPlane,
@@ -62,6 +64,10 @@ describe('isotyp users create, list', () => {
     const badRole = await run(['users', 'create', '--email', 'x@acme.test', '--role', 'root']);
     expect(badRole.status).toBe(64);
   });
+});
+
+it('offers the protocol’s roles to --role (a copy, so that --help loads no protocol code)', () => {
+  expect([...ROLE_NAMES]).toEqual([...roles]);
 });
 
 describe('isotyp users grant, revoke, disable, enable', () => {

@@ -1,12 +1,10 @@
-import { IsotypError } from '@isotyp/protocol';
+import { IsotypError, type Role, roles } from '@isotyp/protocol';
 import { z } from 'zod';
 import { listEnvironments, listProjects, resolveEnvironment, resolveProject } from './catalog.js';
 import type { ControlPlaneClient } from './client.js';
 
-export const roleNames = ['admin', 'approver', 'dba', 'ci', 'agent', 'auditor', 'viewer'] as const;
-
 const grantSchema = z
-  .object({ id: z.string(), role: z.enum(roleNames), scope: z.record(z.string(), z.unknown()) })
+  .object({ id: z.string(), role: z.enum(roles), scope: z.record(z.string(), z.unknown()) })
   .passthrough();
 export const userSchema = z
   .object({
@@ -31,7 +29,7 @@ export function createUser(
   input: {
     email: string;
     displayName?: string | undefined;
-    roles: (typeof roleNames)[number][];
+    roles: Role[];
     password?: string | undefined;
   },
 ): Promise<User> {
@@ -99,32 +97,42 @@ export interface GrantScope {
 export async function revokeGrant(
   client: ControlPlaneClient,
   who: string,
-  role: (typeof roleNames)[number],
+  role: Role,
   scope: GrantScope,
-): Promise<{ user: User; revoked: User['grants'][number] }> {
-  const [user, ids] = await Promise.all([findUser(client, who), scopeIds(client, scope)]);
+): Promise<{ user: User; revoked: User['grants'][number]; described: string }> {
+  const [user, { ids, names }] = await Promise.all([findUser(client, who), resolveScope(client, scope)]);
   const grant = user.grants.find((g) => g.role === role && sameScope(g.scope, ids));
   if (grant === undefined) {
-    const names = await catalogNames(client, user.grants);
-    const held = user.grants.map((g) => describeGrant(g, names)).join(', ') || 'none';
+    const held = await catalogNames(client, user.grants);
+    const list = user.grants.map((g) => describeGrant(g, held)).join(', ') || 'none';
     throw new IsotypError(
       'ISOTYP_NOT_FOUND',
       `${user.email} holds no ${describeGrant({ role, scope: asScope(ids) }, names)}.`,
       {
-        hint: `Their grants: ${held}.`,
+        hint: `Their grants: ${list}.`,
       },
     );
   }
   await client.delete(`/v1/users/${encodeURIComponent(user.id)}/grants/${encodeURIComponent(grant.id)}`);
-  return { user, revoked: grant };
+  return { user, revoked: grant, described: describeGrant(grant, names) };
 }
 
-/** The scope's project and environment named by id or name, as ids. */
-async function scopeIds(client: ControlPlaneClient, { projectId, environmentId }: GrantScope): Promise<GrantScope> {
-  if (projectId === undefined) return {};
-  if (environmentId === undefined) return { projectId: (await resolveProject(client, projectId)).id };
-  const environment = await resolveEnvironment(client, environmentId, projectId);
-  return { projectId: environment.projectId, environmentId: environment.id };
+/**
+ * The scope named by id or name: its ids, and the names of its project and environment (what
+ * `describeGrant` shows), read once here rather than listed again to describe the result.
+ */
+async function resolveScope(
+  client: ControlPlaneClient,
+  { projectId, environmentId }: GrantScope,
+): Promise<{ ids: GrantScope; names: Map<unknown, string> }> {
+  const names = new Map<unknown, string>();
+  if (projectId === undefined) return { ids: {}, names };
+  const project = await resolveProject(client, projectId);
+  names.set(project.id, project.name);
+  if (environmentId === undefined) return { ids: { projectId: project.id }, names };
+  const environment = await resolveEnvironment(client, environmentId, project.id);
+  names.set(environment.id, environment.name);
+  return { ids: { projectId: project.id, environmentId: environment.id }, names };
 }
 
 /**
@@ -137,16 +145,16 @@ async function scopeIds(client: ControlPlaneClient, { projectId, environmentId }
 export async function addGrant(
   client: ControlPlaneClient,
   who: string,
-  role: (typeof roleNames)[number],
+  role: Role,
   scope: GrantScope,
-): Promise<{ user: User; granted: User['grants'][number] }> {
-  const [user, ids] = await Promise.all([findUser(client, who), scopeIds(client, scope)]);
+): Promise<{ user: User; granted: User['grants'][number]; described: string }> {
+  const [user, { ids, names }] = await Promise.all([findUser(client, who), resolveScope(client, scope)]);
   const granted = await client.post(
     `/v1/users/${encodeURIComponent(user.id)}/grants`,
     { role, scope: asScope(ids) },
     grantSchema,
   );
-  return { user, granted };
+  return { user, granted, described: describeGrant(granted, names) };
 }
 
 function asScope({ projectId, environmentId }: GrantScope): Record<string, unknown> {
@@ -182,9 +190,8 @@ export async function catalogNames(
 ): Promise<Map<unknown, string>> {
   const names = new Map<unknown, string>();
   if (grants.every((g) => g.scope.kind === 'org')) return names;
-  for (const project of await listProjects(client)) {
-    names.set(project.id, project.name);
-    for (const environment of await listEnvironments(client, project.id)) names.set(environment.id, environment.name);
-  }
+  const projects = await listProjects(client);
+  const environments = await Promise.all(projects.map((project) => listEnvironments(client, project.id)));
+  for (const item of [...projects, ...environments.flat()]) names.set(item.id, item.name);
   return names;
 }
