@@ -1,10 +1,9 @@
-import { IsotypError, type JsonValue } from '@isotyp/protocol';
+import { IsotypError } from '@isotyp/protocol';
 import { CertificateAuthority } from './agents/certificate-authority.js';
-import { type AuditEvent, appendAudit } from './audit/audit-log.js';
+import { appendServerAudit } from './audit/audit-log.js';
 import { SigningKeys } from './identity/signing-keys.js';
 import { openStore } from './storage/open-store.js';
 import { SecretSeal, sealStoredSecrets, storedSecrets } from './storage/sealed-secrets.js';
-import type { Store } from './storage/store.js';
 
 export interface PassphraseRotation {
   /** CA keys encrypted anew (retired CAs included). */
@@ -56,7 +55,7 @@ export async function rotatePassphrase(database: string, from: string, to: strin
         secrets++;
       }
       const rotation = { authorities: authorities.length, secrets };
-      await auditEveryOrg(store, 'server.passphrase.rotate', { kind: 'server', id: 'passphrase' }, rotation);
+      await appendServerAudit(store, 'server.passphrase.rotate', { kind: 'server', id: 'passphrase' }, rotation);
       return rotation;
     });
   } finally {
@@ -126,28 +125,16 @@ export async function rotateSigningKeys(
         retired: before.filter((key) => key.retiredAt === undefined).map((key) => key.kid),
         revoked: revokePrevious ? before.filter((key) => key.revokedAt === undefined).map((key) => key.kid) : [],
       };
-      await auditEveryOrg(store, 'server.signing-key.rotate', { kind: 'signing-key', id: kid }, rotation);
+      await appendServerAudit(
+        store,
+        'server.signing-key.rotate',
+        { kind: 'signing-key', id: kid },
+        { ...rotation, reason: 'command' },
+      );
       return rotation;
     });
   } finally {
     await store.close();
-  }
-}
-
-/**
- * Records a server-wide step in every organisation's log: each one's access tokens, agent CA and
- * audit checkpoints depend on what it changed. The actor is `system`: the database knows no
- * operator, and whoever ran the command had the server's own credentials.
- */
-async function auditEveryOrg(
-  store: Store,
-  action: string,
-  entity: AuditEvent['entity'],
-  details: { [key: string]: JsonValue },
-): Promise<void> {
-  const at = new Date();
-  for (const org of await store.orgs.list()) {
-    await appendAudit(store, { orgId: org.id, actor: 'system', action, entity, details }, at);
   }
 }
 

@@ -53,3 +53,24 @@ export function appendAudit(store: Store, event: AuditEvent, now: Date = new Dat
     };
   });
 }
+
+/**
+ * Records a server-wide step in every organisation's log: each one's access tokens, agent CA and
+ * audit checkpoints depend on what it changed. The actor is `system`: the database knows no
+ * operator, and whoever ran the step had the server's own credentials. Call it inside the step's
+ * transaction, so that the step and its entries commit together.
+ *
+ * @example
+ * await appendServerAudit(store, 'server.signing-key.rotate', { kind: 'signing-key', id: kid }, { reason: 'command' });
+ */
+export async function appendServerAudit(
+  store: Store,
+  action: string,
+  entity: AuditEvent['entity'],
+  details: { [key: string]: JsonValue },
+): Promise<void> {
+  const at = new Date();
+  for (const org of await store.orgs.list()) {
+    await appendAudit(store, { orgId: org.id, actor: 'system', action, entity, details }, at);
+  }
+}

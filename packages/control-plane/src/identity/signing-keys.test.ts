@@ -1,3 +1,4 @@
+import { digest } from '@isotyp/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type IdentityApp, identityApp } from '../test-support/identity-app.js';
 import { AccessTokens } from './access-tokens.js';
@@ -107,5 +108,15 @@ describe('signing keys', () => {
     const stored = await t.store.signingKeys.list();
     expect(stored.find((k) => k.kid === first)?.retiredAt).toBeDefined();
     expect(stored.find((k) => k.kid === second)?.retiredAt).toBeUndefined();
+
+    // Recorded as the command's rotation is, in the organisation's log; the first key is not a rotation.
+    expect(await t.store.audit.byEntity('acme', 'signing-key', first)).toEqual([]);
+    const entries = await t.store.audit.byEntity('acme', 'signing-key', second);
+    expect(entries.map((e) => e.action)).toEqual(['server.signing-key.rotate']);
+    const entry = JSON.parse(entries[0]?.entry ?? '{}');
+    expect(entry).toMatchObject({ actor: 'system', org: 'acme', entity: { kind: 'signing-key', id: second } });
+    expect(entry.detailsDigest).toBe(
+      digest('audit-entry', { kid: second, retired: [first], revoked: [], reason: 'scheduled' }),
+    );
   });
 });

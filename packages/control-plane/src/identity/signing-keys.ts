@@ -9,6 +9,7 @@ import {
   type JWK,
   type JWTVerifyGetKey,
 } from 'jose';
+import { appendServerAudit } from '../audit/audit-log.js';
 import { SecretSeal, signingKeyContext } from '../storage/sealed-secrets.js';
 import type { SigningKeyRecord, Store } from '../storage/store.js';
 
@@ -130,8 +131,11 @@ export class SigningKeys {
     const stamp = this.#store.stamp(KEY_TABLE);
     let records = await this.#store.signingKeys.list();
     const newest = records.find((k) => k.retiredAt === undefined);
-    if (newest === undefined || this.#now().getTime() - Date.parse(newest.createdAt) >= this.#rotateAfterMs) {
+    if (newest === undefined) {
       await this.#rotate(records);
+      records = await this.#store.signingKeys.list();
+    } else if (this.#now().getTime() - Date.parse(newest.createdAt) >= this.#rotateAfterMs) {
+      await this.#rotateForAge(records);
       records = await this.#store.signingKeys.list();
     }
     const active = records.find((k) => k.retiredAt === undefined);
@@ -162,6 +166,24 @@ export class SigningKeys {
     const now = this.#now().toISOString();
     for (const key of seen) if (key.retiredAt === undefined) await this.#store.signingKeys.retire(key.kid, now);
     return kid;
+  }
+
+  /**
+   * The scheduled rotation, recorded in every organisation's log as the command's is
+   * (`server.signing-key.rotate`, reason `scheduled`), in the same transaction as the new key.
+   * Two replicas that both find the key old make a key each, and each records its own.
+   */
+  async #rotateForAge(seen: SigningKeyRecord[]): Promise<void> {
+    await this.#store.atomically(async () => {
+      const kid = await this.#rotate(seen);
+      const retired = seen.filter((key) => key.retiredAt === undefined).map((key) => key.kid);
+      await appendServerAudit(
+        this.#store,
+        'server.signing-key.rotate',
+        { kind: 'signing-key', id: kid },
+        { kid, retired, revoked: [], reason: 'scheduled' },
+      );
+    });
   }
 
   #published(key: SigningKeyRecord): boolean {
