@@ -32,6 +32,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { changeRoutes } from './routes/changes.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { suggestionDraftRoutes } from './routes/suggestion-drafts.js';
 import { suggestionRoutes } from './routes/suggestions.js';
 import { trustRoutes } from './routes/trust.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -210,6 +211,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/', changeRoutes(deps));
   app.route('/', auditRoutes(deps));
   app.route('/', suggestionRoutes(deps));
+  app.route('/', suggestionDraftRoutes(deps));
   app.route('/', eventRoutes({ hub: deps.events ?? new EventHub(store, logger) }));
   app.route('/', webhookRoutes(deps));
   const agents = agentServices(deps);

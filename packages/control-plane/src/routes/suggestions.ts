@@ -2,84 +2,49 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import {
   IsotypError,
   type JsonValue,
-  type objectRefSchema,
   type PrivacyMode,
-  type SuggestionDraft,
   type SuggestionReport,
   type SuggestionState,
-  storedSuggestionSchema,
-  suggestionDraftSchema,
   suggestionReportSchema,
   suggestionStateSchema,
-  suggestionStates,
 } from '@isotyp/protocol';
-import type { Context } from 'hono';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
-import { checkPlanForTarget } from '../changes/submission.js';
 import type { AppEnv, Principal } from '../context.js';
 import { can } from '../identity/rbac.js';
 import { objectId } from '../identity/schemas.js';
 import { newId } from '../ids.js';
+import { type Store, type SuggestionRecord, type SuggestionReview, suggestionStateAt } from '../storage/store.js';
+import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse } from './route-kit.js';
 import {
-  type Store,
-  type SuggestionRecord,
-  type SuggestionReview,
-  suggestionStateAt,
-  type TargetRecord,
-} from '../storage/store.js';
-import { actorOf, allow, authErrors, errorResponse, found, jsonBody, jsonResponse, notFound } from './route-kit.js';
+  reporterTarget,
+  scopeOf,
+  security,
+  suggestionList,
+  suggestionSchema,
+  suggestionView,
+  tags,
+} from './suggestion-views.js';
 
-const tags = ['suggestions'];
-const security = [{ bearerAuth: [] }];
 /** The most suggestions one report may carry (an advisor run on one target). */
 export const MAX_SUGGESTIONS_PER_REPORT = 500;
 const DAY_MS = 24 * 3600 * 1000;
-
-// The protocol's shapes, in this package's zod so they can be named and described in the
-// OpenAPI document.
-const draftSchema = z
-  .object(storedSuggestionSchema.shape.draft.unwrap().shape)
-  .openapi('SuggestionDraft', { description: 'The plan the target’s agent drafted from the accepted suggestion.' });
-const suggestionSchema = z
-  .object(storedSuggestionSchema.shape)
-  .extend({
-    state: z.enum(suggestionStates).openapi({ description: 'As of now: a snooze that has ended reads `new`.' }),
-    changeId: z.string().optional().openapi({ description: 'The change drafted from it, once accepted.' }),
-    draft: draftSchema.optional(),
-  })
-  .openapi('Suggestion');
-const suggestionList = z.object({ suggestions: z.array(suggestionSchema) });
 
 const decisions = { accept: 'accepted', reject: 'rejected', snooze: 'snoozed' } as const;
 type Decision = keyof typeof decisions;
 /** Only these are open to a decision; a decided suggestion stays decided (reports keep the review). */
 const reviewable: readonly SuggestionState[] = ['new', 'snoozed'];
 
-const suggestionView = (record: SuggestionRecord, now: string): z.infer<typeof suggestionSchema> => {
-  const { orgId: _org, objects, state: _stored, draft, draftedAt, ...rest } = record;
-  return {
-    ...rest,
-    objects: objects as z.infer<typeof objectRefSchema>[],
-    state: suggestionStateAt(record, now),
-    // Stored as validated by `suggestionDraftSchema`; the two columns are set together.
-    ...(draft === undefined || draftedAt === undefined ? {} : { draft: { ...(draft as SuggestionDraft), draftedAt } }),
-  };
-};
-const scopeOf = (object: { projectId: string; environmentId: string }) => ({
-  projectId: object.projectId,
-  environmentId: object.environmentId,
-});
-
 /**
  * Schema-advisor suggestions (issue 8): agents report them per target as metadata (kind, score,
  * object names as the privacy mode allows, the proposal's digest), people review them, the agent
  * drafts a plan from each accepted one and attaches it, and a person signs and submits that plan
- * as a change (an agent cannot author one).
+ * as a change (an agent cannot author one). These routes report, list, read and review; the
+ * drafting steps are in suggestion-drafts.ts.
  *
  * Who may do what: an enrolled agent reports for, attaches plans to, and notes drafts on, the
- * targets in its care only; a person or CI token needs `change:submit` at the target. Reviewing needs `change:submit`
- * too, and a person: accepting one starts a change on the target, which is an author's step — the
+ * targets in its care only; a person or CI token needs `change:submit` at the target. Reviewing
+ * needs `change:submit` too, and a person: accepting one starts a change on the target, which is an author's step — the
  * change then still needs its approvals, so approvers stay independent of what they approve.
  * Reading needs `change:read`.
  */
@@ -87,22 +52,6 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
   const app = createRouter();
-
-  /** The target, if the caller may report on it: its agent, or `change:submit` at its scope. */
-  const reporterTarget = async (c: Context<AppEnv>, targetId: string): Promise<TargetRecord> => {
-    const principal = c.get('principal');
-    const permission = principal?.kind === 'agent' ? 'agent:report' : 'change:submit';
-    const caller = allow(c, permission, undefined, true);
-    const target = found(await store.targets.get(caller.orgId, targetId), 'target', targetId);
-    if (caller.kind !== 'agent') allow(c, permission, scopeOf(target));
-    else if (target.agentId !== caller.agentId) {
-      throw new IsotypError('ISOTYP_FORBIDDEN', `Target ${targetId} is not in this agent’s care.`, {
-        hint: 'An admin assigns the target to the agent (POST /v1/targets/{targetId}/agent).',
-        details: { targetId },
-      });
-    }
-    return target;
-  };
 
   app.openapi(
     createRoute({
@@ -130,7 +79,7 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     async (c) => {
       const { targetId } = c.req.valid('param');
       const { suggestions } = c.req.valid('json');
-      const target = await reporterTarget(c, targetId);
+      const target = await reporterTarget(store, c, targetId);
       const principal = c.get('principal') as Principal;
       const environment = found(
         await store.environments.get(target.orgId, target.environmentId),
@@ -302,162 +251,6 @@ export function suggestionRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/agent/suggestions/accepted',
-      tags,
-      security,
-      summary:
-        'An agent asks for the accepted suggestions on the targets in its care that have neither a plan nor a change drafted yet.',
-      request: { query: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-      responses: { 200: jsonResponse(suggestionList, 'Highest score first.'), ...authErrors },
-    }),
-    async (c) => {
-      const principal = allow(c, 'agent:report', undefined, true);
-      if (principal.kind !== 'agent') {
-        throw new IsotypError('ISOTYP_FORBIDDEN', 'Only agents draft changes from accepted suggestions.', {
-          hint: 'People list them with GET /v1/suggestions?state=accepted.',
-        });
-      }
-      const { limit } = c.req.valid('query');
-      const mine = (await store.targets.list(principal.orgId, {})).filter((t) => t.agentId === principal.agentId);
-      const time = now().toISOString();
-      const rows = await store.suggestions.list(principal.orgId, {
-        targetIds: mine.map((t) => t.id),
-        states: ['accepted'],
-        drafted: false,
-        planned: false,
-        now: time,
-        limit,
-      });
-      return c.json({ suggestions: rows.map((row) => suggestionView(row, time)) }, 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/agent/suggestions/{id}/plan',
-      tags,
-      security,
-      summary: 'An agent attaches the plan it drafted from an accepted suggestion on a target in its care.',
-      description:
-        'Plan metadata only, filtered by the environment’s privacy mode as for POST /v1/changes. Posting again replaces the plan, until a change is noted as drafted from the suggestion. A person then signs and submits it as a change.',
-      request: { params: z.object({ id: objectId }), body: jsonBody(suggestionDraftSchema) },
-      responses: {
-        200: jsonResponse(suggestionSchema, 'The suggestion, still accepted, with its plan.'),
-        ...authErrors,
-        409: errorResponse,
-      },
-    }),
-    async (c) => {
-      const principal = allow(c, 'agent:report', undefined, true);
-      if (principal.kind !== 'agent') {
-        throw new IsotypError(
-          'ISOTYP_FORBIDDEN',
-          'Only agents attach the plans they draft from accepted suggestions.',
-          {
-            hint: 'Sign and submit the plan as a change instead (isotyp submit).',
-          },
-        );
-      }
-      const { id } = c.req.valid('param');
-      const plan = c.req.valid('json');
-      const suggestion = found(await store.suggestions.get(principal.orgId, id), 'suggestion', id);
-      const target = await store.targets.get(principal.orgId, suggestion.targetId);
-      // Another agent's suggestions are as invisible as another organisation's.
-      if (target?.agentId !== principal.agentId) throw notFound('suggestion', id);
-      const at = now();
-      const time = at.toISOString();
-      if (suggestionStateAt(suggestion, time) !== 'accepted' || suggestion.changeId !== undefined) {
-        throw notDraftable(suggestion, time, 'plan');
-      }
-      await checkPlanForTarget(store, target, plan, 'attach the plan');
-      const updated = await store.suggestions.attachDraft(principal.orgId, id, plan as unknown as JsonValue, time);
-      // A person noted a change, or the suggestion was otherwise settled, since it was read.
-      if (updated === undefined) {
-        throw notDraftable(found(await store.suggestions.get(principal.orgId, id), 'suggestion', id), time, 'plan');
-      }
-      await appendAudit(
-        store,
-        {
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-          action: 'suggestion.planned',
-          entity: { kind: 'suggestion', id },
-          details: {
-            targetId: suggestion.targetId,
-            digest: suggestion.digest,
-            fromDigest: plan.fromDigest,
-            toDigest: plan.toDigest,
-            planDigest: plan.planDigest,
-            bump: plan.bump,
-            replaced: suggestion.draft !== undefined,
-          },
-        },
-        at,
-      );
-      return c.json(suggestionView(updated, time), 200);
-    },
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/suggestions/{id}/drafted',
-      tags,
-      security,
-      summary: 'Note the change drafted from an accepted suggestion (the target’s agent, or change:submit there).',
-      request: { params: z.object({ id: objectId }), body: jsonBody(z.strictObject({ changeId: objectId })) },
-      responses: {
-        200: jsonResponse(suggestionSchema, 'The suggestion, still accepted, naming its change.'),
-        ...authErrors,
-        409: errorResponse,
-      },
-    }),
-    async (c) => {
-      const principal = allow(
-        c,
-        c.get('principal')?.kind === 'agent' ? 'agent:report' : 'change:submit',
-        undefined,
-        true,
-      );
-      const { id } = c.req.valid('param');
-      const { changeId } = c.req.valid('json');
-      const suggestion = found(await store.suggestions.get(principal.orgId, id), 'suggestion', id);
-      await reporterTarget(c, suggestion.targetId);
-      const change = found(await store.changes.get(principal.orgId, changeId), 'change', changeId);
-      if (change.targetId !== suggestion.targetId) {
-        throw new IsotypError('ISOTYP_INVALID_INPUT', `Change ${changeId} is on another target than the suggestion.`, {
-          hint: 'Draft the change on the suggestion’s target.',
-          details: { changeTarget: change.targetId, suggestionTarget: suggestion.targetId },
-        });
-      }
-      const at = now();
-      const time = at.toISOString();
-      const updated = await store.suggestions.drafted(principal.orgId, id, changeId, time);
-      if (updated === undefined) {
-        const current = found(await store.suggestions.get(principal.orgId, id), 'suggestion', id);
-        // A retry of the same note (its answer lost) finds it done.
-        if (current.changeId === changeId) return c.json(suggestionView(current, time), 200);
-        throw notDraftable(current, time);
-      }
-      await appendAudit(
-        store,
-        {
-          orgId: principal.orgId,
-          actor: actorOf(principal),
-          action: 'suggestion.drafted',
-          entity: { kind: 'suggestion', id },
-          details: { changeId, targetId: suggestion.targetId, digest: suggestion.digest },
-        },
-        at,
-      );
-      return c.json(suggestionView(updated, time), 200);
-    },
-  );
-
   return app;
 }
 
@@ -531,28 +324,5 @@ function notReviewable(suggestion: SuggestionRecord, now: string): IsotypError {
       hint: 'Show it (isotyp suggestions list --json) to see who decided and why.',
       details: { id: suggestion.id, state, reviewerUserId: suggestion.reviewerUserId ?? null },
     },
-  );
-}
-
-/** Why a change (or, for `plan`, a plan) cannot be drafted from the suggestion now. */
-function notDraftable(suggestion: SuggestionRecord, now: string, what: 'change' | 'plan' = 'change'): IsotypError {
-  const state = suggestionStateAt(suggestion, now);
-  if (state === 'accepted') {
-    return new IsotypError(
-      'ISOTYP_CONFLICT',
-      `Suggestion ${suggestion.id} already has change ${suggestion.changeId}.`,
-      {
-        hint:
-          what === 'change'
-            ? 'One change is drafted per accepted suggestion.'
-            : 'Its plan is settled once a change is drafted from it; review that change instead.',
-        details: { id: suggestion.id, changeId: suggestion.changeId ?? null },
-      },
-    );
-  }
-  return new IsotypError(
-    'ISOTYP_INVALID_STATE',
-    `Suggestion ${suggestion.id} is ${state}; a ${what} is drafted only from an accepted one.`,
-    { hint: 'A person accepts it first (isotyp suggestions accept ID).', details: { id: suggestion.id, state } },
   );
 }
