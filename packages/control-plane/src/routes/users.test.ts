@@ -129,6 +129,36 @@ describe('user routes', () => {
     expect(created.status).toBe(201);
   });
 
+  it('keeps one grant of a role at a scope: granting it again answers the grant held, and records nothing', async () => {
+    const scope = { kind: 'environment', projectId: 'shop', environmentId: 'shop-prod' };
+    const twice = await createUser({
+      email: 'twice@acme.test',
+      grants: [
+        { role: 'dba', scope },
+        { role: 'dba', scope: { environmentId: 'shop-prod', projectId: 'shop', kind: 'environment' } },
+      ],
+    });
+    expect(twice.status).toBe(201);
+    expect(twice.body.grants).toHaveLength(1);
+    const grant = () =>
+      t.call('POST', `/v1/users/${twice.body.id}/grants`, { token: admin, body: { role: 'dba', scope } });
+    const again = await grant();
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(twice.body.grants[0]);
+    const added = await t.call('POST', `/v1/users/${twice.body.id}/grants`, {
+      token: admin,
+      body: { role: 'dba', scope: { kind: 'project', projectId: 'shop' } },
+    });
+    expect(added.status).toBe(201);
+    expect((await grant()).status).toBe(200);
+    expect((await t.store.grants.forUser('acme', twice.body.id)).map((g) => g.scope.kind).sort()).toEqual([
+      'environment',
+      'project',
+    ]);
+    const story = await t.store.audit.byEntity('acme', 'user', twice.body.id, { limit: 10 });
+    expect(story.map((e) => e.action).sort()).toEqual(['user.create', 'user.grant']);
+  });
+
   it('DELETE /v1/users/{id}/grants/{grantId} takes a role away at once, at the grant’s scope only', async () => {
     const bob = await createUser({
       email: 'bob@acme.test',

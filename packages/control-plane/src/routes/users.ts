@@ -71,9 +71,15 @@ const addGrant = createRoute({
   path: '/v1/users/{id}/grants',
   tags: ['users'],
   summary: 'Grant a user a role at a scope',
+  description:
+    'A user holds a role at a scope once: granting one they already hold changes nothing and answers the grant they hold (200, not 201), without a new audit entry.',
   security,
   request: { params: z.object({ id: objectId }), body: jsonBody(grantInputSchema) },
-  responses: { 201: jsonResponse(grantSchema, 'The grant.'), ...authErrors },
+  responses: {
+    201: jsonResponse(grantSchema, 'The grant.'),
+    200: jsonResponse(grantSchema, 'Already held: the grant as it was.'),
+    ...authErrors,
+  },
 });
 
 const revokeGrant = createRoute({
@@ -151,6 +157,16 @@ async function keepAnAdmin(
   }
 }
 
+/** The same role at the same scope: a user holds it once (the index role_grants_one_per_scope). */
+function sameGrant(a: { role: string; scope: Scope }, b: { role: string; scope: Scope }): boolean {
+  const ids = (scope: Scope) => [
+    scope.kind,
+    scope.kind === 'org' ? '' : scope.projectId,
+    scope.kind === 'environment' ? scope.environmentId : '',
+  ];
+  return a.role === b.role && ids(a.scope).join('/') === ids(b.scope).join('/');
+}
+
 /** Users and their role grants. Creating and listing users is org-wide `users:manage`. */
 export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
   const { store } = identity;
@@ -179,7 +195,10 @@ export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
       createdAt: identity.now().toISOString(),
     };
     await store.users.create(user);
-    const grants = body.grants.map((grant) => grantRecord(principal.orgId, user.id, grant));
+    // A role listed twice at one scope is one grant.
+    const grants = body.grants
+      .filter((grant, i) => body.grants.findIndex((other) => sameGrant(other, grant)) === i)
+      .map((grant) => grantRecord(principal.orgId, user.id, grant));
     for (const grant of grants) await store.grants.create(grant);
     await appendAudit(
       store,
@@ -225,7 +244,10 @@ export function userRoutes(identity: IdentityService): OpenAPIHono<AppEnv> {
     authorize(principal, 'users:manage', objectScope(grant.scope));
     await checkScope(store, principal.orgId, grant.scope);
     const record = grantRecord(principal.orgId, id, grant);
-    await store.grants.create(record);
+    if (!(await store.grants.create(record))) {
+      const held = (await store.grants.forUser(principal.orgId, id)).find((g) => sameGrant(g, record));
+      return c.json(toGrantView(found(held, 'grant', record.id)), 200);
+    }
     const actor = actorOf(principal);
     await appendAudit(
       store,

@@ -110,7 +110,8 @@ export interface Store {
     setDisabled(orgId: string, id: string, disabled: boolean): Promise<boolean>;
   };
   grants: {
-    create(grant: RoleGrantRecord): Promise<void>;
+    /** Stores the grant; false (nothing stored) when the user already holds that role at that scope. */
+    create(grant: RoleGrantRecord): Promise<boolean>;
     forUser(orgId: string, userId: string): Promise<RoleGrantRecord[]>;
     list(orgId: string): Promise<RoleGrantRecord[]>;
     delete(orgId: string, id: string): Promise<boolean>;

@@ -112,6 +112,12 @@ describe('isotyp users grant, revoke, disable, enable', () => {
     const granted = await run(['users', 'grant', DORA.email, '--role', 'dba', '--project', 'shop', '--env', 'prod']);
     expect(granted.status, granted.stderr).toBe(0);
     expect(granted.stdout).toContain(`Granted dba on shop/prod to ${DORA.email}.`);
+    // The same grant again is the one she holds, said so, not a second copy.
+    const prodDba = ['users', 'grant', DORA.email, '--role', 'dba', '--project', 'shop', '--env', 'prod'];
+    const regranted = await run([...prodDba, '--json']);
+    expect(regranted.status, regranted.stderr).toBe(0);
+    expect(JSON.parse(regranted.stdout)).toMatchObject({ alreadyHeld: true, granted: { role: 'dba' } });
+    expect((await run(prodDba)).stdout).toContain(`${DORA.email} already holds dba on shop/prod.`);
     // The signed-in session sees each change at its next request.
     expect(await roles()).toEqual(['approver@org', 'dba@environment', 'viewer@org']);
     const revoked = await run(['users', 'revoke', 'DORA@acme.test', '--role', 'viewer', '--json']);
@@ -156,5 +162,6 @@ describe('isotyp users grant, revoke, disable, enable', () => {
     const back = await asDora(['login', '--org', 'acme', '--email', DORA.email, '--password-stdin'], DORA.password);
     expect(back.status, back.stderr).toBe(0);
     expect(await roles()).toEqual(['approver@org', 'dba@environment']);
-  });
+    // About twenty runs of the built CLI, one after another.
+  }, 90_000);
 });

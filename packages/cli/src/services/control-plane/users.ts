@@ -147,14 +147,16 @@ export async function addGrant(
   who: string,
   role: Role,
   scope: GrantScope,
-): Promise<{ user: User; granted: User['grants'][number]; described: string }> {
+): Promise<{ user: User; granted: User['grants'][number]; alreadyHeld: boolean; described: string }> {
   const [user, { ids, names }] = await Promise.all([findUser(client, who), resolveScope(client, scope)]);
   const granted = await client.post(
     `/v1/users/${encodeURIComponent(user.id)}/grants`,
     { role, scope: asScope(ids) },
     grantSchema,
   );
-  return { user, granted, described: describeGrant(granted, names) };
+  // The server answers a grant the user already holds with that grant, so its id is one listed.
+  const alreadyHeld = user.grants.some((g) => g.id === granted.id);
+  return { user, granted, alreadyHeld, described: describeGrant(granted, names) };
 }
 
 function asScope({ projectId, environmentId }: GrantScope): Record<string, unknown> {

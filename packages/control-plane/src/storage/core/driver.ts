@@ -28,10 +28,11 @@ export type SetOf<K extends TableName> = { [C in keyof Rows[K]]?: Rows[K][C] | S
 export interface Runner {
   select<K extends TableName>(table: K, where: SQL | undefined, options?: SelectOptions): Promise<Stored[K][]>;
   /**
-   * Inserts one row. With `skipConflictOn`, a row that conflicts on those columns is left alone
-   * (`ON CONFLICT DO NOTHING`) and the result is false; any other violation throws.
+   * Inserts one row. With `skipConflictOn`, a row that conflicts on those columns (`'any'`: on
+   * any unique index, for one on expressions) is left alone (`ON CONFLICT DO NOTHING`) and the
+   * result is false; any other violation throws.
    */
-  insert<K extends TableName>(table: K, values: Stored[K], skipConflictOn?: AnyColumn[]): Promise<boolean>;
+  insert<K extends TableName>(table: K, values: Stored[K], skipConflictOn?: AnyColumn[] | 'any'): Promise<boolean>;
   /**
    * Inserts rows in one statement; a row that conflicts on `conflictOn` replaces the stored
    * row's `replace` columns instead (`ON CONFLICT … DO UPDATE SET col = excluded.col`).

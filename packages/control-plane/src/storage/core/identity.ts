@@ -39,7 +39,7 @@ export function identityStore({ tables: t, run }: Driver): Identity {
         (await run.update('users', { disabled }, allOf(eq(t.users.orgId, orgId), eq(t.users.id, id)))).length > 0,
     },
     grants: {
-      create: async (grant) => void (await run.insert('roleGrants', grantValues(grant))),
+      create: (grant) => run.insert('roleGrants', grantValues(grant), 'any'),
       forUser: (orgId, userId) =>
         mapRows(
           run.select('roleGrants', allOf(eq(t.roleGrants.orgId, orgId), eq(t.roleGrants.userId, userId)), grantOrder),

@@ -32,7 +32,9 @@ export function postgresRunner(current: () => NodePgDatabase): Runner {
       const insert = current().insert(table(name)).values(values);
       const { rowCount } = await (skipConflictOn === undefined
         ? insert
-        : insert.onConflictDoNothing({ target: skipConflictOn as PgColumn[] }));
+        : skipConflictOn === 'any'
+          ? insert.onConflictDoNothing()
+          : insert.onConflictDoNothing({ target: skipConflictOn as PgColumn[] }));
       return (rowCount ?? 0) > 0;
     },
     async upsert(name, rows, conflictOn, replace) {

@@ -123,6 +123,16 @@ export const roleGrants = pgTable(
   },
   (t) => [
     index('role_grants_org_user').on(t.orgId, t.userId),
+    // One grant of a role at one scope: granting it again finds the one held. The scope's ids
+    // are NULL above their level, and NULLs never collide in a unique index, hence coalesce.
+    uniqueIndex('role_grants_one_per_scope').on(
+      t.orgId,
+      t.userId,
+      t.role,
+      t.scopeKind,
+      sql`coalesce(${t.projectId}, '')`,
+      sql`coalesce(${t.environmentId}, '')`,
+    ),
     foreignKey({ columns: [t.orgId, t.userId], foreignColumns: [users.orgId, users.id] }),
     foreignKey({ columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
     foreignKey({ columns: [t.orgId, t.environmentId], foreignColumns: [environments.orgId, environments.id] }),

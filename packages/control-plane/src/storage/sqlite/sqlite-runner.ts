@@ -33,7 +33,9 @@ export function sqliteRunner(db: BetterSQLite3Database): Runner {
       const result =
         skipConflictOn === undefined
           ? insert.run()
-          : insert.onConflictDoNothing({ target: skipConflictOn as SQLiteColumn[] }).run();
+          : skipConflictOn === 'any'
+            ? insert.onConflictDoNothing().run()
+            : insert.onConflictDoNothing({ target: skipConflictOn as SQLiteColumn[] }).run();
       return result.changes > 0;
     },
     async upsert(name, rows, conflictOn, replace) {

@@ -111,6 +111,23 @@ export function identityCases(store: CurrentStore): void {
       expect((await store().grants.list(s.orgId)).map((g) => g.id)).toEqual(['g2', 'g3']);
     });
 
+    it('stores a role at one scope once: the same grant again is not stored, another scope is', async () => {
+      const s = await seedOrg(store());
+      const grant = { orgId: s.orgId, userId: s.userId, role: 'dba' as const, createdAt: at(5) };
+      const project = { kind: 'project' as const, projectId: s.projectId };
+      const env = { ...project, kind: 'environment' as const, environmentId: s.environmentId };
+      for (const [id, scope] of [
+        ['g1', { kind: 'org' as const }],
+        ['g2', project],
+        ['g3', env],
+      ] as const) {
+        expect(await store().grants.create({ ...grant, id, scope })).toBe(true);
+        expect(await store().grants.create({ ...grant, id: `${id}-again`, scope, createdAt: at(6) })).toBe(false);
+      }
+      expect(await store().grants.create({ ...grant, id: 'g4', role: 'approver', scope: env })).toBe(true);
+      expect((await store().grants.forUser(s.orgId, s.userId)).map((g) => g.id)).toEqual(['g1', 'g2', 'g3', 'g4']);
+    });
+
     it('refuses a grant that points into another organisation', async () => {
       const s = await seedOrg(store());
       const other = await seedOrg(store(), 'other');

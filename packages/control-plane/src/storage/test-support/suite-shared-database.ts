@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store.js';
 import { auditEntry, quietStamp, rejectsWith, type Seed, seedOrg } from './fixtures.js';
@@ -100,6 +103,36 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
       expect(await store.audit.logKey()).toStrictEqual({ ...key, seed: 'sealed:v1:x' });
     });
 
+    it('migrates the repeated role grants an earlier version stored down to the earliest of each', async () => {
+      const store = await replica();
+      await store.migrate();
+      const s = await seedOrg(store);
+      // As an earlier version left the table: no index, and a role granted twice at one scope.
+      await shared().exec('DROP INDEX role_grants_one_per_scope');
+      const project = { kind: 'project' as const, projectId: s.projectId };
+      const env = { ...project, kind: 'environment' as const, environmentId: s.environmentId };
+      const grants = [
+        ['g-org-2', 'dba', { kind: 'org' as const }, 2],
+        ['g-org-1', 'dba', { kind: 'org' as const }, 1],
+        ['g-org-3', 'dba', { kind: 'org' as const }, 3],
+        ['g-prj-b', 'dba', project, 1],
+        ['g-prj-a', 'dba', project, 1],
+        ['g-env-1', 'dba', env, 1],
+        ['g-env-2', 'dba', env, 2],
+        ['g-env-approver', 'approver', env, 3],
+      ] as const;
+      for (const [id, role, scope, second] of grants) {
+        const createdAt = new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+        expect(await store.grants.create({ id, orgId: s.orgId, userId: s.userId, role, scope, createdAt })).toBe(true);
+      }
+      await shared().exec(migrationSql(store.dialect, 'role_grants_one_per_scope'));
+      // The earliest of each stays (the lower id when two were made at once); other grants stay.
+      const kept = (await store.grants.forUser(s.orgId, s.userId)).map((g) => g.id).sort();
+      expect(kept).toEqual(['g-env-1', 'g-env-approver', 'g-org-1', 'g-prj-a']);
+      const again = { id: 'g-env-3', orgId: s.orgId, userId: s.userId, role: 'dba' as const, scope: env };
+      expect(await store.grants.create({ ...again, createdAt: new Date().toISOString() })).toBe(false);
+    });
+
     it('keeps tenant reads apart across replicas', async () => {
       const [a, b] = [await replica(), await replica()];
       await a.migrate();
@@ -118,6 +151,14 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
       auditCheckpointCases(() => storeAt(0), storeAt);
     });
   });
+}
+
+/** A migration's SQL as the store's migrator runs it: `tag` names the file after its number. */
+function migrationSql(dialect: Store['dialect'], tag: string): string {
+  const folder = fileURLToPath(new URL(`../../../drizzle/${dialect}`, import.meta.url));
+  const file = readdirSync(folder).find((name) => name.endsWith(`_${tag}.sql`));
+  if (file === undefined) throw new Error(`no ${dialect} migration ${tag}`);
+  return readFileSync(join(folder, file), 'utf8');
 }
 
 function targetRecord(s: Seed) {
