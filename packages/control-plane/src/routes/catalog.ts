@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { dialectSchema, privacyModeSchema } from '@isotyp/protocol';
+import { dialectSchema, IsotypError, privacyModeSchema } from '@isotyp/protocol';
 import { type AppDeps, createRouter } from '../app.js';
 import { appendAudit } from '../audit/audit-log.js';
 import type { AppEnv } from '../context.js';
@@ -60,6 +60,20 @@ const environmentView = ({ orgId: _o, ...rest }: EnvironmentRecord) => rest;
 const targetView = ({ orgId: _o, ...rest }: TargetRecord) => rest;
 
 /**
+ * Refuses a name already taken where it must find one object: a project in its organisation, an
+ * environment in its project, a target in its environment. The database's unique indexes hold
+ * it too, for two requests racing past this check.
+ */
+function nameFree(kind: string, name: string, where: string, siblings: readonly { id: string; name: string }[]): void {
+  const taken = siblings.find((sibling) => sibling.name === name);
+  if (taken === undefined) return;
+  throw new IsotypError('ISOTYP_CONFLICT', `A ${kind} named ${name} already exists ${where} (${taken.id}).`, {
+    hint: `Use that ${kind}, or choose another name.`,
+    details: { id: taken.id },
+  });
+}
+
+/**
  * The catalog: projects → environments (each with its privacy mode) → targets, and each
  * target's schema-version history. Writes need `catalog:write` at the parent's scope.
  */
@@ -83,6 +97,7 @@ export function catalogRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
       const principal = allow(c, 'catalog:write');
       const { name } = c.req.valid('json');
       const record: ProjectRecord = { id: newId('prj'), orgId: principal.orgId, name, createdAt: now().toISOString() };
+      nameFree('project', name, 'in this organisation', await store.projects.list(principal.orgId));
       await store.projects.create(record);
       await appendAudit(
         store,
@@ -159,6 +174,7 @@ export function catalogRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         privacyMode,
         createdAt: now().toISOString(),
       };
+      nameFree('environment', name, 'in this project', await store.environments.list(principal.orgId, projectId));
       await store.environments.create(record);
       await appendAudit(
         store,
@@ -222,6 +238,7 @@ export function catalogRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
         createdAt: at,
         updatedAt: at,
       };
+      nameFree('target', name, 'in this environment', await store.targets.list(principal.orgId, { environmentId }));
       await store.targets.create(record);
       await appendAudit(
         store,

@@ -103,6 +103,8 @@ export class LiveControlPlane {
   }
 
   #dispatcher: UndiciAgent | undefined;
+  /** Projects made by `target`, which names each one apart. */
+  #projects = 0;
 
   /** Calls over HTTPS trust this CA certificate (the control plane's own). */
   trust(caPem: string): void {
@@ -209,12 +211,17 @@ export class LiveControlPlane {
     return root;
   }
 
-  /** A project `shop` with one environment and one target in it, as an admin creates them. */
+  /**
+   * A project with one environment `prod` and one target in it, as an admin creates them: `shop`
+   * the first time, then `shop-2`, `shop-3`… (a name finds one project in an organisation).
+   */
   async target(
     adminToken: string,
     options: { privacyMode?: PrivacyMode; dialect?: Dialect; name?: string } = {},
   ): Promise<TargetRef> {
-    const project = await this.ok('POST', '/v1/projects', { token: adminToken, body: { name: 'shop' } });
+    this.#projects += 1;
+    const name = this.#projects === 1 ? 'shop' : `shop-${this.#projects}`;
+    const project = await this.ok('POST', '/v1/projects', { token: adminToken, body: { name } });
     const env = await this.ok('POST', `/v1/projects/${project.id}/environments`, {
       token: adminToken,
       body: { name: 'prod', privacyMode: options.privacyMode ?? 'structure' },

@@ -70,7 +70,11 @@ export const projects = sqliteTable(
     name: text('name').notNull(),
     createdAt: createdAt(),
   },
-  (t) => [unique('projects_org_id_id').on(t.orgId, t.id)],
+  (t) => [
+    unique('projects_org_id_id').on(t.orgId, t.id),
+    // Names are how people and the CLI find a project (`--project shop`): one per name.
+    uniqueIndex('projects_org_name').on(t.orgId, t.name),
+  ],
 );
 
 export const environments = sqliteTable(
@@ -86,6 +90,7 @@ export const environments = sqliteTable(
   (t) => [
     unique('environments_org_id_id').on(t.orgId, t.id),
     index('environments_org_project').on(t.orgId, t.projectId),
+    uniqueIndex('environments_org_project_name').on(t.orgId, t.projectId, t.name),
     foreignKey({ columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
   ],
 );
@@ -197,6 +202,7 @@ export const targets = sqliteTable(
     unique('targets_org_id_id').on(t.orgId, t.id),
     index('targets_org_project').on(t.orgId, t.projectId),
     index('targets_org_environment').on(t.orgId, t.environmentId),
+    uniqueIndex('targets_org_environment_name').on(t.orgId, t.environmentId, t.name),
     foreignKey({ columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
     foreignKey({ columns: [t.orgId, t.environmentId], foreignColumns: [environments.orgId, environments.id] }),
   ],

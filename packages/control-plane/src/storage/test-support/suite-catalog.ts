@@ -31,6 +31,41 @@ export function catalogCases(store: CurrentStore): void {
       });
     });
 
+    it('holds one name per organisation, project and environment in the database itself', async () => {
+      const s = await seedOrg(store());
+      const other = await seedOrg(store(), 'other');
+      const project = { orgId: s.orgId, name: 'billing', createdAt: at(5) };
+      await rejectsWith(store().projects.create({ ...project, id: 'prj_again' }), 'ISOTYP_CONFLICT');
+      await store().projects.create({ ...project, id: 'prj_second', name: 'ledger' });
+      const env = {
+        orgId: s.orgId,
+        projectId: s.projectId,
+        name: 'prod',
+        privacyMode: 'digest' as const,
+        createdAt: at(5),
+      };
+      await rejectsWith(store().environments.create({ ...env, id: 'env_again' }), 'ISOTYP_CONFLICT');
+      await store().environments.create({ ...env, id: 'env_second', projectId: 'prj_second' });
+      const target = {
+        orgId: s.orgId,
+        projectId: s.projectId,
+        environmentId: s.environmentId,
+        name: 'main-db',
+        dialect: 'sqlite' as const,
+        createdAt: at(5),
+        updatedAt: at(5),
+      };
+      await rejectsWith(store().targets.create({ ...target, id: 'tgt_again' }), 'ISOTYP_CONFLICT');
+      await store().targets.create({
+        ...target,
+        id: 'tgt_second',
+        projectId: 'prj_second',
+        environmentId: 'env_second',
+      });
+      // Each organisation has names of its own.
+      expect((await store().projects.list(other.orgId)).map((p) => p.name)).toEqual(['billing']);
+    });
+
     it('filters targets by project and environment', async () => {
       const s = await seedOrg(store());
       await store().environments.create({

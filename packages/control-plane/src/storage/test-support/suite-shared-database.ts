@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../store.js';
-import { auditEntry, quietStamp, rejectsWith, type Seed, seedOrg } from './fixtures.js';
+import { at, auditEntry, quietStamp, rejectsWith, type Seed, seedOrg } from './fixtures.js';
 import { agentCheckpoint, auditCheckpointCases, logKeyRecord } from './suite-audit-checkpoints.js';
 import { raceCases } from './suite-races.js';
 
@@ -131,6 +131,51 @@ export function describeSharedDatabase(name: string, fresh: () => Promise<Shared
       expect(kept).toEqual(['g-env-1', 'g-env-approver', 'g-org-1', 'g-prj-a']);
       const again = { id: 'g-env-3', orgId: s.orgId, userId: s.userId, role: 'dba' as const, scope: env };
       expect(await store.grants.create({ ...again, createdAt: new Date().toISOString() })).toBe(false);
+    });
+
+    it('migrates catalog names an earlier version let be taken twice: the earliest keeps the name', async () => {
+      const store = await replica();
+      await store.migrate();
+      const s = await seedOrg(store);
+      const other = await seedOrg(store, 'other');
+      for (const index of ['projects_org_name', 'environments_org_project_name', 'targets_org_environment_name']) {
+        await shared().exec(`DROP INDEX ${index}`);
+      }
+      // seedOrg made project billing (at 2), environment prod and target main-db (at 3 and 4).
+      await store.projects.create({ id: 'prj_b', orgId: s.orgId, name: 'billing', createdAt: at(2) });
+      await store.projects.create({ id: 'prj_later', orgId: s.orgId, name: 'billing', createdAt: at(9) });
+      const env = { orgId: s.orgId, projectId: s.projectId, privacyMode: 'digest' as const };
+      await store.environments.create({ ...env, id: 'env_later', name: 'prod', createdAt: at(9) });
+      const target = {
+        orgId: s.orgId,
+        projectId: s.projectId,
+        environmentId: s.environmentId,
+        dialect: 'sqlite' as const,
+      };
+      await store.targets.create({ ...target, id: 'tgt_later', name: 'main-db', createdAt: at(9), updatedAt: at(9) });
+      await shared().exec(migrationSql(store.dialect, 'catalog_names_unique'));
+
+      const names = (rows: { id: string; name: string }[]) => Object.fromEntries(rows.map((r) => [r.id, r.name]));
+      // prj_b was made at the same moment as prj_acme: the lower id keeps the name.
+      expect(names(await store.projects.list(s.orgId))).toEqual({
+        prj_acme: 'billing',
+        prj_b: 'billing (prj_b)',
+        prj_later: 'billing (prj_later)',
+      });
+      expect(names(await store.environments.list(s.orgId, s.projectId))).toEqual({
+        [s.environmentId]: 'prod',
+        env_later: 'prod (env_later)',
+      });
+      expect(names(await store.targets.list(s.orgId, { environmentId: s.environmentId }))).toEqual({
+        [s.targetId]: 'main-db',
+        tgt_later: 'main-db (tgt_later)',
+      });
+      // Another organisation's names were not another's duplicates.
+      expect(names(await store.projects.list(other.orgId))).toEqual({ [other.projectId]: 'billing' });
+      await rejectsWith(
+        store.projects.create({ id: 'prj_again', orgId: s.orgId, name: 'billing', createdAt: at(10) }),
+        'ISOTYP_CONFLICT',
+      );
     });
 
     it('keeps tenant reads apart across replicas', async () => {
