@@ -228,6 +228,9 @@ describe('isotyp projects, envs, targets, tokens', () => {
     const listed = await t.json('ana', ['tokens', 'list']);
     expect(listed.map((t: { id: string }) => t.id)).toEqual([created.id]);
     expect(JSON.stringify(listed)).not.toContain(created.token);
+    // The table names the scope as people do.
+    const table = await t.run('ana', ['tokens', 'list']);
+    expect(table.stdout).toMatch(new RegExp(`${created.id}\\s+deploy\\s+shop/prod\\s+apply,read\\s+active`));
     await t.json('ana', ['tokens', 'revoke', created.id]);
     expect((await t.cp.store.ciTokens.get(org, created.id))?.revokedAt).toEqual(expect.any(String));
     const after = await runCliAsync(['whoami', '--json'], {

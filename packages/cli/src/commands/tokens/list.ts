@@ -10,27 +10,34 @@ export default class TokensList extends IsotypCommand {
 
   async run(): Promise<CiToken[]> {
     const { flags } = await this.parse(TokensList);
-    const [{ listTokens }, { connect }, { renderTable }] = await Promise.all([
+    const [{ listTokens }, { namesById }, { connect }, { renderTable }] = await Promise.all([
       import('../../services/control-plane/tokens.js'),
+      import('../../services/control-plane/catalog.js'),
       import('../../services/control-plane/connection.js'),
       import('../../ui/table.js'),
     ]);
-    const tokens = await listTokens(connect({ server: flags.server }));
-    if (tokens.length === 0) this.log('No CI tokens.');
-    else
-      this.log(
-        renderTable(tokens, [
-          { header: 'ID', value: (t) => t.id },
-          { header: 'NAME', value: (t) => t.name },
-          { header: 'ENVIRONMENT', value: (t) => t.environmentId },
-          { header: 'ACTIONS', value: (t) => t.actions.join(',') },
-          {
-            header: 'STATE',
-            value: (t) => (t.revokedAt ? 'revoked' : t.expiresAt ? `expires ${t.expiresAt}` : 'active'),
-          },
-          { header: 'LAST USED', value: (t) => t.lastUsedAt ?? '-' },
-        ]),
-      );
+    const client = connect({ server: flags.server });
+    const tokens = await listTokens(client);
+    if (this.jsonEnabled()) return tokens;
+    if (tokens.length === 0) {
+      this.log('No CI tokens.');
+      return tokens;
+    }
+    const names = await namesById(client);
+    const name = (id: string) => names.get(id) ?? id;
+    this.log(
+      renderTable(tokens, [
+        { header: 'ID', value: (t) => t.id },
+        { header: 'NAME', value: (t) => t.name },
+        { header: 'ENVIRONMENT', value: (t) => `${name(t.projectId)}/${name(t.environmentId)}` },
+        { header: 'ACTIONS', value: (t) => t.actions.join(',') },
+        {
+          header: 'STATE',
+          value: (t) => (t.revokedAt ? 'revoked' : t.expiresAt ? `expires ${t.expiresAt}` : 'active'),
+        },
+        { header: 'LAST USED', value: (t) => t.lastUsedAt ?? '-' },
+      ]),
+    );
     return tokens;
   }
 }

@@ -32,6 +32,21 @@ export async function listProjects(client: ControlPlaneClient): Promise<Project[
   return (await client.get('/v1/projects', z.object({ projects: z.array(projectSchema) }))).projects;
 }
 
+/**
+ * Every project's and environment's name by id, to show ids the way people know them. An id
+ * missing from it (made since) is shown as it is.
+ *
+ * @example
+ * const names = await namesById(client); names.get('prj_…') // 'shop'
+ */
+export async function namesById(client: ControlPlaneClient): Promise<Map<unknown, string>> {
+  const names = new Map<unknown, string>();
+  const projects = await listProjects(client);
+  const environments = await Promise.all(projects.map((project) => listEnvironments(client, project.id)));
+  for (const item of [...projects, ...environments.flat()]) names.set(item.id, item.name);
+  return names;
+}
+
 export async function createProject(client: ControlPlaneClient, name: string): Promise<Project> {
   return client.post('/v1/projects', { name }, projectSchema);
 }

@@ -1,6 +1,6 @@
 import { IsotypError, type Role, roles } from '@isotyp/protocol';
 import { z } from 'zod';
-import { listEnvironments, listProjects, resolveEnvironment, resolveProject } from './catalog.js';
+import { namesById, resolveEnvironment, resolveProject } from './catalog.js';
 import type { ControlPlaneClient } from './client.js';
 
 const grantSchema = z
@@ -190,10 +190,6 @@ export async function catalogNames(
   client: ControlPlaneClient,
   grants: readonly { scope: Record<string, unknown> }[],
 ): Promise<Map<unknown, string>> {
-  const names = new Map<unknown, string>();
-  if (grants.every((g) => g.scope.kind === 'org')) return names;
-  const projects = await listProjects(client);
-  const environments = await Promise.all(projects.map((project) => listEnvironments(client, project.id)));
-  for (const item of [...projects, ...environments.flat()]) names.set(item.id, item.name);
-  return names;
+  if (grants.every((g) => g.scope.kind === 'org')) return new Map();
+  return namesById(client);
 }
