@@ -62,4 +62,14 @@ describe.each([
     expect(audited.filter((e) => e.action === 'environment.create')).toHaveLength(2);
     expect(audited.filter((e) => e.action === 'target.create')).toHaveLength(2);
   });
+
+  it('answers an unknown id with where to find the right one', async () => {
+    const missing = await t.call('GET', '/v1/projects/prj_missing', { token: admin });
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toMatchObject({
+      code: 'ISOTYP_NOT_FOUND',
+      message: 'No project prj_missing in your organisation.',
+      hint: 'List them with isotyp projects list (GET /v1/projects) to find the right id.',
+    });
+  });
 });

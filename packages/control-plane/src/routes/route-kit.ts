@@ -54,10 +54,25 @@ export function actorOf(principal: Principal): string {
   return principalKey(principal);
 }
 
+/** Where a caller finds the ids of each kind: the CLI command, and the API route behind it. */
+const listedBy: Record<string, string> = {
+  agent: 'isotyp agents list (GET /v1/agents)',
+  change: 'isotyp changes list (GET /v1/changes)',
+  environment: 'isotyp envs list --project P (GET /v1/projects/{projectId}/environments)',
+  grant: 'isotyp users list (GET /v1/users)',
+  project: 'isotyp projects list (GET /v1/projects)',
+  suggestion: 'isotyp suggestions list (GET /v1/suggestions)',
+  target: 'isotyp targets list (GET /v1/targets)',
+  token: 'isotyp tokens list (GET /v1/tokens)',
+  user: 'isotyp users list (GET /v1/users)',
+  webhook: 'GET /v1/webhooks',
+};
+
 /** ISOTYP_NOT_FOUND for an object that does not exist in the caller's organisation. */
 export function notFound(kind: string, id: string): IsotypError {
+  const where = listedBy[kind] ?? `GET /v1/${kind}s`;
   return new IsotypError('ISOTYP_NOT_FOUND', `No ${kind} ${id} in your organisation.`, {
-    hint: `List them with isotyp (e.g. GET /v1/${kind}s) to find the right id.`,
+    hint: `List them with ${where} to find the right id.`,
     details: { kind, id },
   });
 }
