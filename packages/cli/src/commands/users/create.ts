@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { IsotypCommand } from '../../base-command.js';
 import { ROLE_NAMES, serverFlag } from '../../control-plane-flags.js';
 import type { User } from '../../services/control-plane/users.js';
@@ -11,16 +11,23 @@ export default class UsersCreate extends IsotypCommand {
     {
       description: 'An approver with a password.',
       command:
-        'printf \'%s\' "$PW" | <%= config.bin %> <%= command.id %> --email ben@acme.test --role approver --password-stdin',
+        'printf \'%s\' "$PW" | <%= config.bin %> <%= command.id %> ben@acme.test --role approver --password-stdin',
     },
     {
       description: 'A DBA who also approves.',
-      command: '<%= config.bin %> <%= command.id %> --email carl@acme.test --role dba --role approver',
+      command: '<%= config.bin %> <%= command.id %> carl@acme.test --role dba --role approver',
     },
   ];
+  static override args = {
+    email: Args.string({
+      description: 'The user’s email (their sign-in name), as the other users commands take it.',
+      // Left out, oclif would read it from piped stdin, which carries the password here.
+      ignoreStdin: true,
+    }),
+  };
   static override flags = {
     server: serverFlag,
-    email: Flags.string({ summary: 'The user’s email (their sign-in name).', required: true }),
+    email: Flags.string({ summary: 'The user’s email, instead of the argument.' }),
     name: Flags.string({ summary: 'Display name (default: the part of the email before @).' }),
     role: Flags.string({
       summary: 'A role granted on the whole organisation (repeatable).',
@@ -32,7 +39,14 @@ export default class UsersCreate extends IsotypCommand {
   };
 
   async run(): Promise<User> {
-    const { flags } = await this.parse(UsersCreate);
+    const { args, flags } = await this.parse(UsersCreate);
+    const email = args.email ?? flags.email;
+    if (email === undefined || (args.email !== undefined && flags.email !== undefined)) {
+      const { IsotypError } = await import('@isotyp/protocol');
+      throw new IsotypError('ISOTYP_USAGE', 'Give the new user’s email once: as the argument, or with --email.', {
+        hint: 'For example: isotyp users create ben@acme.test --role approver',
+      });
+    }
     const [{ createUser }, { connect }, { readStdin }] = await Promise.all([
       import('../../services/control-plane/users.js'),
       import('../../services/control-plane/connection.js'),
@@ -40,7 +54,7 @@ export default class UsersCreate extends IsotypCommand {
     ]);
     const password = flags['password-stdin'] ? await readStdin() : process.env.ISOTYP_NEW_USER_PASSWORD;
     const user = await createUser(connect({ server: flags.server }), {
-      email: flags.email,
+      email,
       displayName: flags.name,
       roles: [...new Set(flags.role)] as User['grants'][number]['role'][],
       password: password === '' ? undefined : password,

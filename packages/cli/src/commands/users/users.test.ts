@@ -25,18 +25,7 @@ afterAll(async () => {
 describe('isotyp users create, list', () => {
   it('creates a user whose password works at sign-in and never shows in the output', async () => {
     const created = await run(
-      [
-        'users',
-        'create',
-        '--email',
-        'ben@acme.test',
-        '--role',
-        'approver',
-        '--role',
-        'dba',
-        '--password-stdin',
-        '--json',
-      ],
+      ['users', 'create', 'ben@acme.test', '--role', 'approver', '--role', 'dba', '--password-stdin', '--json'],
       NEW_PASSWORD,
     );
     expect(created.status, created.stderr).toBe(0);
@@ -63,6 +52,15 @@ describe('isotyp users create, list', () => {
     expect(duplicate.stderr).toContain('ISOTYP_CONFLICT');
     const badRole = await run(['users', 'create', '--email', 'x@acme.test', '--role', 'root']);
     expect(badRole.status).toBe(64);
+    // The email once: as the argument (as the other users commands take the user) or with --email.
+    for (const args of [
+      ['--role', 'viewer'],
+      ['x@acme.test', '--email', 'x@acme.test', '--role', 'viewer'],
+    ]) {
+      const unclear = await run(['users', 'create', ...args]);
+      expect(unclear.status).toBe(64);
+      expect(unclear.stderr).toContain('Give the new user’s email once');
+    }
   });
 });
 

@@ -19,7 +19,11 @@ export default class WebhooksReplay extends IsotypCommand {
   ];
   static override strict = false;
   static override args = {
-    ids: Args.string({ description: 'Delivery ids (see isotyp webhooks deliveries --status dead).' }),
+    // Left out, oclif would take ids from whatever is piped in; only the command line names them.
+    ids: Args.string({
+      description: 'Delivery ids (see isotyp webhooks deliveries --status dead).',
+      ignoreStdin: true,
+    }),
   };
   static override flags = { server: serverFlag, webhook: Flags.string({ summary: 'Only this webhook.' }) };
 
