@@ -89,7 +89,7 @@ export const environments = sqliteTable(
   },
   (t) => [
     unique('environments_org_id_id').on(t.orgId, t.id),
-    index('environments_org_project').on(t.orgId, t.projectId),
+    // Also the index for listing a project's environments (its leading columns).
     uniqueIndex('environments_org_project_name').on(t.orgId, t.projectId, t.name),
     foreignKey({ columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
   ],
@@ -201,7 +201,7 @@ export const targets = sqliteTable(
   (t) => [
     unique('targets_org_id_id').on(t.orgId, t.id),
     index('targets_org_project').on(t.orgId, t.projectId),
-    index('targets_org_environment').on(t.orgId, t.environmentId),
+    // Also the index for listing an environment's targets (its leading columns).
     uniqueIndex('targets_org_environment_name').on(t.orgId, t.environmentId, t.name),
     foreignKey({ columns: [t.orgId, t.projectId], foreignColumns: [projects.orgId, projects.id] }),
     foreignKey({ columns: [t.orgId, t.environmentId], foreignColumns: [environments.orgId, environments.id] }),
