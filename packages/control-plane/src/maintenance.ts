@@ -1,7 +1,7 @@
 import { IsotypError } from '@isotyp/protocol';
 import { CertificateAuthority } from './agents/certificate-authority.js';
 import { appendServerAudit } from './audit/audit-log.js';
-import { SigningKeys } from './identity/signing-keys.js';
+import { type SigningKeyRotation, SigningKeys } from './identity/signing-keys.js';
 import { openStore } from './storage/open-store.js';
 import { SecretSeal, sealStoredSecrets, storedSecrets } from './storage/sealed-secrets.js';
 
@@ -83,15 +83,6 @@ export async function checkPassphrase(database: string, passphrase: string): Pro
   }
 }
 
-export interface SigningKeyRotation {
-  /** The key new access tokens are signed with from now on. */
-  kid: string;
-  /** Keys retired now: still published until the tokens they signed expire (≤ 15 minutes). */
-  retired: string[];
-  /** Keys revoked now: tokens they signed are refused at once. */
-  revoked: string[];
-}
-
 /**
  * Makes a new key the one access tokens are signed with, and retires the others — the rotation
  * every control plane also does by itself each 30 days. With `revokePrevious` (keys that may
@@ -116,23 +107,7 @@ export async function rotateSigningKeys(
     // refused here as at a server's start (which also seals what is still in the clear).
     const seal = SecretSeal.of(passphrase);
     await sealStoredSecrets(store, seal);
-    return await store.atomically(async () => {
-      const before = await store.signingKeys.list();
-      const keys = new SigningKeys({ store, now: () => new Date(), seal });
-      const kid = await keys.rotate({ revokePrevious });
-      const rotation = {
-        kid,
-        retired: before.filter((key) => key.retiredAt === undefined).map((key) => key.kid),
-        revoked: revokePrevious ? before.filter((key) => key.revokedAt === undefined).map((key) => key.kid) : [],
-      };
-      await appendServerAudit(
-        store,
-        'server.signing-key.rotate',
-        { kind: 'signing-key', id: kid },
-        { ...rotation, reason: 'command' },
-      );
-      return rotation;
-    });
+    return await new SigningKeys({ store, now: () => new Date(), seal }).rotate({ revokePrevious });
   } finally {
     await store.close();
   }

@@ -51,7 +51,7 @@ describe('signing keys', () => {
     const one = replica();
     const { token: before } = await one.tokens.issue(subject());
     const oldKid = (await one.keys.signingKey()).kid;
-    const newKid = await one.keys.rotate();
+    const { kid: newKid } = await one.keys.rotate();
     expect(newKid).not.toBe(oldKid);
     expect((await one.keys.signingKey()).kid).toBe(newKid);
     expect((await one.keys.jwks()).keys.map((k) => k.kid).sort()).toEqual([oldKid, newKid].sort());
@@ -80,7 +80,7 @@ describe('signing keys', () => {
     // The second replica has the old key in its cache, and verifies with it.
     await expect(two.tokens.verify(before)).resolves.toMatchObject({ orgId: 'acme' });
     const oldKid = (await one.keys.signingKey()).kid;
-    const newKid = await one.keys.rotate({ revokePrevious: true });
+    const { kid: newKid } = await one.keys.rotate({ revokePrevious: true });
     // No clock advance: the key table changed, and both replicas read it again at once.
     for (const replica of [one, two]) {
       await expect(replica.tokens.verify(before)).rejects.toMatchObject({ code: 'ISOTYP_UNAUTHENTICATED' });

@@ -37,6 +37,16 @@ interface Snapshot {
   kids: Set<string>;
 }
 
+/** What one rotation did, as `rotate` answers and the audit entry records it. */
+export interface SigningKeyRotation {
+  /** The key new access tokens are signed with from now on. */
+  kid: string;
+  /** Keys retired now: still published until the tokens they signed expire (≤ 15 minutes). */
+  retired: string[];
+  /** Keys revoked now: tokens they signed are refused at once. */
+  revoked: string[];
+}
+
 /** Longest access-token lifetime any replica may issue (config caps it at 15 minutes too). */
 export const MAX_ACCESS_TOKEN_SECONDS = 900;
 const DAY_MS = 24 * 3600 * 1000;
@@ -92,18 +102,13 @@ export class SigningKeys {
   /**
    * Makes a new active key and retires the others: they stay published for a while, so tokens
    * they signed run out; `revokePrevious` (for keys that may have leaked) stops them verifying
-   * anything at once.
+   * anything at once. Recorded in every organisation's log (reason `command`).
    */
-  async rotate({ revokePrevious = false } = {}): Promise<string> {
-    const seen = await this.#store.signingKeys.list();
-    const kid = await this.#rotate(seen);
-    if (revokePrevious) {
-      const now = this.#now().toISOString();
-      for (const key of seen) await this.#store.signingKeys.revoke(key.kid, now);
-    }
+  async rotate({ revokePrevious = false } = {}): Promise<SigningKeyRotation> {
+    const rotation = await this.#rotate(await this.#store.signingKeys.list(), 'command', revokePrevious);
     // A fresh read, not the shared in-flight one, which may predate the new key.
     await this.#load();
-    return kid;
+    return rotation;
   }
 
   async #current(): Promise<Snapshot> {
@@ -132,10 +137,11 @@ export class SigningKeys {
     let records = await this.#store.signingKeys.list();
     const newest = records.find((k) => k.retiredAt === undefined);
     if (newest === undefined) {
-      await this.#rotate(records);
+      // No active key (a new database): adding one is no rotation, and is not recorded.
+      await this.#addKey();
       records = await this.#store.signingKeys.list();
     } else if (this.#now().getTime() - Date.parse(newest.createdAt) >= this.#rotateAfterMs) {
-      await this.#rotateForAge(records);
+      await this.#rotate(records, 'scheduled');
       records = await this.#store.signingKeys.list();
     }
     const active = records.find((k) => k.retiredAt === undefined);
@@ -159,30 +165,33 @@ export class SigningKeys {
 
   /**
    * Adds a key, then retires the active keys in `seen` only: a key another replica added in the
-   * meantime stays active, so two replicas rotating at once end with two valid keys, not none.
+   * meantime stays active, so two replicas rotating at once end with two valid keys, not none
+   * (and each records its own). With `revokePrevious`, the keys in `seen` are revoked too. The
+   * rotation and its entry in every organisation's log (`server.signing-key.rotate`) commit together.
    */
-  async #rotate(seen: SigningKeyRecord[]): Promise<string> {
-    const kid = await this.#addKey();
-    const now = this.#now().toISOString();
-    for (const key of seen) if (key.retiredAt === undefined) await this.#store.signingKeys.retire(key.kid, now);
-    return kid;
-  }
-
-  /**
-   * The scheduled rotation, recorded in every organisation's log as the command's is
-   * (`server.signing-key.rotate`, reason `scheduled`), in the same transaction as the new key.
-   * Two replicas that both find the key old make a key each, and each records its own.
-   */
-  async #rotateForAge(seen: SigningKeyRecord[]): Promise<void> {
-    await this.#store.atomically(async () => {
-      const kid = await this.#rotate(seen);
-      const retired = seen.filter((key) => key.retiredAt === undefined).map((key) => key.kid);
+  async #rotate(
+    seen: SigningKeyRecord[],
+    reason: 'command' | 'scheduled',
+    revokePrevious = false,
+  ): Promise<SigningKeyRotation> {
+    return this.#store.atomically(async () => {
+      const kid = await this.#addKey();
+      const now = this.#now().toISOString();
+      const rotation: SigningKeyRotation = { kid, retired: [], revoked: [] };
+      for (const key of seen) {
+        if (key.retiredAt === undefined) {
+          await this.#store.signingKeys.retire(key.kid, now);
+          rotation.retired.push(key.kid);
+        }
+        if (revokePrevious && (await this.#store.signingKeys.revoke(key.kid, now))) rotation.revoked.push(key.kid);
+      }
       await appendServerAudit(
         this.#store,
         'server.signing-key.rotate',
         { kind: 'signing-key', id: kid },
-        { kid, retired, revoked: [], reason: 'scheduled' },
+        { ...rotation, reason },
       );
+      return rotation;
     });
   }
 

@@ -142,7 +142,7 @@ describe('a database written before sealing', () => {
       adminPassword: ADMIN_PASSWORD,
     });
     // What an earlier version wrote: a signing key and a webhook secret in the clear.
-    const kid = await new SigningKeys({ store: before, now: () => new Date() }).rotate();
+    const { kid } = await new SigningKeys({ store: before, now: () => new Date() }).rotate();
     await before.webhooks.create({
       id: 'whk_old',
       orgId: 'acme',
